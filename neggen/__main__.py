@@ -1,0 +1,3 @@
+from neggen.cli import app
+
+app(prog_name="neggen")

@@ -1,0 +1,163 @@
+"""The `neggen` command line (typer). User mistakes end in one clear sentence and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from neggen.atomic import write_parquet_atomic
+from neggen.config import load_config
+from neggen.engines import EngineError, make_engine
+from neggen.generation import ShardFailed
+from neggen.ingest import ColumnOptions, IngestError, load_captions
+from neggen.layout import RunLayout
+from neggen.manifest import RunMismatch
+from neggen.schemas import CAPTIONS
+from neggen.types import resolve_types
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Validated hard-negative captions from a local LLM.")
+
+_USER_ERRORS = (IngestError, RunMismatch, FileNotFoundError, ValueError)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"neggen: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+FormatOpt = Annotated[str, typer.Option("--format", help="auto|coco|karpathy|sugarcrepe|jsonl|csv|parquet")]
+CaptionCol = Annotated[str, typer.Option("--caption-col", help="caption column (jsonl/csv/parquet)")]
+ImageCol = Annotated[str, typer.Option("--image-col", help="image id column (jsonl/csv/parquet)")]
+ImagePathCol = Annotated[str, typer.Option("--image-path-col", help="image path column, if any")]
+
+
+def _read_source(source: Path, fmt: str, caption_col: str, image_col: str, image_path_col: str):
+    formats = ("auto", "coco", "karpathy", "sugarcrepe", "jsonl", "csv", "parquet")
+    if fmt not in formats:
+        raise ValueError(f"--format must be one of {', '.join(formats)}")
+    columns = ColumnOptions(caption=caption_col, image_id=image_col, image_path=image_path_col)
+    table, report = load_captions(source, fmt, columns)  # type: ignore[arg-type]
+    _say(report.summary())
+    return table
+
+
+@app.command()
+def ingest(
+    source: Annotated[Path, typer.Argument(help="caption file: COCO captions, Karpathy, SugarCrepe, jsonl, csv")],
+    out: Annotated[Path, typer.Option("--out", help="directory for captions.parquet, or a .parquet path")],
+    fmt: FormatOpt = "auto",
+    caption_col: CaptionCol = "caption",
+    image_col: ImageCol = "image_id",
+    image_path_col: ImagePathCol = "image_path",
+) -> None:
+    """Read a caption source into the canonical captions table (stable caption_id, deduplicated)."""
+    try:
+        table = _read_source(source, fmt, caption_col, image_col, image_path_col)
+    except _USER_ERRORS as exc:
+        raise _fail(str(exc)) from None
+    target = out if out.suffix == ".parquet" else out / "captions.parquet"
+    write_parquet_atomic(target, table, CAPTIONS)
+    typer.echo(str(target))
+
+
+@app.command()
+def generate(
+    captions: Annotated[Path, typer.Option("--captions", help="captions.parquet from `ingest`, or any raw source")],
+    out: Annotated[Path, typer.Option("--out", help="output directory; re-running resumes it")],
+    neg_type: Annotated[list[str], typer.Option("--type", help="type, family (swap, replace) or all")] = ["all"],  # noqa: B006
+    shards: Annotated[int, typer.Option("--shards", min=1)] = 1,
+    shard_index: Annotated[list[int] | None, typer.Option("--shard-index", help="only these shards")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="hf|vllm|openai")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="hub name or local folder")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="TOML/YAML/JSON GenerateConfig")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="first N captions only")] = None,
+    prompt_layout: Annotated[str | None, typer.Option("--prompt-layout", help="chat|paper")] = None,
+    chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1)] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    fmt: FormatOpt = "auto",
+    caption_col: CaptionCol = "caption",
+    image_col: ImageCol = "image_id",
+    image_path_col: ImagePathCol = "image_path",
+) -> None:
+    """Write validated negatives for every caption x type; re-running the same command resumes."""
+    from neggen.pipeline import generate as run_generate
+
+    try:
+        config = load_config(config_file)
+        overrides = {
+            "engine": engine,
+            "model": model,
+            "prompt_layout": prompt_layout,
+            "chunk_size": chunk_size,
+            "seed": seed,
+        }
+        config = config.model_validate({**config.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
+        types = resolve_types(neg_type)
+        table = _read_source(captions, fmt, caption_col, image_col, image_path_col)
+        llm = make_engine(config)
+    except (*_USER_ERRORS, EngineError) as exc:
+        raise _fail(str(exc).splitlines()[0] if isinstance(exc, EngineError) else str(exc)) from None
+    invocation = {
+        "argv": sys.argv[1:],
+        "types": [t.value for t in types],
+        "shard_indices": shard_index,
+        "limit": limit,
+        "engine": llm.name,
+        "model": llm.model,
+        "pid": os.getpid(),
+    }
+    try:
+        summary = run_generate(table, out, types, shards, llm, config, shard_index, limit, invocation=invocation)
+    except ShardFailed as exc:
+        raise _fail(f"{exc}. Finished chunks are kept; re-run the same command to resume.", code=2) from None
+    except _USER_ERRORS as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        llm.close()
+    for name in summary.accepted.keys() | summary.rejected.keys():
+        _say(f"{name}: {summary.accepted[name]} accepted, {summary.rejected[name]} rejected this run")
+    if summary.skipped_done:
+        _say(f"{summary.skipped_done} caption x type rows were already done (resumed)")
+    typer.echo(str(out))
+
+
+@app.command()
+def status(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+) -> None:
+    """Progress per type x shard."""
+    from neggen.status import format_status, run_status
+
+    try:
+        report = run_status(RunLayout(out))
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+
+
+@app.command()
+def models() -> None:
+    """Convert the bundled SmolLM2-135M-Instruct (GGUF) once to a safetensors folder; print its path."""
+    from neggen.models import convert_bundled_model, default_model_dir, is_converted
+
+    already = is_converted(default_model_dir())
+    try:
+        path = convert_bundled_model()
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from None
+    _say("already converted" if already else "converted the bundled GGUF")
+    typer.echo(str(path))
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m neggen`
+    app()

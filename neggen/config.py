@@ -1,0 +1,58 @@
+"""Generation settings: one pydantic model, loadable from TOML or YAML, overridden by CLI flags."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from neggen.engines.base import SamplingParams
+from neggen.prompts import DEFAULT_PROMPTS_DIR, PromptLayout
+
+EngineName = Literal["hf", "vllm", "openai"]
+
+
+class HFOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dtype: str = "auto"  # bf16 on CUDA and on CPUs with avx512_bf16/AMX, else float32
+    batch_size: int = Field(16, ge=1)
+    device: str | None = None
+
+
+class GenerateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    engine: EngineName = "hf"
+    model: str = "default"  # the bundled SmolLM2-135M-Instruct, converted by `neggen models`
+    prompt_layout: PromptLayout = "chat"
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR
+    example_sets: int = Field(4, ge=1, description="fixed few-shot sets per type; a caption's id picks one")
+    examples_per_prompt: int = Field(5, ge=1)
+    sampling: SamplingParams = SamplingParams()
+    seed: int = 0
+    max_attempts: int = Field(3, ge=1, description="content failures are retried with a new seed this often")
+    chunk_size: int = Field(64, ge=1, description="captions per part file; the unit of atomic progress")
+    max_caption_words: int = Field(80, ge=1)
+    engine_retries: int = Field(3, ge=1, description="tries of a failing engine call before the shard fails")
+    hf: HFOptions = HFOptions()
+
+
+def load_config(path: Path | None) -> GenerateConfig:
+    if path is None:
+        return GenerateConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in (".yaml", ".yml"):
+            import yaml  # transformers depends on PyYAML
+
+            data = yaml.safe_load(text) or {}
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = tomllib.loads(text)
+        return GenerateConfig(**data)
+    except (OSError, ValueError, ValidationError) as exc:
+        raise ValueError(f"{path}: invalid config: {exc}") from exc

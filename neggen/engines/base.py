@@ -1,0 +1,55 @@
+"""The one protocol between the pipeline and any LLM backend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+
+class SamplingParams(BaseModel):
+    temperature: float = Field(0.8, ge=0.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    max_tokens: int = Field(64, ge=1)
+    n: int = Field(2, ge=1, description="completions per request; the first that validates is kept")
+
+
+@dataclass(frozen=True)
+class Request:
+    request_id: str
+    messages: list[dict[str, str]]
+    seed: int
+    sampling: SamplingParams
+    json_schema: dict[str, Any] | None = None
+
+
+@dataclass
+class Completion:
+    """One request's answer: n candidate texts, or an error that concerns this request only."""
+
+    request_id: str
+    texts: list[str] = field(default_factory=list)
+    finish_reasons: list[str | None] = field(default_factory=list)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    error: str | None = None
+
+
+class EngineError(RuntimeError):
+    """The engine or its transport failed as a whole (class 1 failure): retried, then the shard fails."""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: str
+    model: str
+
+    def generate(self, requests: Sequence[Request]) -> list[Completion]:
+        """One completion per request, in request order. Raises EngineError when the engine itself fails."""
+        ...
+
+    def version(self) -> str: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,91 @@
+"""manifest.json: what a run is (config, versions, model, prompt hashes, caption set) and its invocations.
+
+A re-run into the same directory must describe the same run: same caption set and shard count. Anything
+else would silently mix two runs, so it is refused with a message saying what differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from neggen import __version__
+from neggen.atomic import write_json_atomic
+from neggen.config import GenerateConfig
+from neggen.layout import RunLayout
+from neggen.prompts import PromptSpec
+
+
+class RunMismatch(ValueError):
+    """The output directory holds a different run."""
+
+
+def captions_fingerprint(captions: pa.Table) -> str:
+    digest = hashlib.sha256()
+    for caption_id in sorted(captions.column("caption_id").to_pylist()):
+        digest.update(caption_id.encode())
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import polars
+    import pyarrow
+    import torch
+    import transformers
+
+    return {
+        "neggen": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "pyarrow": pyarrow.__version__,
+        "polars": polars.__version__,
+    }
+
+
+def open_run(
+    layout: RunLayout,
+    config: GenerateConfig,
+    captions: pa.Table,
+    shards: int,
+    prompts: dict[str, PromptSpec],
+    invocation: dict[str, Any],
+) -> dict[str, Any]:
+    """Create the manifest, or check a resumed run against it; returns the manifest (with run_id)."""
+    fingerprint = captions_fingerprint(captions)
+    now = datetime.now(UTC).isoformat()
+    if layout.manifest.exists():
+        manifest = json.loads(layout.manifest.read_text(encoding="utf-8"))
+        if manifest["shards"] != shards:
+            raise RunMismatch(
+                f"{layout.root} was created with --shards {manifest['shards']}; re-run with that, or use a new --out"
+            )
+        if manifest["captions"]["sha256"] != fingerprint:
+            raise RunMismatch(f"{layout.root} holds a run over a different caption set; use a new --out")
+    else:
+        manifest = {
+            "run_id": uuid.uuid4().hex[:16],
+            "created_at": now,
+            "shards": shards,
+            "captions": {"path": layout.captions.name, "rows": captions.num_rows, "sha256": fingerprint},
+            "invocations": [],
+        }
+    manifest["types"] = sorted(set(manifest.get("types", [])) | set(prompts))
+    manifest["prompts"] = {
+        **manifest.get("prompts", {}),
+        **{name: {"file_sha256": spec.file_sha, "examples": len(spec.examples)} for name, spec in prompts.items()},
+    }
+    manifest["config"] = json.loads(config.model_dump_json())
+    manifest["versions"] = library_versions()
+    manifest["updated_at"] = now
+    manifest["invocations"].append({"started_at": now, **invocation})
+    write_json_atomic(layout.manifest, manifest)
+    return manifest

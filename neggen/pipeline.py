@@ -1,0 +1,180 @@
+"""`neggen generate` as a library call: captions -> shards -> chunks -> atomic part files -> _SUCCESS.json.
+
+Resuming needs no state besides the output itself: a caption is done for a type when a complete part file
+(accepted or rejected) holds its row, so a re-run only generates what is missing, whatever was killed when.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from neggen.atomic import remove_stale_temporaries, write_json_atomic, write_parquet_atomic
+from neggen.config import GenerateConfig
+from neggen.engines import Engine
+from neggen.generation import ChunkResult, RunContext, generate_chunk
+from neggen.layout import RunLayout
+from neggen.manifest import open_run
+from neggen.progress import GenerationProgress
+from neggen.prompts import PromptBuilder, load_prompt
+from neggen.schemas import CAPTIONS, NEGATIVES, REJECTS
+from neggen.sharding import shard_of
+from neggen.types import NegType
+
+
+@dataclass
+class RunSummary:
+    out: Path
+    run_id: str
+    accepted: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    skipped_done: int = 0
+
+
+def select_captions(captions: pa.Table, limit: int | None) -> pa.Table:
+    """--limit N takes the first N rows in source order, the same rows on every re-run."""
+    return captions.slice(0, limit) if limit is not None else captions
+
+
+def assign_shards(captions: pa.Table, shards: int) -> dict[int, list[dict[str, Any]]]:
+    by_shard: dict[int, list[dict[str, Any]]] = {}
+    for row in captions.to_pylist():
+        by_shard.setdefault(shard_of(row["caption_id"], shards), []).append(row)
+    for rows in by_shard.values():
+        rows.sort(key=lambda r: r["caption_id"])
+    return by_shard
+
+
+def shard_counts(layout: RunLayout, neg_type: NegType, shard: int) -> dict[str, Any]:
+    """Counts over the shard's complete part files (all invocations)."""
+    accepted = rejected = prompt_tokens = completion_tokens = 0
+    reasons: Counter = Counter()
+    for part in layout.parts(neg_type, shard):
+        table = pq.read_table(part)
+        if "reason" in table.column_names:
+            rejected += table.num_rows
+            reasons.update(table.column("reason").to_pylist())
+        else:
+            accepted += table.num_rows
+        prompt_tokens += pc.sum(table.column("prompt_tokens")).as_py() or 0
+        completion_tokens += pc.sum(table.column("completion_tokens")).as_py() or 0
+    return {
+        "captions": accepted + rejected,
+        "accepted": accepted,
+        "rejected": rejected,
+        "reject_reasons": dict(sorted(reasons.items())),
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+    }
+
+
+def write_chunk(layout: RunLayout, neg_type: NegType, shard: int, index: int, result: ChunkResult) -> None:
+    # Rejects first: if killed between the two renames, the accepted captions are simply redone later.
+    name = layout.part_name(index)
+    write_parquet_atomic(
+        layout.rejects_dir(neg_type, shard) / name,
+        pa.Table.from_pylist(result.rejected, schema=REJECTS),
+        REJECTS,
+    )
+    write_parquet_atomic(
+        layout.negatives_dir(neg_type, shard) / name,
+        pa.Table.from_pylist(result.accepted, schema=NEGATIVES),
+        NEGATIVES,
+    )
+
+
+def run_shard(
+    ctx: RunContext,
+    layout: RunLayout,
+    builder: PromptBuilder,
+    neg_type: NegType,
+    shard: int,
+    rows: list[dict[str, Any]],
+    progress: GenerationProgress,
+    summary: RunSummary,
+) -> None:
+    for directory in (layout.negatives_dir(neg_type, shard), layout.rejects_dir(neg_type, shard)):
+        remove_stale_temporaries(directory)
+    done = layout.done_caption_ids(neg_type, shard)
+    todo = [r for r in rows if r["caption_id"] not in done]
+    summary.skipped_done += len(rows) - len(todo)
+    if not todo and layout.success(neg_type, shard).exists():
+        return
+    layout.success(neg_type, shard).unlink(missing_ok=True)  # the shard is incomplete until we finish it
+    started, engine_seconds = time.perf_counter(), 0.0
+    index = layout.next_part_index(neg_type, shard)
+    label = f"{neg_type.value}/shard={shard:05d}"
+    for start in range(0, len(todo), ctx.config.chunk_size):
+        result = generate_chunk(ctx, builder, neg_type, todo[start : start + ctx.config.chunk_size])
+        write_chunk(layout, neg_type, shard, index, result)
+        index += 1
+        engine_seconds += result.engine_seconds
+        summary.accepted[neg_type.value] += len(result.accepted)
+        summary.rejected[neg_type.value] += len(result.rejected)
+        progress.advance(label, len(result.accepted) + len(result.rejected), len(result.accepted))
+    counts = shard_counts(layout, neg_type, shard)
+    elapsed = time.perf_counter() - started
+    write_json_atomic(
+        layout.success(neg_type, shard),
+        {
+            "type": neg_type.value,
+            "shard": shard,
+            **counts,
+            "generated_this_invocation": len(todo),
+            "elapsed_s": round(elapsed, 3),
+            "engine_s": round(engine_seconds, 3),
+            "completion_tokens_per_s": round(counts["completion_tokens"] / elapsed, 2) if todo and elapsed else None,
+            "engine": ctx.engine.name,
+            "engine_version": ctx.engine.version(),
+            "model": ctx.engine.model,
+            "finished_at": datetime.now(UTC).isoformat(),
+        },
+    )
+
+
+def generate(
+    captions: pa.Table,
+    out: Path,
+    types: list[NegType],
+    shards: int,
+    engine: Engine,
+    config: GenerateConfig,
+    shard_indices: list[int] | None = None,
+    limit: int | None = None,
+    progress: GenerationProgress | None = None,
+    invocation: dict[str, Any] | None = None,
+) -> RunSummary:
+    if shards < 1:
+        raise ValueError("--shards must be at least 1")
+    bad = [i for i in shard_indices or [] if not 0 <= i < shards]
+    if bad:
+        raise ValueError(f"--shard-index {bad} outside 0..{shards - 1}")
+    layout = RunLayout(out)
+    prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
+    manifest = open_run(layout, config, captions, shards, prompts, invocation or {})
+    if not layout.captions.exists():
+        write_parquet_atomic(layout.captions, captions, CAPTIONS)
+    by_shard = assign_shards(select_captions(captions, limit), shards)
+    selected = sorted(shard_indices) if shard_indices else list(range(shards))
+    ctx = RunContext(run_id=manifest["run_id"], engine=engine, config=config)
+    summary = RunSummary(out=out, run_id=manifest["run_id"])
+    total = sum(len(by_shard.get(s, [])) for s in selected) * len(types)
+    progress = progress or GenerationProgress(total)
+    try:
+        for neg_type in types:
+            builder = PromptBuilder(
+                prompts[neg_type.value], config.prompt_layout, config.example_sets, config.examples_per_prompt
+            )
+            for shard in selected:
+                run_shard(ctx, layout, builder, neg_type, shard, by_shard.get(shard, []), progress, summary)
+    finally:
+        progress.close()
+    return summary

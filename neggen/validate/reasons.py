@@ -1,0 +1,45 @@
+"""The fixed vocabulary of rejection reasons, and the verdict every check returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    # Content of the negative (common to every type)
+    empty = "empty"
+    copy = "copy"
+    meta_text = "meta_text"
+    multiple_sentences = "multiple_sentences"
+    length_out_of_bounds = "length_out_of_bounds"
+    # Type rules
+    not_permutation = "not_permutation"
+    no_swap_found = "no_swap_found"
+    wrong_part_of_speech = "wrong_part_of_speech"
+    not_a_substitution = "not_a_substitution"
+    multiple_spans_replaced = "multiple_spans_replaced"
+    span_too_long = "span_too_long"
+    # Generation (decided before or instead of validation)
+    truncated = "truncated"
+    unparseable = "unparseable"
+    request_error = "request_error"
+    caption_too_long = "caption_too_long"
+    caption_too_short = "caption_too_short"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reason: Reason | None = None
+    detail: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.reason is None
+
+
+ACCEPT = Verdict()
+
+
+def reject(reason: Reason, detail: str = "") -> Verdict:
+    return Verdict(reason, detail)

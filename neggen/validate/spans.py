@@ -1,0 +1,64 @@
+"""Word-level edit analysis: where a negative differs from its caption, and whether that is a swap."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Region:
+    """caption[start:cap_end] was rewritten as negative[start:neg_end]; everything around it is equal."""
+
+    start: int
+    cap_end: int
+    neg_end: int
+
+    def caption_span(self, words: list[str]) -> list[str]:
+        return words[self.start : self.cap_end]
+
+    def negative_span(self, words: list[str]) -> list[str]:
+        return words[self.start : self.neg_end]
+
+
+def changed_region(caption: list[str], negative: list[str]) -> Region:
+    """Strip the longest common prefix and suffix."""
+    prefix = 0
+    limit = min(len(caption), len(negative))
+    while prefix < limit and caption[prefix] == negative[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and caption[-1 - suffix] == negative[-1 - suffix]:
+        suffix += 1
+    return Region(prefix, len(caption) - suffix, len(negative) - suffix)
+
+
+def count_edit_spans(a: list[str], b: list[str]) -> int:
+    """How many separate non-equal blocks turn a into b."""
+    ops = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    return sum(1 for tag, *_ in ops if tag != "equal")
+
+
+@dataclass(frozen=True)
+class Swap:
+    """caption = P + X + M + Y + S and negative = P + Y + M + X + S (positions in the caption)."""
+
+    x: tuple[int, int]
+    y: tuple[int, int]
+
+
+def find_swap(caption: list[str], negative: list[str], max_span: int = 4) -> Swap | None:
+    """The exchange of two spans that turns caption into negative, if it is exactly one such exchange."""
+    if len(caption) != len(negative):
+        return None
+    region = changed_region(caption, negative)
+    cap = caption[region.start : region.cap_end]
+    neg = negative[region.start : region.neg_end]
+    n = len(cap)
+    for lx in range(1, min(max_span, n - 1) + 1):
+        for ly in range(1, min(max_span, n - lx) + 1):
+            x, y, middle = cap[:lx], cap[n - ly :], cap[lx : n - ly]
+            if x != y and neg == y + middle + x:
+                start = region.start
+                return Swap((start, start + lx), (start + n - ly, start + n))
+    return None
