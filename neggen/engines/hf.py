@@ -149,20 +149,25 @@ class HFEngine:
         return completions
 
     def _batches(self, rows: list[_Row]) -> list[list[_Row]]:
-        """Cut sorted rows into batches that keep a long shared prefix (one few-shot set per batch)."""
-        batches: list[list[_Row]] = []
-        batch: list[_Row] = []
-        shared = 0
+        """Cut sorted rows into batches within groups that share most of their prompt (one few-shot set).
+
+        Rows whose group is too small to be worth a cached prefix are batched together at the end.
+        """
+        groups: list[list[_Row]] = []
         for row in rows:
-            if batch:
-                common = _common_prefix(batch[0], row)
-                if len(batch) == self.batch_size or (len(batch) > 1 and common < shared - 8):
-                    batches.append(batch)
-                    batch = []
-                elif len(batch) == 1:
-                    shared = common
-            batch.append(row)
-        return [*batches, batch] if batch else batches
+            if groups and _common_prefix(groups[-1][0], row) * 2 >= len(row.prompt_ids):
+                groups[-1].append(row)
+            else:
+                groups.append([row])
+        batches: list[list[_Row]] = []
+        leftovers: list[_Row] = []
+        for group in groups:
+            if len(group) < 4:
+                leftovers += group
+                continue
+            batches += [group[i : i + self.batch_size] for i in range(0, len(group), self.batch_size)]
+        batches += [leftovers[i : i + self.batch_size] for i in range(0, len(leftovers), self.batch_size)]
+        return batches
 
     def _prefix_cache(self, prefix: tuple[int, ...]) -> DynamicCache:
         """KV cache of a shared prompt prefix (system text + few-shot examples), computed once."""
