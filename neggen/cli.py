@@ -89,6 +89,7 @@ def generate(
     image_path_col: ImagePathCol = "image_path",
 ) -> None:
     """Write validated negatives for every caption x type; re-running the same command resumes."""
+    from neggen.pipeline import check_shards
     from neggen.pipeline import generate as run_generate
 
     try:
@@ -102,6 +103,7 @@ def generate(
         }
         config = config.model_validate({**config.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
         types = resolve_types(neg_type)
+        check_shards(shards, shard_index)
         table = _read_source(captions, fmt, caption_col, image_col, image_path_col)
         llm = make_engine(config)
     except (*_USER_ERRORS, EngineError) as exc:

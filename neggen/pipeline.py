@@ -39,6 +39,14 @@ class RunSummary:
     skipped_done: int = 0
 
 
+def check_shards(shards: int, shard_indices: list[int] | None) -> None:
+    if shards < 1:
+        raise ValueError("--shards must be at least 1")
+    bad = [i for i in shard_indices or [] if not 0 <= i < shards]
+    if bad:
+        raise ValueError(f"--shard-index {bad} outside 0..{shards - 1}")
+
+
 def select_captions(captions: pa.Table, limit: int | None) -> pa.Table:
     """--limit N takes the first N rows in source order, the same rows on every re-run."""
     return captions.slice(0, limit) if limit is not None else captions
@@ -152,11 +160,7 @@ def generate(
     progress: GenerationProgress | None = None,
     invocation: dict[str, Any] | None = None,
 ) -> RunSummary:
-    if shards < 1:
-        raise ValueError("--shards must be at least 1")
-    bad = [i for i in shard_indices or [] if not 0 <= i < shards]
-    if bad:
-        raise ValueError(f"--shard-index {bad} outside 0..{shards - 1}")
+    check_shards(shards, shard_indices)
     layout = RunLayout(out)
     prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
     manifest = open_run(layout, config, captions, shards, prompts, invocation or {})

@@ -113,6 +113,13 @@ def test_rerun_of_a_finished_run_changes_nothing(full_run, quick_config):
     assert {p: p.stat().st_mtime_ns for p in full_run.rglob("*.parquet")} == before
 
 
+def caption_ids(out: Path) -> pl.Series:
+    """caption_id of every row, accepted and rejected."""
+    return pl.concat(
+        [pl.read_parquet(out / kind / "**" / "*.parquet", columns=["caption_id"]) for kind in ("negatives", "rejects")]
+    )["caption_id"]
+
+
 def test_sigkill_mid_shard_then_rerun_is_exactly_once(tmp_path, quick_config, bundled_model_dir):
     out = tmp_path / "run"
     args = [
@@ -149,13 +156,13 @@ def test_sigkill_mid_shard_then_rerun_is_exactly_once(tmp_path, quick_config, bu
     finally:
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    rows_before = pl.read_parquet(out / "*" / "**" / "*.parquet")["caption_id"].to_list()
+    rows_before = caption_ids(out).to_list()
     assert 0 < len(rows_before) < 40
     assert not (parts_dir / "_SUCCESS.json").exists()
     neggen(*args)
-    rows = pl.read_parquet(out / "*" / "**" / "*.parquet")
-    assert len(rows) == 40 and rows["caption_id"].n_unique() == 40
-    assert set(rows_before) <= set(rows["caption_id"])
+    rows = caption_ids(out)
+    assert len(rows) == 40 and rows.n_unique() == 40
+    assert set(rows_before) <= set(rows)
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
     assert (parts_dir / "_SUCCESS.json").exists()
 

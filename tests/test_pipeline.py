@@ -134,7 +134,7 @@ def test_garbage_output_becomes_reject_rows(captions, tmp_path):
         "meta_text",
         "length_out_of_bounds",
         "multiple_sentences",
-        "not_a_substitution",
+        "nothing_replaced",
         "span_too_long",
     }
 

@@ -17,7 +17,7 @@ class Reason(StrEnum):
     not_permutation = "not_permutation"
     no_swap_found = "no_swap_found"
     wrong_part_of_speech = "wrong_part_of_speech"
-    not_a_substitution = "not_a_substitution"
+    nothing_replaced = "nothing_replaced"
     multiple_spans_replaced = "multiple_spans_replaced"
     span_too_long = "span_too_long"
     # Generation (decided before or instead of validation)

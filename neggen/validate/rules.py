@@ -54,7 +54,7 @@ def check_replace(caption: list[str], negative: list[str], tagger: PosTagger, wa
     region = changed_region(caption, negative)
     old, new = region.caption_span(caption), region.negative_span(negative)
     if not old or not new:
-        return reject(Reason.not_a_substitution, "words only added or removed")
+        return reject(Reason.nothing_replaced, "words only added or removed")
     if count_edit_spans(old, new) > 1:
         return reject(Reason.multiple_spans_replaced, f"{' '.join(old)!r} -> {' '.join(new)!r}")
     if len(old) > MAX_REPLACE_SPAN or len(new) > MAX_REPLACE_SPAN:

@@ -54,7 +54,7 @@ T = NegType
             T.replace_nouns,
             "A boy flying a kite in a park.",
             "A boy flying a kite in a big park.",
-            Reason.not_a_substitution,
+            Reason.nothing_replaced,
         ),
         (
             T.replace_nouns,
