@@ -23,6 +23,28 @@ class HFOptions(BaseModel):
     prefix_caching: bool = True  # reuse the KV cache of the shared system + few-shot prefix
 
 
+class VLLMOptions(BaseModel):
+    """Passed to vllm.LLM; see neggen/engines/vllm_adapter.py for the CPU defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    dtype: str = "auto"  # bfloat16 on CPU
+    max_model_len: int = Field(4096, ge=256)
+    gpu_memory_utilization: float = Field(0.90, gt=0, le=1)
+    tensor_parallel_size: int = Field(1, ge=1)
+    max_num_seqs: int = Field(256, ge=1)
+    enable_prefix_caching: bool = True
+    request_chunk: int = Field(4096, ge=1, description="requests handed to vLLM per call")
+
+
+class OpenAIOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base_url: str = "http://127.0.0.1:8000/v1"
+    api_key_env: str = "OPENAI_API_KEY"
+    concurrency: int = Field(16, ge=1)
+    timeout_s: float = Field(120.0, gt=0)
+    max_retries: int = Field(6, ge=1)
+
+
 class GenerateConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -38,7 +60,10 @@ class GenerateConfig(BaseModel):
     chunk_size: int = Field(64, ge=1, description="captions per part file; the unit of atomic progress")
     max_caption_words: int = Field(80, ge=1)
     engine_retries: int = Field(3, ge=1, description="tries of a failing engine call before the shard fails")
+    structured_output: bool = False  # JSON {"negative": ...} enforced by the engine (vllm, openai)
     hf: HFOptions = HFOptions()
+    vllm: VLLMOptions = VLLMOptions()
+    openai: OpenAIOptions = OpenAIOptions()
 
 
 def load_config(path: Path | None) -> GenerateConfig:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from neggen.config import GenerateConfig
@@ -64,9 +65,25 @@ def request_seed(base_seed: int, caption_id: str, neg_type: NegType, attempt: in
     return stable_hash(str(base_seed), caption_id, neg_type.value, str(attempt)) & 0x7FFFFFFF
 
 
-def parse_completion(text: Any) -> str | None:
-    """The negative inside a completion, or None when it cannot be read (not text)."""
-    return text.strip() if isinstance(text, str) else None
+class NegativeAnswer(BaseModel):
+    """The JSON object an engine is constrained to when `structured_output` is on."""
+
+    negative: str
+
+
+NEGATIVE_SCHEMA = NegativeAnswer.model_json_schema()
+
+
+def parse_completion(text: Any, structured: bool) -> str | None:
+    """The negative inside a completion, or None when it cannot be read. JSON is never patched up."""
+    if not isinstance(text, str):
+        return None
+    if not structured:
+        return text.strip()
+    try:
+        return NegativeAnswer.model_validate_json(text).negative.strip()
+    except ValidationError:
+        return None
 
 
 def _precheck(caption: str, config: GenerateConfig) -> Verdict | None:
@@ -138,7 +155,7 @@ def _reject_row(ctx: RunContext, neg_type: NegType, p: _Pending, verdict: Verdic
 def _judge(neg_type: NegType, p: _Pending, completion: Completion, ctx: RunContext) -> str | None:
     """Try the completion's candidates in order; return the first valid negative, else record why not."""
     for text, finish in zip(completion.texts, completion.finish_reasons, strict=False):
-        negative = parse_completion(text)
+        negative = parse_completion(text, ctx.config.structured_output)
         p.finish_reason = finish
         p.last_text = negative if negative is not None else (text if isinstance(text, str) else None)
         if finish == "length":
@@ -176,7 +193,8 @@ def generate_chunk(
         for p in pending:
             p.attempt = attempt
             p.seed = request_seed(ctx.config.seed, p.caption["caption_id"], neg_type, attempt)
-            requests.append(Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling))
+            schema = NEGATIVE_SCHEMA if ctx.config.structured_output else None
+            requests.append(Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema))
         started = time.perf_counter()
         completions = _call_engine(ctx, requests)
         result.engine_seconds += time.perf_counter() - started

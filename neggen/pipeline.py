@@ -84,6 +84,17 @@ def shard_counts(layout: RunLayout, neg_type: NegType, shard: int) -> dict[str, 
     }
 
 
+def stats_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What the engine's counters grew by during one shard, plus the prefix cache hit rate if it reports one."""
+    delta = {
+        k: v - before.get(k, 0) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in after.items()
+    }
+    if delta.get("prefix_cache_queries"):
+        delta["prefix_cache_hit_rate"] = round(delta.get("prefix_cache_hits", 0) / delta["prefix_cache_queries"], 4)
+    return delta
+
+
 def write_chunk(layout: RunLayout, neg_type: NegType, shard: int, index: int, result: ChunkResult) -> None:
     # Rejects first: if killed between the two renames, the accepted captions are simply redone later.
     name = layout.part_name(index)
@@ -117,7 +128,7 @@ def run_shard(
     if not todo and layout.success(neg_type, shard).exists():
         return
     layout.success(neg_type, shard).unlink(missing_ok=True)  # the shard is incomplete until we finish it
-    started, engine_seconds = time.perf_counter(), 0.0
+    started, engine_seconds, stats_before = time.perf_counter(), 0.0, ctx.engine.stats()
     index = layout.next_part_index(neg_type, shard)
     label = f"{neg_type.value}/shard={shard:05d}"
     for start in range(0, len(todo), ctx.config.chunk_size):
@@ -142,6 +153,7 @@ def run_shard(
             "completion_tokens_per_s": round(counts["completion_tokens"] / elapsed, 2) if todo and elapsed else None,
             "engine": ctx.engine.name,
             "engine_version": ctx.engine.version(),
+            "engine_stats": stats_delta(stats_before, ctx.engine.stats()),
             "model": ctx.engine.model,
             "finished_at": datetime.now(UTC).isoformat(),
         },

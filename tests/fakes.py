@@ -24,6 +24,9 @@ class ScriptedEngine:
     def close(self) -> None:
         pass
 
+    def stats(self) -> dict:
+        return {"calls": self.calls}
+
     def generate(self, requests: Sequence[Request]) -> list[Completion]:
         self.calls += 1
         out = []

@@ -17,7 +17,29 @@ def make_engine(config: GenerateConfig) -> Engine:
     from neggen.models import resolve_model
 
     if config.engine == "hf":
+        if config.structured_output:
+            raise ValueError("structured_output needs an engine that constrains decoding: --engine vllm or openai")
         from neggen.engines.hf import HFEngine
 
         return HFEngine(resolve_model(config.model), **config.hf.model_dump())
-    raise EngineError(f"engine {config.engine!r} is not available in this build; use --engine hf")
+    if config.engine == "vllm":
+        from neggen.engines.vllm_adapter import VLLMEngine
+
+        return VLLMEngine(resolve_model(config.model), **config.vllm.model_dump())
+    if config.engine == "openai":
+        import os
+
+        from neggen.engines.openai_server import OpenAIEngine
+
+        options = config.openai
+        # The served model name is what the server was started with; "default" means the bundled model's path.
+        model = resolve_model(config.model) if config.model == "default" else config.model
+        return OpenAIEngine(
+            model,
+            base_url=options.base_url,
+            api_key=os.environ.get(options.api_key_env),
+            concurrency=options.concurrency,
+            timeout_s=options.timeout_s,
+            max_retries=options.max_retries,
+        )
+    raise EngineError(f"unknown engine {config.engine!r}; choose hf, vllm or openai")

@@ -117,6 +117,9 @@ class HFEngine:
 
         return f"transformers {transformers.__version__}, torch {torch.__version__}, {self.dtype}"
 
+    def stats(self) -> dict[str, int]:
+        return {f"prefix_cache_{k}": v for k, v in self.prefix_stats.items()}
+
     def close(self) -> None:
         self.lm = None
         if torch.cuda.is_available():

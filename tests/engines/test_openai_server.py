@@ -1,0 +1,152 @@
+"""The openai engine against a fault-injecting loopback server: retries, per-request errors, concurrency."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from neggen.config import GenerateConfig
+from neggen.engines.base import EngineError, Request, SamplingParams
+from neggen.engines.openai_server import OpenAIEngine
+from neggen.generation import ShardFailed
+from neggen.ingest import load_captions
+from neggen.pipeline import generate
+from neggen.types import NegType
+from tests.engines.fault_server import FaultServer
+
+SAMPLING = SamplingParams(n=2, max_tokens=32)
+
+
+def requests(n: int = 6) -> list[Request]:
+    return [
+        Request(f"r{i}", [{"role": "user", "content": f"A dog number {i} on a red couch."}], i, SAMPLING)
+        for i in range(n)
+    ]
+
+
+def engine(server: FaultServer, **kwargs) -> OpenAIEngine:
+    options = {"concurrency": 3, "timeout_s": 5, "max_retries": 4, "backoff_max_s": 0.05} | kwargs
+    return OpenAIEngine("served-model", base_url=server.base_url, **options)
+
+
+def ok(call, body):
+    return 200, None, 0.0
+
+
+def test_answers_are_parsed_in_request_order():
+    with FaultServer(ok) as server:
+        out = engine(server).generate(requests())
+    assert [c.request_id for c in out] == [f"r{i}" for i in range(6)]
+    assert out[3].texts == ["couch red a on 3 number dog A."] * 2 and out[3].finish_reasons == ["stop", "stop"]
+    assert out[3].prompt_tokens == 50 and out[3].completion_tokens == 14
+    body = server.bodies[0]
+    assert body["model"] == "served-model" and body["n"] == 2 and body["max_tokens"] == 32
+    assert {b["seed"] for b in server.bodies} == set(range(6))
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_transient_statuses_are_retried(status):
+    def flaky(call, body):
+        return (status, {"error": "busy"}, 0.0) if call <= 3 else (200, None, 0.0)
+
+    with FaultServer(flaky) as server:
+        llm = engine(server)
+        out = llm.generate(requests(2))
+    assert all(c.error is None and len(c.texts) == 2 for c in out)
+    assert server.calls == 5 and llm.stats()["http_retries"] == 3
+
+
+def test_client_errors_are_per_request_and_not_retried():
+    def picky(call, body):
+        if "number 1 " in body["messages"][-1]["content"]:
+            return 400, {"error": {"message": "prompt too long"}}, 0.0
+        return 200, None, 0.0
+
+    with FaultServer(picky) as server:
+        out = engine(server).generate(requests(4))
+    assert "HTTP 400" in out[1].error and "prompt too long" in out[1].error and out[1].texts == []
+    assert all(out[i].error is None for i in (0, 2, 3)) and server.calls == 4
+
+
+def test_timeouts_are_retried_then_succeed():
+    def slow_first(call, body):
+        return 200, None, (1.5 if call == 1 else 0.0)
+
+    with FaultServer(slow_first) as server:
+        out = engine(server, timeout_s=0.5, concurrency=1).generate(requests(1))
+    assert out[0].texts and server.calls == 2
+
+
+def test_a_dead_server_raises_engine_error():
+    def down(call, body):
+        return 503, {"error": "down"}, 0.0
+
+    with FaultServer(down) as server:
+        with pytest.raises(EngineError, match="failed 4 times: HTTP 503"):
+            engine(server).generate(requests(1))
+    with pytest.raises(EngineError, match="URLError"):
+        OpenAIEngine("m", base_url=server.base_url, max_retries=2, backoff_max_s=0.01).generate(requests(1))
+
+
+def test_concurrency_is_bounded():
+    def slow(call, body):
+        return 200, None, 0.1
+
+    with FaultServer(slow) as server:
+        engine(server, concurrency=3).generate(requests(12))
+    assert server.max_in_flight == 3
+
+
+def test_structured_output_is_requested_and_parsed(tmp_path, karpathy_file):
+    seen: set[str] = set()
+
+    def json_answer(call, body):
+        caption = body["messages"][-1]["content"].rstrip(".")
+        negative = " ".join(reversed(caption.split())) + "."
+        schema = body["response_format"]["json_schema"]["schema"]
+        assert schema["required"] == ["negative"]
+        first_time = caption not in seen
+        seen.add(caption)
+        content = '{"negative": ' if first_time else json.dumps({"negative": negative})  # broken JSON first
+        return (
+            200,
+            {
+                "choices": [{"index": 0, "message": {"content": content}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 9, "completion_tokens": 9},
+            },
+            0.0,
+        )
+
+    captions, _ = load_captions(karpathy_file)
+    config = GenerateConfig(structured_output=True, sampling=SamplingParams(n=1), chunk_size=4)
+    with FaultServer(json_answer) as server:
+        llm = engine(server, concurrency=1)
+        summary = generate(captions.slice(0, 8), tmp_path, [NegType.reshuffle], 1, llm, config)
+    assert summary.accepted["reshuffle"] == 8  # the unparseable half was retried with a new seed
+
+    rows = pl.read_parquet(tmp_path / "negatives" / "**" / "*.parquet")
+    assert rows["failed_reasons"].to_list() == [["unparseable"]] * 8 and rows["attempt"].to_list() == [2] * 8
+    assert not any(n.startswith("{") for n in rows["negative"])
+
+
+def test_server_down_mid_run_fails_the_shard_and_the_rerun_finishes(tmp_path, karpathy_file):
+    state = {"down": False}
+
+    def maybe_down(call, body):
+        if call > 8:
+            state["down"] = True
+        return (503, {"error": "down"}, 0.0) if state["down"] else (200, None, 0.0)
+
+    captions, _ = load_captions(karpathy_file)
+    captions = captions.slice(0, 16)
+    config = GenerateConfig(chunk_size=4, engine_retries=1, sampling=SamplingParams(n=1))
+    with FaultServer(maybe_down) as server:
+        with pytest.raises(ShardFailed):
+            generate(captions, tmp_path, [NegType.reshuffle], 1, engine(server, concurrency=1, max_retries=2), config)
+    with FaultServer(ok) as server:
+        generate(captions, tmp_path, [NegType.reshuffle], 1, engine(server), config)
+
+    ids = pl.read_parquet(tmp_path / "negatives" / "**" / "*.parquet")["caption_id"]
+    assert len(ids) == 16 and ids.n_unique() == 16
