@@ -83,6 +83,11 @@ def generate(
     prompt_layout: Annotated[str | None, typer.Option("--prompt-layout", help="chat|paper")] = None,
     chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1)] = None,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="openai engine: server URL (…/v1)")] = None,
+    runner: Annotated[str, typer.Option("--runner", help="local|ray")] = "local",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="ray: engine actors")] = 2,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="ray: 'auto' or ray://host:10001")] = None,
+    gpus_per_worker: Annotated[float, typer.Option("--gpus-per-worker", min=0, help="ray: GPUs per actor")] = 0.0,
     fmt: FormatOpt = "auto",
     caption_col: CaptionCol = "caption",
     image_col: ImageCol = "image_id",
@@ -102,6 +107,10 @@ def generate(
             "seed": seed,
         }
         config = config.model_validate({**config.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
+        if base_url:
+            config.openai.base_url = base_url
+        if runner not in ("local", "ray"):
+            raise ValueError("--runner must be local or ray")
         types = resolve_types(neg_type)
         check_shards(shards, shard_index)
         table = _read_source(captions, fmt, caption_col, image_col, image_path_col)

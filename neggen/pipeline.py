@@ -24,7 +24,7 @@ from neggen.generation import ChunkResult, RunContext, generate_chunk
 from neggen.layout import RunLayout
 from neggen.manifest import open_run
 from neggen.progress import GenerationProgress
-from neggen.prompts import PromptBuilder, load_prompt
+from neggen.prompts import PromptBuilder, PromptSpec, load_prompt
 from neggen.schemas import CAPTIONS, NEGATIVES, REJECTS
 from neggen.sharding import shard_of
 from neggen.types import NegType
@@ -160,6 +160,57 @@ def run_shard(
     )
 
 
+@dataclass
+class RunPlan:
+    """Everything a worker needs to run any (type, shard) of a run, decided once on the driver."""
+
+    layout: RunLayout
+    run_id: str
+    config: GenerateConfig
+    prompts: dict[str, PromptSpec]
+    by_shard: dict[int, list[dict[str, Any]]]
+    tasks: list[tuple[NegType, int]]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(len(self.by_shard.get(shard, [])) for _, shard in self.tasks)
+
+    def builder(self, neg_type: NegType) -> PromptBuilder:
+        c = self.config
+        return PromptBuilder(self.prompts[neg_type.value], c.prompt_layout, c.example_sets, c.examples_per_prompt)
+
+
+def plan_run(
+    captions: pa.Table,
+    out: Path,
+    types: list[NegType],
+    shards: int,
+    config: GenerateConfig,
+    shard_indices: list[int] | None = None,
+    limit: int | None = None,
+    invocation: dict[str, Any] | None = None,
+) -> RunPlan:
+    """Check or create the manifest, store the captions, and list the (type, shard) tasks of this invocation."""
+    check_shards(shards, shard_indices)
+    layout = RunLayout(out)
+    prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
+    manifest = open_run(layout, config, captions, shards, prompts, invocation or {})
+    if not layout.captions.exists():
+        write_parquet_atomic(layout.captions, captions, CAPTIONS)
+    selected = sorted(shard_indices) if shard_indices else list(range(shards))
+    by_shard = assign_shards(select_captions(captions, limit), shards)
+    tasks = [(t, s) for t in types for s in selected]
+    return RunPlan(layout, manifest["run_id"], config, prompts, by_shard, tasks)
+
+
+def run_task(
+    plan: RunPlan, engine: Engine, neg_type: NegType, shard: int, progress: GenerationProgress, summary: RunSummary
+) -> None:
+    ctx = RunContext(run_id=plan.run_id, engine=engine, config=plan.config)
+    rows = plan.by_shard.get(shard, [])
+    run_shard(ctx, plan.layout, plan.builder(neg_type), neg_type, shard, rows, progress, summary)
+
+
 def generate(
     captions: pa.Table,
     out: Path,
@@ -172,25 +223,13 @@ def generate(
     progress: GenerationProgress | None = None,
     invocation: dict[str, Any] | None = None,
 ) -> RunSummary:
-    check_shards(shards, shard_indices)
-    layout = RunLayout(out)
-    prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
-    manifest = open_run(layout, config, captions, shards, prompts, invocation or {})
-    if not layout.captions.exists():
-        write_parquet_atomic(layout.captions, captions, CAPTIONS)
-    by_shard = assign_shards(select_captions(captions, limit), shards)
-    selected = sorted(shard_indices) if shard_indices else list(range(shards))
-    ctx = RunContext(run_id=manifest["run_id"], engine=engine, config=config)
-    summary = RunSummary(out=out, run_id=manifest["run_id"])
-    total = sum(len(by_shard.get(s, [])) for s in selected) * len(types)
-    progress = progress or GenerationProgress(total)
+    """The local runner: this process runs every selected (type, shard) with one engine."""
+    plan = plan_run(captions, out, types, shards, config, shard_indices, limit, invocation)
+    summary = RunSummary(out=out, run_id=plan.run_id)
+    progress = progress or GenerationProgress(plan.total_rows)
     try:
-        for neg_type in types:
-            builder = PromptBuilder(
-                prompts[neg_type.value], config.prompt_layout, config.example_sets, config.examples_per_prompt
-            )
-            for shard in selected:
-                run_shard(ctx, layout, builder, neg_type, shard, by_shard.get(shard, []), progress, summary)
+        for neg_type, shard in plan.tasks:
+            run_task(plan, engine, neg_type, shard, progress, summary)
     finally:
         progress.close()
     return summary
