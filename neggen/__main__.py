@@ -1,3 +1,4 @@
 from neggen.cli import app
 
-app(prog_name="neggen")
+if __name__ == "__main__":  # vLLM worker processes re-import the main module
+    app(prog_name="neggen")

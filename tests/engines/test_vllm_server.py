@@ -1,0 +1,59 @@
+"""The openai engine against a real `vllm serve` of the bundled model on a free loopback port."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from neggen.config import GenerateConfig, OpenAIOptions
+from neggen.engines.base import Request, SamplingParams
+from neggen.engines.openai_server import OpenAIEngine
+from neggen.engines.vllm_adapter import LocalServer
+from neggen.generation import NEGATIVE_SCHEMA
+from neggen.ingest import load_captions
+from neggen.pipeline import generate
+from neggen.types import NegType
+
+
+@pytest.fixture(scope="module")
+def server(bundled_model_dir, tmp_path_factory):
+    log = open(tmp_path_factory.mktemp("server") / "vllm.log", "wb")  # noqa: SIM115 - closed below
+    with LocalServer(str(bundled_model_dir), served_name="smollm2", max_model_len=1024, log=log) as running:
+        yield running
+    log.close()
+    assert running.process.poll() is not None  # torn down
+
+
+def test_chat_completions_through_the_engine(server):
+    llm = OpenAIEngine("smollm2", base_url=server.base_url, concurrency=4)
+    messages = [{"role": "system", "content": "Rewrite the caption."}, {"role": "user", "content": "A red car."}]
+    out = llm.generate([Request(f"r{i}", messages, 7, SamplingParams(n=2, max_tokens=24)) for i in range(3)])
+    assert all(len(c.texts) == 2 and c.prompt_tokens > 5 and c.completion_tokens > 0 for c in out)
+    assert out[0].texts == out[1].texts == out[2].texts  # same seed, same answer
+    structured = llm.generate([Request("s", messages, 1, SamplingParams(n=1, max_tokens=48), NEGATIVE_SCHEMA)])
+    assert structured[0].finish_reasons == ["length"] or structured[0].texts[0].lstrip().startswith("{")
+    too_long = llm.generate([Request("x", [{"role": "user", "content": "word " * 3000}], 1, SamplingParams(n=1))])
+    assert too_long[0].error and "HTTP 400" in too_long[0].error
+
+
+def test_pipeline_on_the_server(server, karpathy_file, tmp_path):
+    captions, _ = load_captions(karpathy_file)
+    config = GenerateConfig(
+        engine="openai",
+        model="smollm2",
+        max_attempts=1,
+        chunk_size=8,
+        openai=OpenAIOptions(base_url=server.base_url, concurrency=8),
+    )
+    llm = OpenAIEngine("smollm2", base_url=server.base_url, concurrency=8)
+    summary = generate(captions.slice(0, 16), tmp_path, [NegType.replace_nouns], 2, llm, config)
+    assert sum(summary.accepted.values()) + sum(summary.rejected.values()) == 16
+    rows = pl.concat(
+        [
+            pl.read_parquet(tmp_path / k / "**" / "*.parquet", columns=["caption_id", "engine", "model"])
+            for k in ("negatives", "rejects")
+        ]
+    )
+    assert (
+        rows["caption_id"].n_unique() == 16 and set(rows["engine"]) == {"openai"} and set(rows["model"]) == {"smollm2"}
+    )
