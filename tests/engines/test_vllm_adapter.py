@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -76,3 +77,15 @@ def test_structured_output_is_json_or_truncated(vllm_engine):
     assert parsed >= 6 and parsed + truncated == 12
     tiny = vllm_engine.generate(requests(SamplingParams(n=1, max_tokens=3), CAPTIONS[:2], schema=NEGATIVE_SCHEMA))
     assert [c.finish_reasons for c in tiny] == [["length"], ["length"]]
+
+
+def test_cpu_defaults_fill_only_what_the_user_left_unset(monkeypatch):
+    from neggen.engines.vllm_adapter import set_cpu_defaults
+
+    for name in ("VLLM_CPU_KVCACHE_SPACE", "VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VLLM_CPU_KVCACHE_SPACE", "4")
+    applied = set_cpu_defaults()
+    assert os.environ["VLLM_CPU_KVCACHE_SPACE"] == "4" and "VLLM_CPU_KVCACHE_SPACE" not in applied
+    assert applied["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "0"
+    assert applied["VLLM_CPU_OMP_THREADS_BIND"] == f"0-{os.cpu_count() - 1}"
