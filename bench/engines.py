@@ -24,6 +24,14 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "coco_karpathy_test_sample.json"
 
+RUN_LABELS = {
+    "hf (batched, prefix cache)": ("hf", True),
+    "hf (batched, no prefix cache)": ("hf", False),
+    "vllm (prefix cache)": ("vllm", True),
+    "vllm (no prefix cache)": ("vllm", False),
+    "openai -> vllm serve": ("openai", True),
+}
+
 
 def build_requests(n: int, neg_type: str):
     from neggen.config import GenerateConfig
@@ -120,6 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--captions", type=int, default=200)
     parser.add_argument("--type", default="replace_nouns")
+    parser.add_argument("--only", nargs="*", choices=["hf", "vllm", "openai"], help="engines to run (default all)")
     parser.add_argument("--one", choices=["hf", "vllm", "openai"], help=argparse.SUPPRESS)
     parser.add_argument("--no-prefix-caching", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -127,15 +136,10 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args.one, args.captions, args.type, not args.no_prefix_caching)))
         return
-    runs = {
-        "hf (batched, prefix cache)": ("hf", True),
-        "hf (batched, no prefix cache)": ("hf", False),
-        "vllm (prefix cache)": ("vllm", True),
-        "vllm (no prefix cache)": ("vllm", False),
-        "openai -> vllm serve": ("openai", True),
-    }
+    runs = RUN_LABELS
     results = {}
     print(f"{args.captions} captions, type {args.type}, n=2 candidates each, bundled SmolLM2-135M, this machine")
+    runs = {k: v for k, v in runs.items() if not args.only or v[0] in args.only}
     for label, (engine, caching) in runs.items():
         r = results[label] = measure(engine, args.captions, args.type, caching)
         print(
@@ -144,6 +148,8 @@ def main() -> None:
             flush=True,
         )
     rate = {k: v["captions_per_s"] for k, v in results.items()}
+    if len(rate) < len(RUN_LABELS):
+        return
     print(f"vllm / hf:                       {rate['vllm (prefix cache)'] / rate['hf (batched, prefix cache)']:.2f}x")
     print(f"vllm prefix cache on / off:      {rate['vllm (prefix cache)'] / rate['vllm (no prefix cache)']:.2f}x")
     print(

@@ -83,7 +83,10 @@ class VLLMEngine:
             "disable_log_stats": False,  # keeps the prefix-cache and token counters readable
         }
         if on_cpu:
-            options.update(enforce_eager=True, block_size=block_size or 32)
+            # Chunked prefill splits a prompt over steps and then rewinds the seeded sampler of the partial
+            # request with Generator.set_offset, which CPU generators lack ("CPU Generator does not use
+            # offset"): the engine core dies as soon as a big batch of seeded requests is split.
+            options.update(enforce_eager=True, block_size=block_size or 32, enable_chunked_prefill=False)
         else:
             if block_size:
                 options["block_size"] = block_size
@@ -207,7 +210,7 @@ def server_command(model: str, port: int, served_name: str = "neggen-model", max
         str(max_model_len),
     ]
     if not cuda_available():
-        cmd += ["--enforce-eager", "--dtype", "bfloat16", "--block-size", "32"]
+        cmd += ["--enforce-eager", "--dtype", "bfloat16", "--block-size", "32", "--no-enable-chunked-prefill"]
     return cmd
 
 

