@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from neggen.config import GenerateConfig
 from neggen.engines.base import Completion, Engine, EngineError, Request
@@ -108,7 +108,7 @@ def _call_engine(ctx: RunContext, requests: list[Request]) -> list[Completion]:
     retrying = Retrying(
         stop=stop_after_attempt(ctx.config.engine_retries),
         wait=wait_exponential(multiplier=0.5, max=ctx.engine_wait_max_s),
-        retry=retry_if_exception(lambda exc: isinstance(exc, Exception)),
+        retry=retry_if_exception_type(Exception),  # class 1: any engine failure is retried
     )
     try:
         return retrying(call)

@@ -66,8 +66,9 @@ def shard_counts(layout: RunLayout, neg_type: NegType, shard: int) -> dict[str, 
     accepted = rejected = prompt_tokens = completion_tokens = 0
     reasons: Counter = Counter()
     for part in layout.parts(neg_type, shard):
-        table = pq.read_table(part)
-        if "reason" in table.column_names:
+        is_reject = "reason" in pq.read_schema(part).names
+        table = pq.read_table(part, columns=["prompt_tokens", "completion_tokens", *(["reason"] if is_reject else [])])
+        if is_reject:
             rejected += table.num_rows
             reasons.update(table.column("reason").to_pylist())
         else:

@@ -39,10 +39,8 @@ def quick_config(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def full_run(tmp_path_factory, quick_config, bundled_model_dir) -> Path:
-    out = tmp_path_factory.mktemp("run")
-    neggen(
+def full_run_args(out: Path, config: Path) -> list[str]:
+    return [
         "generate",
         "--captions",
         str(SAMPLE),
@@ -55,8 +53,14 @@ def full_run(tmp_path_factory, quick_config, bundled_model_dir) -> Path:
         "--out",
         str(out),
         "--config",
-        str(quick_config),
-    )
+        str(config),
+    ]
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory, quick_config, bundled_model_dir) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    neggen(*full_run_args(out, quick_config))
     return out
 
 
@@ -95,21 +99,7 @@ def test_status_reports_every_type_and_shard(full_run):
 
 def test_rerun_of_a_finished_run_changes_nothing(full_run, quick_config):
     before = {p: p.stat().st_mtime_ns for p in full_run.rglob("*.parquet")}
-    neggen(
-        "generate",
-        "--captions",
-        str(SAMPLE),
-        "--type",
-        "all",
-        "--shards",
-        "2",
-        "--limit",
-        "32",
-        "--out",
-        str(full_run),
-        "--config",
-        str(quick_config),
-    )
+    neggen(*full_run_args(full_run, quick_config))
     assert {p: p.stat().st_mtime_ns for p in full_run.rglob("*.parquet")} == before
 
 
