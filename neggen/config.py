@@ -69,19 +69,22 @@ class GenerateConfig(BaseModel):
     openai: OpenAIOptions = OpenAIOptions()
 
 
+def read_config_file(path: Path) -> dict:
+    """A TOML, YAML or JSON config file as a dict; the one reader both the generator and trainer use."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix in (".yaml", ".yml"):
+        import yaml  # transformers depends on PyYAML
+
+        return yaml.safe_load(text) or {}
+    if path.suffix == ".json":
+        return json.loads(text)
+    return tomllib.loads(text)
+
+
 def load_config(path: Path | None) -> GenerateConfig:
     if path is None:
         return GenerateConfig()
     try:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix in (".yaml", ".yml"):
-            import yaml  # transformers depends on PyYAML
-
-            data = yaml.safe_load(text) or {}
-        elif path.suffix == ".json":
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
-        return GenerateConfig(**data)
+        return GenerateConfig(**read_config_file(path))
     except (OSError, ValueError, ValidationError) as exc:
         raise ValueError(f"{path}: invalid config: {exc}") from exc

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="DeGLA fine-tuning and evaluation of CLIP.")
@@ -10,3 +15,52 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="DeGLA fine-t
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"trainer: error: {message}", err=True)
     return typer.Exit(code)
+
+
+@app.command()
+def train(
+    config: Annotated[Path | None, typer.Option("--config", help="TOML/YAML/JSON training config")] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="override a config key: --set loss.igc=0.2 (repeatable)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="run directory (overrides the config's out)")] = None,
+    run_dir: Annotated[Path | None, typer.Option("--data", help="neggen run dir (overrides data.run_dir)")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="continue from the run dir's latest checkpoint")] = False,
+) -> None:
+    """Fine-tune CLIP on a neggen run (DeGLA by default; baselines are configs of the same loop)."""
+    from trainer.config import load_train_config
+    from trainer.data import DataError
+    from trainer.loop import RunExists
+    from trainer.loop import train as run_training
+    from trainer.tokenizer import TokenizerError
+
+    logging.basicConfig(level=logging.INFO, format="[trainer] %(message)s")
+    extra = list(overrides or [])
+    if out is not None:
+        extra.append(f"out={out}")
+    if run_dir is not None:
+        extra.append(f"data.run_dir={run_dir}")
+    try:
+        settings = load_train_config(config, extra)
+        result = run_training(settings, resume=resume)
+    except (DataError, RunExists, TokenizerError, FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(json.dumps({"run_dir": str(result.run_dir), "step": result.step, "loss": result.last_loss}))
+
+
+@app.command()
+def export(
+    source: Annotated[Path, typer.Argument(help="a training run dir or one of its checkpoints")],
+    dest: Annotated[Path, typer.Argument(help="directory for CLIPModel.save_pretrained + tokenizer")],
+) -> None:
+    """Write the model as a plain Hugging Face directory (CLIPModel.from_pretrained(dest) loads it)."""
+    from trainer.checkpoint import resolve_model_dir
+    from trainer.models import load_clip
+
+    try:
+        model, tokenizer = load_clip(resolve_model_dir(source))
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    model.save_pretrained(dest)
+    tokenizer.save_pretrained(dest)
+    typer.echo(str(dest))

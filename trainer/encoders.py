@@ -1,0 +1,27 @@
+"""CLIPModel as one module returning normalised features and the scale, so DDP sees every parameter used."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import CLIPModel
+
+from trainer.losses import Features
+
+
+class DualEncoder(nn.Module):
+    def __init__(self, clip: CLIPModel):
+        super().__init__()
+        self.clip = clip
+
+    def forward(
+        self, pixels: torch.Tensor, positive_ids: torch.Tensor, negative_ids: torch.Tensor
+    ) -> tuple[Features, torch.Tensor]:
+        # One text pass over positives and negatives together; no attention mask: OpenAI CLIP pads with the
+        # end token and pools at the first one, and the causal mask keeps padding out of earlier positions.
+        batch = positive_ids.shape[0]
+        image = self.clip.get_image_features(pixel_values=pixels).pooler_output
+        text = self.clip.get_text_features(input_ids=torch.cat([positive_ids, negative_ids])).pooler_output
+        image, text = F.normalize(image.float(), dim=-1), F.normalize(text.float(), dim=-1)
+        return Features(image, text[:batch], text[batch:]), self.clip.logit_scale.exp().float()
