@@ -50,10 +50,13 @@ class SampleTable:
     def split(self, val_fraction: float, seed: int) -> tuple[SampleTable, SampleTable]:
         """Hold out whole images (a caption never trains beside its image's held-out twin)."""
         held = [stable_hash("val", str(seed), i) % 10_000 < val_fraction * 10_000 for i in self.image_ids]
-        pick = lambda keep: SampleTable(  # noqa: E731
-            *[[v for v, h in zip(col, held, strict=True) if h != keep] for col in self._columns()]
+        train, val = (
+            SampleTable(*[[v for v, h in zip(col, held, strict=True) if h == hold] for col in self._columns()])
+            for hold in (False, True)
         )
-        return pick(True), pick(False)
+        train.report = {**self.report, "samples": len(train), "val_samples": len(val)}
+        val.report = {"samples": len(val)}
+        return train, val
 
     def _columns(self) -> list[list]:
         return [self.image_paths, self.captions, self.negatives, self.image_ids]

@@ -185,7 +185,7 @@ def train(config: TrainConfig, resume: bool = False, hooks: list[EvalHook] = ())
                     "step": step,
                     "epoch": epoch,
                     "lr": scheduler.get_last_lr()[0],
-                    "logit_scale": float(student.clip.logit_scale.exp()),
+                    "logit_scale": float(student.clip.logit_scale.detach().exp()),
                     "images_per_s": rate,
                     **last,
                 }

@@ -69,8 +69,19 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> CLIPTokeniz
         vocab = json.loads(Path(tmp, "vocab.json").read_text())
         lines = Path(tmp, "merges.txt").read_text().splitlines()
     merges = [tuple(line.split()) for line in lines if line and not line.startswith("#version")]
-    tokenizer = CLIPTokenizer(vocab=vocab, merges=merges)
+    tokenizer = CLIPTokenizer(vocab=_canonical_vocab(vocab, merges), merges=merges)
     return check_tokenizer(tokenizer, "train_tokenizer")  # type: ignore[return-value]
+
+
+def _canonical_vocab(vocab: dict[str, int], merges: list[tuple[str, ...]]) -> dict[str, int]:
+    """Ids independent of the trainer's hash-map order (merges are deterministic; the alphabet's ids are not):
+    special tokens, then the sorted base symbols, then merge results in merge order."""
+    specials = ["<|startoftext|>", "<|endoftext|>"]
+    merged = ["".join(pair) for pair in merges]
+    produced = set(merged)
+    base = sorted(token for token in vocab if token not in produced and token not in specials)
+    ordered = list(dict.fromkeys([*specials, *base, *merged]))
+    return {token: index for index, token in enumerate(ordered)}
 
 
 def tokenize(tokenizer: PreTrainedTokenizerBase, texts: list[str]) -> torch.Tensor:
