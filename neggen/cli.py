@@ -157,6 +157,21 @@ def status(
 
 
 @app.command()
+def stats(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+) -> None:
+    """Per type and overall: acceptance, reject reasons, lengths, edit size, diversity, tokens."""
+    from neggen.qa.stats import compute_stats, format_stats
+
+    try:
+        report = compute_stats(out)
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(json.dumps(report, indent=2) if as_json else format_stats(report))
+
+
+@app.command()
 def models() -> None:
     """Convert the bundled SmolLM2-135M-Instruct (GGUF) once to a safetensors folder; print its path."""
     from neggen.models import convert_bundled_model, default_model_dir, is_converted
