@@ -172,6 +172,28 @@ def stats(
 
 
 @app.command()
+def show(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    neg_type: Annotated[list[str] | None, typer.Option("--type", help="type or family (repeatable)")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="rejected rows with this reason")] = None,
+    shard: Annotated[int | None, typer.Option("--shard", min=0)] = None,
+    rejects: Annotated[bool, typer.Option("--rejects", help="rejected rows instead of accepted")] = False,
+    n: Annotated[int, typer.Option("-n", "--n", min=1, help="rows to show")] = 10,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    color: Annotated[bool | None, typer.Option("--color/--no-color", help="default: on a terminal")] = None,
+) -> None:
+    """Sample rows side by side, caption over negative, with the edit highlighted."""
+    from neggen.qa.show import format_rows, sample_rows
+
+    try:
+        rows = sample_rows(out, neg_type, reason, shard, rejects, n, seed)
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    use_color = sys.stdout.isatty() if color is None else color
+    typer.echo(format_rows(rows, use_color), color=use_color)
+
+
+@app.command()
 def models() -> None:
     """Convert the bundled SmolLM2-135M-Instruct (GGUF) once to a safetensors folder; print its path."""
     from neggen.models import convert_bundled_model, default_model_dir, is_converted
