@@ -194,6 +194,21 @@ def show(
 
 
 @app.command()
+def report(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    target: Annotated[Path | None, typer.Option("--out", help="HTML file (default: DIR/report.html)")] = None,
+) -> None:
+    """One self-contained HTML file: the stats tables and plots, viewable offline in any browser."""
+    try:
+        from neggen.qa.report import write_report
+
+        path = write_report(out, target or out / "report.html")
+    except (*_USER_ERRORS, OSError, ImportError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(str(path))
+
+
+@app.command()
 def models() -> None:
     """Convert the bundled SmolLM2-135M-Instruct (GGUF) once to a safetensors folder; print its path."""
     from neggen.models import convert_bundled_model, default_model_dir, is_converted
