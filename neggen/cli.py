@@ -209,6 +209,44 @@ def report(
 
 
 @app.command()
+def audit(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    llm: Annotated[bool, typer.Option("--llm", help="also the likelihood judge (bundled LLM)")] = False,
+    llm_rows: Annotated[int, typer.Option("--llm-rows", min=1, help="llm judge: pairs sampled per type")] = 200,
+    normalize: Annotated[bool, typer.Option("--normalize", help="llm judge: mean token log-prob, not sum")] = False,
+    examples: Annotated[int, typer.Option("--examples", min=0, help="offending examples per type and judge")] = 3,
+    rebalance_out: Annotated[
+        Path | None, typer.Option("--rebalance", help="write a view where the length judge is at chance here")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+) -> None:
+    """How often a text-only judge (length, LLM likelihood) picks the caption over its negative, per type."""
+    from neggen.qa.audit import audit_run, format_audit
+
+    try:
+        report = audit_run(out, llm, llm_rows, normalize, examples, seed)
+        if rebalance_out is not None:
+            from neggen.qa.rebalance import rebalance
+
+            report["rebalance"] = rebalance(out, rebalance_out, seed) | {"out": str(rebalance_out)}
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(format_audit(report))
+    if rebalance_out is not None:
+        typer.echo(f"rebalanced view in {rebalance_out} (length judge accuracy before -> after, pairs kept):")
+        for name, r in report["rebalance"]["by_type"].items():
+            if "length_judge_before" in r:
+                typer.echo(
+                    f"  {name:<20}{r['length_judge_before']} -> {r['length_judge_after']}"
+                    f"  ({r['pairs_after']}/{r['pairs_before']})"
+                )
+
+
+@app.command()
 def models() -> None:
     """Convert the bundled SmolLM2-135M-Instruct (GGUF) once to a safetensors folder; print its path."""
     from neggen.models import convert_bundled_model, default_model_dir, is_converted
