@@ -247,6 +247,28 @@ def audit(
 
 
 @app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    fmt: Annotated[str, typer.Option("--format", help="degla-json|jsonl")],
+    target: Annotated[Path, typer.Option("--out", help="file to write")],
+    neg_type: Annotated[list[str] | None, typer.Option("--type", help="type or family (repeatable)")] = None,
+    require_all: Annotated[
+        bool, typer.Option("--require-all", help="degla-json: only captions with every selected type")
+    ] = False,
+    rejects: Annotated[bool, typer.Option("--rejects", help="jsonl: the rejected rows instead")] = False,
+) -> None:
+    """Accepted negatives as DeGLA records ({image_id, original, enhanced}) or jsonl (every column)."""
+    from neggen.qa.export import export_run
+
+    try:
+        count = export_run(out, target, fmt, neg_type, require_all, rejects)
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    _say(f"{count} records")
+    typer.echo(str(target))
+
+
+@app.command()
 def models() -> None:
     """Convert the bundled SmolLM2-135M-Instruct (GGUF) once to a safetensors folder; print its path."""
     from neggen.models import convert_bundled_model, default_model_dir, is_converted
