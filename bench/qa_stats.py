@@ -96,8 +96,8 @@ def main() -> None:
             synthetic_run(root, args.rows, args.shards)
             print(f"wrote {args.rows} rows in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
-        stats = compute_stats(root)
-        print(f"compute_stats: {time.perf_counter() - started:.1f} s for {stats['by_type']['overall']['captions']} rows")
+        total = compute_stats(root)["by_type"]["overall"]["captions"]
+        print(f"compute_stats: {time.perf_counter() - started:.1f} s for {total} rows")
         started = time.perf_counter()
         audit_run(root)
         print(f"audit_run (length judge): {time.perf_counter() - started:.1f} s")
