@@ -157,6 +157,118 @@ def status(
 
 
 @app.command()
+def stats(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+) -> None:
+    """Per type and overall: acceptance, reject reasons, lengths, edit size, diversity, tokens."""
+    from neggen.qa.stats import compute_stats, format_stats
+
+    try:
+        report = compute_stats(out)
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(json.dumps(report, indent=2) if as_json else format_stats(report))
+
+
+@app.command()
+def show(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    neg_type: Annotated[list[str] | None, typer.Option("--type", help="type or family (repeatable)")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="rejected rows with this reason")] = None,
+    shard: Annotated[int | None, typer.Option("--shard", min=0)] = None,
+    rejects: Annotated[bool, typer.Option("--rejects", help="rejected rows instead of accepted")] = False,
+    n: Annotated[int, typer.Option("-n", "--n", min=1, help="rows to show")] = 10,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    color: Annotated[bool | None, typer.Option("--color/--no-color", help="default: on a terminal")] = None,
+) -> None:
+    """Sample rows side by side, caption over negative, with the edit highlighted."""
+    from neggen.qa.show import format_rows, sample_rows
+
+    try:
+        rows = sample_rows(out, neg_type, reason, shard, rejects, n, seed)
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    use_color = sys.stdout.isatty() if color is None else color
+    typer.echo(format_rows(rows, use_color), color=use_color)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    target: Annotated[Path | None, typer.Option("--out", help="HTML file (default: DIR/report.html)")] = None,
+) -> None:
+    """One self-contained HTML file: the stats tables and plots, viewable offline in any browser."""
+    try:
+        from neggen.qa.report import write_report
+
+        path = write_report(out, target or out / "report.html")
+    except (*_USER_ERRORS, OSError, ImportError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(str(path))
+
+
+@app.command()
+def audit(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    llm: Annotated[bool, typer.Option("--llm", help="also the likelihood judge (bundled LLM)")] = False,
+    llm_rows: Annotated[int, typer.Option("--llm-rows", min=1, help="llm judge: pairs sampled per type")] = 200,
+    normalize: Annotated[bool, typer.Option("--normalize", help="llm judge: mean token log-prob, not sum")] = False,
+    examples: Annotated[int, typer.Option("--examples", min=0, help="offending examples per type and judge")] = 3,
+    rebalance_out: Annotated[
+        Path | None, typer.Option("--rebalance", help="write a view where the length judge is at chance here")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+) -> None:
+    """How often a text-only judge (length, LLM likelihood) picks the caption over its negative, per type."""
+    from neggen.qa.audit import audit_run, format_audit
+
+    try:
+        report = audit_run(out, llm, llm_rows, normalize, examples, seed)
+        if rebalance_out is not None:
+            from neggen.qa.rebalance import rebalance
+
+            report["rebalance"] = rebalance(out, rebalance_out, seed) | {"out": str(rebalance_out)}
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(format_audit(report))
+    if rebalance_out is not None:
+        typer.echo(f"rebalanced view in {rebalance_out} (length judge accuracy before -> after, pairs kept):")
+        for name, r in report["rebalance"]["by_type"].items():
+            if "length_judge_before" in r:
+                typer.echo(
+                    f"  {name:<20}{r['length_judge_before']} -> {r['length_judge_after']}"
+                    f"  ({r['pairs_after']}/{r['pairs_before']})"
+                )
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    fmt: Annotated[str, typer.Option("--format", help="degla-json|jsonl")],
+    target: Annotated[Path, typer.Option("--out", help="file to write")],
+    neg_type: Annotated[list[str] | None, typer.Option("--type", help="type or family (repeatable)")] = None,
+    require_all: Annotated[
+        bool, typer.Option("--require-all", help="degla-json: only captions with every selected type")
+    ] = False,
+    rejects: Annotated[bool, typer.Option("--rejects", help="jsonl: the rejected rows instead")] = False,
+) -> None:
+    """Accepted negatives as DeGLA records ({image_id, original, enhanced}) or jsonl (every column)."""
+    from neggen.qa.export import export_run
+
+    try:
+        count = export_run(out, target, fmt, neg_type, require_all, rejects)
+    except (*_USER_ERRORS, OSError) as exc:
+        raise _fail(str(exc)) from None
+    _say(f"{count} records")
+    typer.echo(str(target))
+
+
+@app.command()
 def models() -> None:
     """Convert the bundled SmolLM2-135M-Instruct (GGUF) once to a safetensors folder; print its path."""
     from neggen.models import convert_bundled_model, default_model_dir, is_converted

@@ -9,6 +9,7 @@ _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u20
 _SPACE = re.compile(r"\s+")
 # A word: letters/digits, with an apostrophe suffix kept ("man's"); hyphens split ("t-shirt" -> t, shirt).
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+WORD_PATTERN = _WORD.pattern  # for vectorised tokenisers (polars) that must agree with words()
 
 
 def normalize_caption(text: str) -> str:

@@ -1,0 +1,50 @@
+"""How likely a causal LM finds a text on its own: the blind "text-only judge" of `neggen audit`.
+
+score(text) = the summed log-probability of the text's tokens, each given the tokens before it, with the
+model's BOS token (or, lacking one, EOS) as the only context, so the first word is scored too. `normalize`
+divides by the number of tokens (mean log-prob per token). Summed scores favour shorter texts, like a
+judge that reads plausibility; the mean removes most of that length effect. Reusable: the trainer's
+evaluators use it as the "blind LLM" baseline (pick the text the LM prefers, no image).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from neggen.models import resolve_model
+
+
+class LikelihoodScorer:
+    def __init__(self, model: str | None = None, dtype: str = "float32", device: str | None = None, batch_size=32):
+        self.model_name = resolve_model(model)  # None: the bundled SmolLM2, converted on first use
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.batch_size = batch_size
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_name)
+        self.lm = AutoModelForCausalLM.from_pretrained(self.model_name, dtype=getattr(torch, dtype))
+        self.lm = self.lm.to(self.device).eval()
+        start = self.tokenizer.bos_token_id
+        self.start_id = start if start is not None else self.tokenizer.eos_token_id
+        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.start_id
+
+    @torch.inference_mode()
+    def score(self, texts: Sequence[str], normalize: bool = False) -> list[float]:
+        """Log-probability of each text (summed over its tokens, or their mean with normalize)."""
+        scores: list[float] = []
+        for begin in range(0, len(texts), self.batch_size):
+            batch = [
+                [self.start_id, *self.tokenizer(t, add_special_tokens=False)["input_ids"]]
+                for t in texts[begin : begin + self.batch_size]
+            ]
+            width = max(len(ids) for ids in batch)
+            ids = torch.tensor([x + [self.pad_id] * (width - len(x)) for x in batch], device=self.device)
+            mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in batch], device=self.device)
+            logits = self.lm(input_ids=ids, attention_mask=mask).logits.float()
+            logprobs = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
+            logprobs = logprobs * mask[:, 1:]
+            totals = logprobs.sum(dim=1)
+            counts = mask[:, 1:].sum(dim=1).clamp(min=1)
+            scores += (totals / counts if normalize else totals).tolist()
+        return scores

@@ -1,0 +1,107 @@
+"""`neggen stats` against hand counts (a hand-made run) and against a pyarrow recount (a generated run)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from neggen.cli import app
+from neggen.config import GenerateConfig
+from neggen.pipeline import generate
+from neggen.qa.stats import compute_stats
+from neggen.text import words
+from neggen.types import NegType
+from tests.fakes import ScriptedEngine, last_user_text
+
+approx = pytest.approx
+
+
+def test_stats_equal_hand_counts(hand_dir):
+    stats = compute_stats(hand_dir)
+    assert stats["types"] == ["reshuffle", "swap_nouns", "replace_nouns"]
+    t = stats["by_type"]
+    r = t["reshuffle"]
+    assert (r["captions"], r["accepted"], r["rejected"], r["reject_reasons"]) == (3, 2, 1, {"copy": 1})
+    assert r["acceptance_rate"] == 0.6667
+    # "a dog on a red sofa" -> "on a red sofa a dog": no common prefix or suffix, 6 words edited from word 0
+    assert (r["caption_words_mean"], r["negative_words_mean"], r["edit_words_mean"]) == (4.5, 4.5, 4.5)
+    assert (r["edit_position_mean"], r["negative_longer_share"], r["duplicate_rate"]) == (0.0, 0.0, 0.0)
+    s = t["swap_nouns"]
+    assert (s["captions"], s["accepted"], s["reject_reasons"]) == (3, 1, {"no_swap_found": 2})
+    assert (s["edit_words_mean"], s["edit_position_mean"]) == (4.0, 0.2)  # "man rides a horse" from word 1 of 5
+    p = t["replace_nouns"]
+    assert (p["captions"], p["accepted"], p["rejected"], p["acceptance_rate"]) == (3, 3, 0, 1.0)
+    assert (p["caption_words_mean"], p["negative_words_mean"]) == (3.6667, 4.3333)
+    assert (p["negative_longer_share"], p["negative_shorter_share"]) == (0.3333, 0.0)
+    # edits: "mat" -> "big soft rug" (3 words at 4/5), "car" -> "truck" (1 at 2/3), "green car" -> "red truck"
+    assert (p["edit_words_mean"], p["edit_words_median"], p["edit_position_mean"]) == (2.0, 2.0, 0.6)
+    assert p["duplicate_rate"] == 0.3333  # "A red truck." twice
+    assert p["distinct_1"] == round(8 / 13, 4) and p["distinct_2"] == 0.8
+    o = t["overall"]
+    assert (o["captions"], o["accepted"], o["rejected"]) == (9, 6, 3)
+    assert o["reject_reasons"] == {"copy": 1, "no_swap_found": 2}
+    assert (o["edit_words_mean"], o["negative_longer_share"], o["duplicate_rate"]) == (3.1667, 0.1667, 0.1667)
+    # _SUCCESS.json: 4 shards (reshuffle/0, swap_nouns/0, swap_nouns/1, replace_nouns/1), 2 s each
+    assert (o["shards_succeeded"], o["prompt_tokens"], o["completion_tokens"], o["elapsed_s"]) == (4, 900, 90, 8.0)
+    assert (o["captions_per_s"], o["completion_tokens_per_s"]) == (1.125, 11.25)
+    assert (s["shards_succeeded"], s["completion_tokens"]) == (2, 30)
+
+
+def _replace_last_noun(request) -> list[str]:
+    """A replace_nouns candidate for some captions (last word -> 'zebra'), a copy for every third."""
+    text = last_user_text(request).rstrip(".")
+    if len(text) % 3 == 0:
+        return [text + "."]
+    return [" ".join(text.split()[:-1] + ["zebra"]) + "."]
+
+
+def test_stats_equal_a_recount_of_a_generated_run(karpathy_file, tmp_path):
+    from neggen.ingest import load_captions
+
+    captions, _ = load_captions(karpathy_file)
+    types = [NegType.reshuffle, NegType.replace_nouns]
+    config = GenerateConfig(chunk_size=8, max_attempts=1)
+    generate(captions.slice(0, 30), tmp_path, types, 2, ScriptedEngine(_replace_last_noun), config)
+    stats = compute_stats(tmp_path)
+    for t in types:
+        accepted = pq.read_table(tmp_path / "negatives" / f"type={t.value}").to_pylist()
+        rejected = pq.read_table(tmp_path / "rejects" / f"type={t.value}").to_pylist()
+        got = stats["by_type"][t.value]
+        assert got["captions"] == 30 == len(accepted) + len(rejected)
+        assert (got["accepted"], got["rejected"]) == (len(accepted), len(rejected))
+        assert got["reject_reasons"] == dict(Counter(r["reason"] for r in rejected))
+        if accepted:
+            lengths = [len(words(r["negative"])) for r in accepted]
+            assert got["negative_words_mean"] == round(sum(lengths) / len(lengths), 4)
+            longer = sum(len(words(r["negative"])) > len(words(r["caption"])) for r in accepted)
+            assert got["negative_longer_share"] == round(longer / len(accepted), 4)
+        tokens = sum(r["completion_tokens"] for r in accepted + rejected)
+        assert got["completion_tokens"] == tokens
+
+
+def test_polars_words_agree_with_neggen_text_words(karpathy_file, tmp_path):
+    import polars as pl
+
+    from neggen.ingest import load_captions
+    from neggen.qa.frames import words_expr
+
+    captions, _ = load_captions(karpathy_file)
+    texts = captions.column("caption").to_pylist()[:3000] + ["A man’s T-shirt, “red”!", "ﬁne café — ok_2"]
+    got = pl.DataFrame({"t": texts}).select(words_expr("t"))["t"].to_list()
+    assert got == [words(t) for t in texts]
+
+
+def test_stats_cli_json_and_table(hand_dir, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["stats", str(hand_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == compute_stats(hand_dir)
+    table = runner.invoke(app, ["stats", str(hand_dir)])
+    assert table.exit_code == 0 and "replace_nouns" in table.stdout and "no_swap_found 2" in table.stdout
+    missing = runner.invoke(app, ["stats", str(tmp_path / "nope")])
+    assert missing.exit_code == 1 and "is not a neggen run" in missing.stderr
+    assert "Traceback" not in missing.output
