@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from trainer.losses.distill import distill_loss
 from trainer.losses.features import Features
@@ -16,6 +16,8 @@ from trainer.losses.tgc import TGC_SCALE, TgcMask, tgc_loss
 
 class LossWeights(BaseModel):
     """Defaults are the paper's; zero weights switch a term off (NegCLIP-style = all three zero)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     igc: float = Field(0.1, ge=0)
     tgc: float = Field(0.1, ge=0)
