@@ -145,21 +145,29 @@ _SOURCES = {
 }
 
 
+_NON_CHOICE_TASKS = ("zeroshot_classification", "zeroshot_retrieval")
+
+
 def headline_table(long: pl.DataFrame) -> pl.DataFrame:
-    """Rows: our models (then the paper's, labelled 'paper: ...'); columns: the paper's headline numbers."""
+    """Rows: each model x scorer (then the paper's, labelled 'paper: ...'); columns: the paper's headline numbers."""
     rows = []
-    for model in long["model"].unique(maintain_order=True).to_list():
+    pairs = long.select("model", "task").unique(maintain_order=True)
+    choice_tasks = [t for t in pairs["task"].unique(maintain_order=True).to_list() if t not in _NON_CHOICE_TASKS]
+    for model in pairs["model"].unique(maintain_order=True).to_list():
         mine = long.filter(pl.col("model") == model)
-        row: dict[str, Any] = {"model": model}
-        for column, (bench, subset, task, metric) in _SOURCES.items():
-            hit = mine.filter(
-                (pl.col("benchmark") == bench)
-                & (pl.col("subset") == subset)
-                & (pl.col("task") == task)
-                & (pl.col("metric") == metric)
-            )
-            row[column] = round(hit["value"][0], 1) if hit.height else None
-        rows.append(row)
+        for task in [t for t in choice_tasks if t in mine["task"].to_list()] or [None]:
+            label = model if task in (None, "image_caption_selection") else f"{model} ({task})"
+            row: dict[str, Any] = {"model": label}
+            for column, (bench, subset, source_task, metric) in _SOURCES.items():
+                wanted = source_task if source_task in _NON_CHOICE_TASKS or task is None else task
+                hit = mine.filter(
+                    (pl.col("benchmark") == bench)
+                    & (pl.col("subset") == subset)
+                    & (pl.col("task") == wanted)
+                    & (pl.col("metric") == metric)
+                )
+                row[column] = round(hit["value"][0], 1) if hit.height else None
+            rows.append(row)
     for name, values in PAPER_ROWS.items():
         rows.append({"model": f"paper: {name}", **dict(zip(HEADLINE, values, strict=True))})
     schema = {"model": pl.String, **{c: pl.Float64 for c in HEADLINE}}
@@ -173,6 +181,7 @@ def blind_table(long: pl.DataFrame) -> pl.DataFrame:
         return selection
     return (
         selection.with_columns((pl.col("model") + " | " + pl.col("task")).alias("scorer"))
+        .with_columns(pl.col("value").round(1))
         .pivot(on="scorer", index=["benchmark", "subset"], values="value", aggregate_function="first")
         .sort(["benchmark", "subset"])
     )
