@@ -87,7 +87,7 @@ def write_valse(root: Path) -> None:
     for f, stem in enumerate(FILES):
         data = {}
         for i, (caption, foil) in enumerate(SC_ROWS[:3]):
-            image_file = "COCO_val2014_000000000%d.jpg" % i if stem == "foil-it" else f"{stem}_{i}.jpg"
+            image_file = f"COCO_val2014_000000000{i}.jpg" if stem == "foil-it" else f"{stem}_{i}.jpg"
             folder = root / "valse" / "images" / image_dir_for(stem, image_file)
             folder.mkdir(parents=True, exist_ok=True)
             colour_image(400 + f * 10 + i).save(folder / image_file)

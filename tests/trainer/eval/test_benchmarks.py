@@ -116,10 +116,9 @@ def test_oracle_scores_100_and_macro_averages(data_root):
 
 def test_shuffled_image_control_sits_near_chance(tmp_path, tiny_model, tiny_tokenizer):
     """A model that tells images apart (here: an oracle per image) drops to chance when images are shuffled."""
+    from tests.trainer.eval.conftest import colour_image
     from trainer.eval.choice import ChoiceItem
     from trainer.eval.embed import ImageRef
-
-    from tests.trainer.eval.conftest import colour_image
 
     n = 200
     refs = []
