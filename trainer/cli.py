@@ -64,3 +64,8 @@ def export(
     model.save_pretrained(dest)
     tokenizer.save_pretrained(dest)
     typer.echo(str(dest))
+
+
+from trainer.eval.cli import eval_app  # noqa: E402  (imports fail() from this module)
+
+app.add_typer(eval_app, name="eval")

@@ -1,0 +1,198 @@
+"""Every benchmark under one data root: what is present gets evaluated, what is missing gets named with its source.
+
+Layout under `--data-root` (README "Evaluation" lists the downloads):
+
+    sugarcrepe/<subset>.json            coco/val2017/*.jpg
+    aro/visual_genome_relation.json     aro/visual_genome_attribution.json     aro/images/*.jpg
+    coco/coco_karpathy_test.json        coco/val2014/*.jpg        (COCO-Order, COCO 5k retrieval)
+    flickr30k/flickr30k_test.json       flickr30k/flickr30k-images/*.jpg      (Flickr-Order, Flickr 1k retrieval)
+    valse/data/<piece>.json             valse/images/{visual7w,val2017,swig,train2014,val2014,VisualDialog_val2018}/
+    zeroshot/<torchvision layout per dataset>  (see trainer/eval/imagefolders.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from trainer.eval import aro, aro_order, retrieval, sugarcrepe, valse
+from trainer.eval.choice import ChoiceItem, TextScorer, run_blind, run_choice
+from trainer.eval.embed import EmbeddingCache, missing_images
+from trainer.eval.results import Judge, Record
+from trainer.eval.scoring import Choice, TieRule
+
+BENCHMARKS = ("sugarcrepe", "aro", "coco_order", "flickr30k_order", "valse", "zeroshot", "retrieval")
+
+
+class MissingData(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Source:
+    needs: str
+    where: str
+
+
+SOURCES = {
+    "sugarcrepe": Source(
+        "sugarcrepe/*.json and coco/val2017/",
+        "https://github.com/RAIVNLab/sugar-crepe (data/*.json); http://images.cocodataset.org/zips/val2017.zip",
+    ),
+    "aro": Source(
+        "aro/visual_genome_relation.json, aro/visual_genome_attribution.json and aro/images/",
+        "https://github.com/mertyg/vision-language-models-are-bows (dataset_zoo/aro_datasets.py names the Google "
+        "Drive files: the two JSONs and vgr_vga_images.zip)",
+    ),
+    "coco_order": Source(
+        "coco/coco_karpathy_test.json and coco/val2014/",
+        "https://storage.googleapis.com/sfr-vision-language-research/datasets/coco_karpathy_test.json; "
+        "http://images.cocodataset.org/zips/val2014.zip",
+    ),
+    "flickr30k_order": Source(
+        "flickr30k/flickr30k_test.json and flickr30k/flickr30k-images/",
+        "https://storage.googleapis.com/sfr-vision-language-research/datasets/flickr30k_test.json; images by "
+        "request at https://shannon.cs.illinois.edu/DenotationGraph/",
+    ),
+    "valse": Source(
+        "valse/data/*.json and valse/images/{visual7w,val2017,swig,train2014,val2014,VisualDialog_val2018}/",
+        "https://github.com/Heidelberg-NLP/VALSE (data/ and the image sources its README lists)",
+    ),
+    "zeroshot": Source(
+        "zeroshot/<dataset> in torchvision's extracted layouts",
+        "the torchvision dataset pages (CIFAR-10/100, Food-101, Oxford-IIIT Pet, Flowers-102, SUN397, Stanford "
+        "Cars, DTD, Caltech-101, FGVC-Aircraft) and https://image-net.org (ILSVRC2012 val)",
+    ),
+    "retrieval": Source(
+        "coco/coco_karpathy_test.json + coco/val2014/ and/or flickr30k/flickr30k_test.json + flickr30k-images/",
+        "as for coco_order and flickr30k_order",
+    ),
+}
+
+
+def image_judge(cache: EmbeddingCache) -> Judge:
+    def judge(items: list[ChoiceItem], rule: TieRule) -> Choice:
+        missing = missing_images([item.image for item in items])
+        if missing:
+            raise MissingData(f"{len(missing)} image files missing, e.g. {missing[0]}")
+        return run_choice(cache, items, rule)
+
+    return judge
+
+
+def blind_judge(scorer: TextScorer) -> Judge:
+    return lambda items, rule: run_blind(scorer, items, rule)
+
+
+def _karpathy(data_root: Path, subset: str) -> tuple[Path, Path]:
+    if subset.startswith("coco"):
+        return data_root / "coco" / "coco_karpathy_test.json", data_root / "coco"
+    return data_root / "flickr30k" / "flickr30k_test.json", data_root / "flickr30k"
+
+
+def _run_one(
+    name: str,
+    judge: Judge,
+    data_root: Path,
+    *,
+    task: str,
+    tagger: aro_order.OrderTagger | None,
+    seed: int,
+    cache: EmbeddingCache | None,
+    sugarcrepe_dir: Path | None,
+) -> list[Record]:
+    if name == "sugarcrepe":
+        annotations = sugarcrepe_dir or data_root / "sugarcrepe"
+        if not sugarcrepe.available_subsets(annotations):
+            raise MissingData(f"no SugarCrepe subset files in {annotations}")
+        return sugarcrepe.evaluate(judge, annotations, data_root / "coco" / "val2017", task)
+    if name == "aro":
+        if not any((data_root / "aro" / f).exists() for f in (aro.RELATION_FILE, aro.ATTRIBUTION_FILE)):
+            raise MissingData(f"no {aro.RELATION_FILE} / {aro.ATTRIBUTION_FILE} in {data_root / 'aro'}")
+        return aro.evaluate(judge, data_root / "aro", task)
+    if name in ("coco_order", "flickr30k_order"):
+        annotations, image_root = _karpathy(data_root, name)
+        if not annotations.exists():
+            raise MissingData(f"{annotations} is missing")
+        assert tagger is not None
+        return aro_order.evaluate(judge, name, annotations, image_root, tagger, seed, task)
+    if name == "valse":
+        if not valse.available_files(data_root / "valse"):
+            raise MissingData(f"no VALSE files in {data_root / 'valse' / 'data'}")
+        return valse.evaluate(judge, data_root / "valse", task)
+    if name == "retrieval":
+        if cache is None:
+            return []
+        records = []
+        for subset in ("coco", "flickr30k"):
+            annotations, image_root = _karpathy(data_root, subset)
+            if annotations.exists():
+                images, _, _ = retrieval.load_split(annotations, image_root)
+                missing = missing_images(images)
+                if missing:
+                    raise MissingData(f"{subset}: {len(missing)} image files missing, e.g. {missing[0]}")
+                records += retrieval.evaluate(cache, subset, annotations, image_root)
+        if not records:
+            raise MissingData("no coco/coco_karpathy_test.json or flickr30k/flickr30k_test.json")
+        return records
+    if name == "zeroshot":
+        if cache is None:
+            return []
+        from trainer.eval import zeroshot
+
+        return zeroshot.evaluate(cache, data_root / "zeroshot")
+    raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+
+
+def run_suite(
+    judge: Judge,
+    data_root: Path,
+    benchmarks: tuple[str, ...] = BENCHMARKS,
+    *,
+    task: str = "image_caption_selection",
+    tagger: aro_order.OrderTagger | None = None,
+    seed: int = 0,
+    cache: EmbeddingCache | None = None,
+    sugarcrepe_dir: Path | None = None,
+    on_record: Callable[[Record], None] = lambda r: None,
+) -> tuple[list[Record], dict[str, str]]:
+    """Evaluate each benchmark whose data is present; returns the records and {benchmark: what is missing}."""
+    records: list[Record] = []
+    missing: dict[str, str] = {}
+    for name in benchmarks:
+        try:
+            found = _run_one(
+                name,
+                judge,
+                Path(data_root),
+                task=task,
+                tagger=tagger,
+                seed=seed,
+                cache=cache,
+                sugarcrepe_dir=sugarcrepe_dir,
+            )
+        except MissingData as error:
+            source = SOURCES[name]
+            missing[name] = f"{error}. Needs {source.needs} under the data root; get it from {source.where}"
+            continue
+        for record in found:
+            on_record(record)
+        records += found
+    return records, missing
+
+
+def add_aro_summary(records: list[Record], task: str = "image_caption_selection") -> Record | None:
+    """ARO avg = mean of VG-R, VG-A, COCO-Order, Flickr-Order when all four were evaluated."""
+    parts = {r.subset: r for r in records if r.benchmark == "aro" and r.task == task}
+    names = ("vg_relation", "vg_attribution", "coco_order", "flickr30k_order")
+    if not all(n in parts for n in names):
+        return None
+    return Record(
+        benchmark="aro",
+        subset="summary",
+        task=task,
+        metrics={"avg": sum(parts[n].metrics["acc"] for n in names) / 4, **{n: parts[n].metrics["acc"] for n in names}},
+        n_items=sum(parts[n].n_items for n in names),
+        n_ties=sum(parts[n].n_ties for n in names),
+    )

@@ -1,0 +1,96 @@
+"""Zero-shot classification, CLIP_benchmark's protocol, on the 11 datasets (readers in imagefolders.py).
+
+Per class: embed every template filled with the class name, normalise, average, renormalise. Logits are
+100 * image . class; report acc1, acc5 and mean-per-class recall (percent). `n_ties` counts images whose top
+score is shared by several classes (argmax then takes the first, as torch.topk does).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from trainer.eval.embed import EmbeddingCache, missing_images
+from trainer.eval.imagefolders import READERS, LayoutMissing
+from trainer.eval.results import Record
+
+TASK = "zeroshot_classification"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "clip_benchmark"
+
+
+def load_prompts(directory: Path | None = None) -> tuple[dict, dict]:
+    directory = directory or SHARED
+    classnames = json.loads((directory / "en_classnames.json").read_text(encoding="utf-8"))
+    templates = json.loads((directory / "en_zeroshot_classification_templates.json").read_text(encoding="utf-8"))
+    return classnames, templates
+
+
+def classifier(cache: EmbeddingCache, classnames: list[str], templates: list[str]) -> torch.Tensor:
+    texts = [t.replace("{c}", name) for name in classnames for t in templates]
+    emb = cache.texts(texts).view(len(classnames), len(templates), -1)
+    return torch.nn.functional.normalize(emb.mean(dim=1), dim=-1)
+
+
+def metrics(logits: torch.Tensor, labels: torch.Tensor) -> tuple[dict[str, float], int]:
+    k = min(5, logits.shape[1])
+    top = logits.topk(k, dim=1).indices
+    acc1 = (top[:, 0] == labels).float().mean() * 100
+    acc5 = (top == labels[:, None]).any(1).float().mean() * 100
+    recalls = [((top[:, 0] == c) & (labels == c)).sum() / (labels == c).sum() for c in labels.unique()]
+    ties = int(((logits == logits.max(1, keepdim=True).values).sum(1) > 1).sum())
+    out = {"acc1": float(acc1), "acc5": float(acc5), "mean_per_class_recall": float(torch.stack(recalls).mean() * 100)}
+    return out, ties
+
+
+def evaluate_dataset(cache: EmbeddingCache, name: str, root: Path, classnames: dict, templates: dict) -> Record:
+    data = READERS[name](root, classnames)
+    if not data.refs:
+        raise LayoutMissing(f"{name}: no images found under {root}")
+    if "#" not in data.refs[0].path:  # CIFAR items live inside one pickle
+        missing = missing_images(data.refs)
+        if missing:
+            raise LayoutMissing(f"{name}: {len(missing)} image files missing, e.g. {missing[0]}")
+    weights = classifier(cache, data.classnames, templates.get(name, templates["imagenet1k"]))
+    images = cache.images(data.refs, data.load)
+    scores, ties = metrics(100 * images @ weights.T, torch.tensor(data.labels))
+    return Record(
+        benchmark="zeroshot",
+        subset=name,
+        task=TASK,
+        metrics=scores,
+        n_items=len(data.refs),
+        n_ties=ties,
+        info={"n_classes": len(data.classnames)},
+    )
+
+
+def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None) -> list[Record]:
+    from trainer.eval.suite import MissingData
+
+    if prompts_dir is None and (Path(root) / "clip_benchmark").exists():
+        prompts_dir = Path(root) / "clip_benchmark"
+    classnames, templates = load_prompts(prompts_dir)
+    records, missing = [], []
+    for name in READERS:
+        try:
+            records.append(evaluate_dataset(cache, name, Path(root), classnames, templates))
+        except LayoutMissing as error:
+            missing.append(str(error))
+    if len(records) == len(READERS):
+        records.append(
+            Record(
+                benchmark="zeroshot",
+                subset="summary",
+                task=TASK,
+                metrics={"avg": sum(r.metrics["acc1"] for r in records) / len(records)},
+                n_items=sum(r.n_items for r in records),
+                n_ties=sum(r.n_ties for r in records),
+            )
+        )
+    if not records:
+        raise MissingData("; ".join(missing))
+    if missing:
+        print("  zeroshot, not evaluated: " + "; ".join(missing))
+    return records
