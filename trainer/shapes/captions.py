@@ -29,11 +29,7 @@ class NP:
         return " ".join(w for w in (self.det, self.size, self.colour, self.shape) if w)
 
     def describes(self, obj: Obj) -> bool:
-        return (
-            self.shape == obj.shape
-            and self.colour in (None, obj.colour)
-            and self.size in (None, obj.size)
-        )
+        return self.shape == obj.shape and self.colour in (None, obj.colour) and self.size in (None, obj.size)
 
 
 def full_np(obj: Obj, det: str = "a") -> NP:
@@ -179,8 +175,7 @@ def mentions_heldout(caption: Caption, heldout: Heldout) -> bool:
     if any(np.colour and (np.colour, np.shape) in heldout.pairs for np in caption.nps()):
         return True
     return any(
-        isinstance(c, Rel) and canonical_triple(c.a.shape, c.rel, c.b.shape) in heldout.triples
-        for c in caption.clauses
+        isinstance(c, Rel) and canonical_triple(c.a.shape, c.rel, c.b.shape) in heldout.triples for c in caption.clauses
     )
 
 

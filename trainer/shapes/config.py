@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Words chosen so the article is always "a" (no vowel onset) and neggen's tagger reads colours and sizes as
-# adjectives and shapes as nouns (checked in the tests through neggen's own validators).
-SHAPES = ("circle", "square", "triangle", "star", "diamond", "heart", "cross", "hexagon")
+# adjectives and shapes as nouns (checked in the tests through neggen's own validators; "cross" and "oval"
+# fail that, so the eighth shape is a crescent "moon").
+SHAPES = ("circle", "square", "triangle", "star", "diamond", "heart", "moon", "hexagon")
 COLOURS = ("red", "green", "blue", "yellow", "purple", "pink", "white", "gray")
 SIZES = ("small", "large")
 RELATIONS = ("left of", "right of", "above", "below")

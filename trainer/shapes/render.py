@@ -19,10 +19,17 @@ def _polygon(x: float, y: float, radii: list[float], start_deg: float) -> list[t
     ]
 
 
-def draw_object(draw: ImageDraw.ImageDraw, obj: Obj, fill: int | tuple[int, int, int]) -> None:
+def draw_object(image: Image.Image, obj: Obj, fill: int | tuple[int, int, int]) -> None:
     """Draw one object inside its bounding circle (centre x, y, radius r)."""
+    draw = ImageDraw.Draw(image)
     x, y, r = obj.x, obj.y, obj.r
-    if obj.shape == "circle":
+    if obj.shape == "moon":  # a crescent: a disc minus an offset disc, clipped to the bounding circle
+        mask = Image.new("L", image.size, 0)
+        cut = ImageDraw.Draw(mask)
+        cut.ellipse([x - r, y - r, x + r, y + r], fill=255)
+        cut.ellipse([x - 0.45 * r, y - 0.85 * r, x + 1.25 * r, y + 0.85 * r], fill=0)
+        image.paste(fill, mask=mask)
+    elif obj.shape == "circle":
         draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
     elif obj.shape == "square":
         h = r * 0.7  # corners at 0.99 r
@@ -50,9 +57,8 @@ def draw_object(draw: ImageDraw.ImageDraw, obj: Obj, fill: int | tuple[int, int,
 
 def render(scene: Scene, background: tuple[int, int, int] = (0, 0, 0)) -> Image.Image:
     image = Image.new("RGB", (scene.size, scene.size), background)
-    draw = ImageDraw.Draw(image)
     for obj in scene.objects:
-        draw_object(draw, obj, RGB[obj.colour])
+        draw_object(image, obj, RGB[obj.colour])
     return image
 
 
@@ -61,7 +67,7 @@ def object_masks(scene: Scene) -> list[Image.Image]:
     masks = []
     for obj in scene.objects:
         mask = Image.new("1", (scene.size, scene.size), 0)
-        draw_object(ImageDraw.Draw(mask), obj, 1)
+        draw_object(mask, obj, 1)
         masks.append(mask)
     return masks
 

@@ -138,15 +138,15 @@ def random_scene(rng: random.Random, config: WorldConfig, n_objects: int | None 
     return Scene(objects, config.image_size)
 
 
-def sample_scene(
-    config: WorldConfig, heldout: Heldout, split: str, index: int, n_objects: int | None = None
-) -> Scene:
+def sample_scene(config: WorldConfig, heldout: Heldout, split: str, index: int, n_objects: int | None = None) -> Scene:
     """Scene `index` of `split`, independent of every other index. Training and in-distribution scenes hold no
     held-out pair or triple; "heldout" scenes hold at least one."""
     rng = random.Random(f"{config.seed}/{split}/{index}/scene")
     want_heldout = split.startswith("heldout")
+    # The object count is drawn first, so rejection below does not skew the count distribution.
+    n = n_objects if n_objects is not None else rng.randint(config.min_objects, config.max_objects)
     for _ in range(10_000):
-        scene = random_scene(rng, config, n_objects)
+        scene = random_scene(rng, config, n)
         if heldout.in_scene(scene) == want_heldout:
             return scene
     raise RuntimeError(f"could not sample a {split} scene: the held-out definition leaves nothing to draw")
