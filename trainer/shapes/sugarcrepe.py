@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import Any
 
 from trainer.shapes.captions import NP, PREFIXES, Caption, Exists, Rel, is_true, mentions_heldout, sample_caption
 from trainer.shapes.config import WorldConfig
