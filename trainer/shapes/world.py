@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass
-from itertools import combinations, permutations
+from itertools import permutations
 from typing import Any
 
 from trainer.shapes.config import RELATIONS, WorldConfig
@@ -150,7 +150,3 @@ def sample_scene(config: WorldConfig, heldout: Heldout, split: str, index: int, 
         if heldout.in_scene(scene) == want_heldout:
             return scene
     raise RuntimeError(f"could not sample a {split} scene: the held-out definition leaves nothing to draw")
-
-
-def distinct_pairs(scene: Scene) -> list[tuple[Obj, Obj]]:
-    return list(combinations(scene.objects, 2))
