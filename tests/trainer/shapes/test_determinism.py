@@ -1,0 +1,46 @@
+"""Same seed -> byte-identical world (the oracle run up to its run id and timestamps); another seed differs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+
+from trainer.shapes.config import WorldConfig
+from trainer.shapes.writers import make_world
+
+TINY = {"n_train": 60, "n_eval": 40, "zeroshot_per_class": 1, "winoground_items": 6, "oracle_shards": 2}
+
+
+def _volatile(relative: Path) -> bool:
+    """The oracle run's manifest, _SUCCESS.json and part files hold a run id, timestamps and timings."""
+    return relative.parts[0] == "oracle" and (relative.suffix == ".parquet" or relative.suffix == ".json")
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not _volatile(p.relative_to(root))
+    }
+
+
+def _oracle_rows(root: Path) -> pl.DataFrame:
+    frame = pl.read_parquet(str(root / "oracle" / "negatives" / "**" / "*.parquet"))
+    return frame.drop("run_id", "created_at").sort("neg_type", "caption_id")
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    make_world(WorldConfig(**TINY), a)
+    make_world(WorldConfig(**TINY), b)
+    make_world(WorldConfig(seed=1, **TINY), c)
+    ha, hb, hc = _hashes(a), _hashes(b), _hashes(c)
+    assert len(ha) > 300 and "world.json" in ha and "captions_train.jsonl" in ha
+    assert ha == hb
+    assert _oracle_rows(a).equals(_oracle_rows(b))
+    assert pl.read_parquet(a / "oracle" / "captions.parquet").equals(pl.read_parquet(b / "oracle" / "captions.parquet"))
+    for name in ("captions_train.jsonl", "images/train/000000.png", "eval/heldout/sugarcrepe/swap_att.json"):
+        assert ha[name] != hc[name], name
+    assert not _oracle_rows(a).equals(_oracle_rows(c))

@@ -1,0 +1,3 @@
+from trainer.shapes.cli import app
+
+app()

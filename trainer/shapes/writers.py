@@ -1,0 +1,197 @@
+"""Write a whole shapes world to disk: images, scene graphs, the training caption source, the oracle run,
+and every evaluation set in its official on-disk format. The world is built in a hidden temporary directory
+and renamed into place at the end, so a reader sees a complete world or none.
+
+    WORLD/world.json                                  config, seed, held-out definition, counts, layout
+    WORLD/images/{train,in_distribution,heldout}/NNNNNN.png
+    WORLD/scenes/{train,in_distribution,heldout}.jsonl   {image_id, image_path, scene}
+    WORLD/captions_train.jsonl                        neggen ingest source (+ caption_struct)
+    WORLD/oracle/                                     a neggen run (engine "oracle", model "scene-graph")
+    WORLD/eval/{in_distribution,heldout}/...          see EVAL_FILES
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from neggen.atomic import write_atomic, write_json_atomic
+from neggen.ingest import load_captions
+from trainer.shapes.benchmarks import karpathy, valse_sets, vg_attribution, vg_relation
+from trainer.shapes.captions import Caption, sample_captions
+from trainer.shapes.config import WorldConfig
+from trainer.shapes.oracle import write_oracle_run
+from trainer.shapes.render import png_bytes, render
+from trainer.shapes.sugarcrepe import sugarcrepe_sets
+from trainer.shapes.winoground import winoground_items
+from trainer.shapes.world import Heldout, Scene, make_heldout, sample_scene
+from trainer.shapes.zeroshot import TEMPLATES, classnames, zeroshot_images
+
+FORMAT = "neggen-shapes-world/1"
+VERSIONS = ("in_distribution", "heldout")
+EVAL_FILES = {
+    "sugarcrepe/<subset>.json": "SugarCrepe: {index: {filename, caption, negative_caption}}; images/<version>/",
+    "aro/visual_genome_relation.json": "ARO VG-Relation list; image_path under images/<version>/",
+    "aro/visual_genome_attribution.json": "ARO VG-Attribution list; image_path under images/<version>/",
+    "valse/<file>.json": "VALSE: {id: {image_file, caption, foil, mturk, ...}}; images/<version>/",
+    "winoground/examples.jsonl": "Winoground rows; images in winoground/images/<image_k>.png",
+    "karpathy_test.json": "[{image, caption: [...]}]; images/<version>/",
+    "zeroshot/<dataset>/test/<class>/*.png": "ImageFolder; zeroshot/en_classnames.json and templates",
+}
+
+
+class WorldExists(FileExistsError):
+    """The output directory exists and --force was not given."""
+
+
+def _write_lines(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _write_png(path: Path, scene: Scene, config: WorldConfig) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png_bytes(render(scene, config.background)))
+
+
+def _scenes(config: WorldConfig, heldout: Heldout, split: str, n: int) -> list[tuple[str, Scene]]:
+    return [(f"{i:06d}.png", sample_scene(config, heldout, split, i)) for i in range(n)]
+
+
+def _write_split(root: Path, split: str, scenes: list[tuple[str, Scene]], config: WorldConfig) -> None:
+    for name, scene in scenes:
+        _write_png(root / "images" / split / name, scene, config)
+    rows = (
+        {"image_id": f"{split}-{Path(n).stem}", "image_path": f"images/{split}/{n}", "scene": s.to_dict()}
+        for n, s in scenes
+    )
+    _write_lines(root / "scenes" / f"{split}.jsonl", rows)
+
+
+def write_train(root: Path, config: WorldConfig, heldout: Heldout) -> dict[tuple[str, str], tuple[Caption, Scene]]:
+    """Training images, scenes and captions_train.jsonl; returns (image_id, caption text) -> structure."""
+    scenes = _scenes(config, heldout, "train", config.n_train)
+    _write_split(root, "train", scenes, config)
+    rows, structures = [], {}
+    for i, (name, scene) in enumerate(scenes):
+        rng = random.Random(f"{config.seed}/train/{i}/captions")
+        image_id = f"train-{Path(name).stem}"
+        for caption in sample_captions(scene, rng, config.captions_per_image, config.p_incomplete):
+            text = caption.text()
+            structures[(image_id, text)] = (caption, scene)
+            rows.append(
+                {
+                    "image_id": image_id,
+                    "image_path": f"images/train/{name}",
+                    "caption": text,
+                    "split": "train",
+                    "caption_struct": json.dumps(caption.to_dict(), sort_keys=True),
+                }
+            )
+    _write_lines(root / "captions_train.jsonl", rows)
+    return structures
+
+
+def write_oracle(root: Path, config: WorldConfig, heldout: Heldout, structures: dict) -> dict[str, dict[str, int]]:
+    """Ingest captions_train.jsonl exactly as `neggen generate --captions` would, then run the oracle."""
+    table, _ = load_captions(root / "captions_train.jsonl")
+    lookup = {
+        row["caption_id"]: structures[(row["image_id"], row["caption"])]
+        for row in table.select(["caption_id", "image_id", "caption"]).to_pylist()
+    }
+    summaries = write_oracle_run(root / "oracle", table, lookup, config, heldout)
+    return {t: {"accepted": s.accepted[t], "rejected": s.rejected[t]} for t, s in summaries.items()}
+
+
+def write_eval(root: Path, config: WorldConfig, heldout: Heldout, version: str) -> dict[str, int]:
+    """Every evaluation set of one version; returns item counts per file."""
+    scenes = _scenes(config, heldout, version, config.n_eval)
+    _write_split(root, version, scenes, config)
+    out = root / "eval" / version
+    counts: dict[str, int] = {"images": len(scenes)}
+    for subset, items in sugarcrepe_sets(scenes, config, heldout, version).items():
+        write_json_atomic(out / "sugarcrepe" / f"{subset}.json", items)
+        counts[f"sugarcrepe/{subset}"] = len(items)
+    for stem, items in (
+        ("visual_genome_relation", vg_relation(scenes, config)),
+        ("visual_genome_attribution", vg_attribution(scenes, config)),
+    ):
+        write_json_atomic(out / "aro" / f"{stem}.json", items)
+        counts[f"aro/{stem}"] = len(items)
+    for stem, items in valse_sets(scenes, config).items():
+        write_json_atomic(out / "valse" / f"{stem}.json", items)
+        counts[f"valse/{stem}"] = len(items)
+    rows = []
+    for row, first, second in winoground_items(config, heldout, version):
+        _write_png(out / "winoground" / "images" / f"{row['image_0']}.png", first, config)
+        _write_png(out / "winoground" / "images" / f"{row['image_1']}.png", second, config)
+        rows.append(row)
+    _write_lines(out / "winoground" / "examples.jsonl", rows)
+    counts["winoground"] = len(rows)
+    items = karpathy(scenes, config)
+    write_json_atomic(out / "karpathy_test.json", items)
+    counts["karpathy_test"] = len(items)
+    images = zeroshot_images(config, heldout, version)
+    for scene, paths in images:
+        data = png_bytes(render(scene, config.background))
+        for relative in paths:
+            target = out / "zeroshot" / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    write_json_atomic(out / "zeroshot" / "en_classnames.json", classnames(config, heldout, version))
+    write_json_atomic(out / "zeroshot" / "en_zeroshot_classification_templates.json", TEMPLATES)
+    counts["zeroshot_images"] = len(images)
+    return counts
+
+
+def make_world(config: WorldConfig, out: Path, force: bool = False) -> tuple[dict[str, Any], dict[str, float]]:
+    """Build the world under a temporary name, then rename it to `out`. Returns (world.json, seconds per step)."""
+    out = Path(out)
+    if out.exists() and not force:
+        raise WorldExists(f"{out} exists; pass --force to replace it")
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        heldout = make_heldout(config)
+        structures = write_train(tmp, config, heldout)
+        timings["train"] = time.perf_counter() - started
+        counts: dict[str, Any] = {
+            "train": {"images": config.n_train, "captions": len(structures)},
+        }
+        for version in VERSIONS:
+            mark = time.perf_counter()
+            counts[version] = write_eval(tmp, config, heldout, version)
+            timings[version] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        counts["oracle"] = write_oracle(tmp, config, heldout, structures)
+        timings["oracle"] = time.perf_counter() - mark
+        world = {
+            "format": FORMAT,
+            "seed": config.seed,
+            "config": config.model_dump(mode="json"),
+            "heldout": heldout.to_dict(),
+            "counts": counts,
+            "layout": {
+                "train_captions": "captions_train.jsonl (image_path relative to the world directory)",
+                "oracle_run": "oracle",
+                "image_roots": {v: f"images/{v}" for v in VERSIONS},
+                "eval": {f"eval/<version>/{k}": v for k, v in EVAL_FILES.items()},
+            },
+        }
+        write_json_atomic(tmp / "world.json", world)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    timings["total"] = time.perf_counter() - started
+    return world, timings
