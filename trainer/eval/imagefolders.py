@@ -14,7 +14,10 @@ definitions; nothing is downloaded.
     dtd            dtd/dtd/labels/test1.txt, dtd/dtd/images/<class>/<file>.jpg
     caltech101     caltech101/101_ObjectCategories/<category>/image_*.jpg   (BACKGROUND_Google kept, as CLIP_benchmark)
     imagenet1k     imagenet/val/<wnid>/*.JPEG                                (sorted wnids)
-    flowers, cars  need MATLAB .mat annotations (imagelabels.mat/setid.mat, cars_*.mat): not read yet
+    flowers        flowers-102/{imagelabels.mat,setid.mat}, flowers-102/jpg/image_<id:05d>.jpg  (test = tstid)
+    cars           stanford_cars/{cars_test_annos_withlabels.mat,devkit/cars_meta.mat,cars_test/<fname>}
+
+The two MATLAB (.mat) layouts are read with scipy.io.loadmat (the `eval` extra), as torchvision reads them.
 """
 
 from __future__ import annotations
@@ -161,11 +164,37 @@ def imagenet1k(root: Path, classnames: dict) -> Labelled:
     return Labelled(refs, labels, list(classnames["imagenet1k"]))
 
 
-def _needs_mat(what: str) -> Callable[[Path, dict], Labelled]:
-    def reader(root: Path, classnames: dict) -> Labelled:
-        raise LayoutMissing(f"{what}: its annotations are MATLAB .mat files, which this evaluator does not read yet")
+def _loadmat(path: Path) -> dict:
+    try:
+        from scipy.io import loadmat
+    except ImportError as error:  # an optional dependency: the other nine datasets do not need it
+        raise LayoutMissing(f"{path}: reading .mat files needs scipy (pip install -e '.[eval]')") from error
+    return loadmat(_need(path), squeeze_me=True)
 
-    return reader
+
+def _rows(value):
+    """A .mat variable as a 1-d array (squeeze_me turns a one-element array into a scalar)."""
+    import numpy as np  # present whenever scipy is
+
+    return np.atleast_1d(value)
+
+
+def flowers(root: Path, classnames: dict) -> Labelled:
+    """Test split = setid's `tstid` image ids; imagelabels' `labels[id - 1]` is the 1-based class of image `id`."""
+    base = _need(root / "flowers-102")
+    test_ids = [int(i) for i in _rows(_loadmat(base / "setid.mat")["tstid"]).tolist()]
+    class_of = [int(c) for c in _rows(_loadmat(base / "imagelabels.mat")["labels"]).tolist()]
+    refs = [ImageRef(str(base / "jpg" / f"image_{image_id:05d}.jpg")) for image_id in test_ids]
+    return Labelled(refs, [class_of[image_id - 1] - 1 for image_id in test_ids], list(classnames["flowers"]))
+
+
+def cars(root: Path, classnames: dict) -> Labelled:
+    """Test annotations: one struct per image with a 1-based `class` and an `fname`; names from cars_meta.mat."""
+    base = _need(root / "stanford_cars")
+    annotations = _rows(_loadmat(base / "cars_test_annos_withlabels.mat")["annotations"])
+    names = _rows(_loadmat(base / "devkit" / "cars_meta.mat")["class_names"]).tolist()
+    refs = [ImageRef(str(base / "cars_test" / str(a["fname"]))) for a in annotations]
+    return Labelled(refs, [int(a["class"]) - 1 for a in annotations], [str(n) for n in names])
 
 
 READERS: dict[str, Callable[[Path, dict], Labelled]] = {
@@ -173,9 +202,9 @@ READERS: dict[str, Callable[[Path, dict], Labelled]] = {
     "cifar100": cifar100,
     "food101": food101,
     "pets": pets,
-    "flowers": _needs_mat("flowers-102 (imagelabels.mat, setid.mat)"),
+    "flowers": flowers,
     "sun397": sun397,
-    "cars": _needs_mat("stanford_cars (cars_meta.mat, cars_test_annos_withlabels.mat)"),
+    "cars": cars,
     "dtd": dtd,
     "caltech101": caltech101,
     "fgvc_aircraft": fgvc_aircraft,

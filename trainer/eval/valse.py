@@ -3,7 +3,9 @@
 Each `data/<piece>.json` is a JSON object from id to `{image_file, caption, foil, mturk: {caption, foil, other},
 dataset, linguistic_phenomena, ...}`; only items with `mturk.caption >= 2` count. Image roots differ per file
 (see IMAGE_DIRS) and COCO 2014/2017 file names are routed by their prefix, as the evaluation code released with
-CE-CLIP does. Avg = mean of the 11 per-file accuracies (that weighting reproduces the papers' 65.3 for CLIP).
+CE-CLIP does. Avg = mean of the 11 per-file accuracies: from the per-column numbers of DeGLA's Table 2 (arXiv
+2504.16801) that weighting reproduces its Avg for CLIP (65.3), NegCLIP, CE-CLIP and DeGLA (74.1); the mean of
+the 9 columns does not (66.3 for CLIP). See tests/trainer/eval/test_valse_average.py.
 """
 
 from __future__ import annotations
