@@ -71,4 +71,4 @@ bench: setup
 	$(PY) bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) $(TRAIN_WORLD) .pytest_cache .ruff_cache
