@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 TMP_MARK = ".tmp-"
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -34,7 +34,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_parquet_atomic(path: Path, table: pa.Table, schema: pa.Schema) -> None:

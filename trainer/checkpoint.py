@@ -9,6 +9,7 @@ RUN/checkpoints/latest.json   {"step": 120, "name": "step-000120"}, replaced ato
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -18,7 +19,7 @@ from typing import Any
 import torch
 from transformers import CLIPModel, PreTrainedTokenizerBase
 
-from neggen.atomic import TMP_MARK, _fsync_dir, write_json_atomic
+from neggen.atomic import TMP_MARK, fsync_dir, write_json_atomic
 
 LATEST = "latest.json"
 MODEL_DIR = "model"
@@ -55,7 +56,8 @@ def save_checkpoint(
     root = run_dir / "checkpoints"
     final = root / step_name(step)
     tmp = root / f".{step_name(step)}{TMP_MARK}{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    for stale in root.glob(f".step-*{TMP_MARK}*"):  # left by a save that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     (tmp / MODEL_DIR).mkdir(parents=True)
     model.save_pretrained(tmp / MODEL_DIR)
     tokenizer.save_pretrained(tmp / MODEL_DIR)
@@ -68,7 +70,7 @@ def save_checkpoint(
     if final.exists():  # a re-save of the same step (resumed run): replace it whole
         shutil.rmtree(final)
     os.replace(tmp, final)
-    _fsync_dir(root)
+    fsync_dir(root)
     write_json_atomic(root / LATEST, {"step": step, "name": final.name})
     return final
 
@@ -77,8 +79,6 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     pointer = run_dir / "checkpoints" / LATEST
     if not pointer.exists():
         return None
-    import json
-
     name = json.loads(pointer.read_text())["name"]
     path = run_dir / "checkpoints" / name
     if not (path / STATE_FILE).exists():

@@ -103,4 +103,5 @@ def test_checkpoint_is_published_only_when_complete(tiny, tmp_path):
     assert latest_checkpoint(tmp_path).name == "step-000002"
     save_checkpoint(tmp_path, 4, student.clip, tokenizer, {"x": 2}, {"seed": 1})
     assert latest_checkpoint(tmp_path).name == "step-000004"
+    assert not list((tmp_path / "checkpoints").glob(".*"))  # the killed save's leftovers are gone
     assert CLIPModel.from_pretrained(latest_checkpoint(tmp_path) / "model").config.projection_dim == 32
