@@ -77,36 +77,28 @@ def load_attribution(aro_dir: Path) -> list[ChoiceItem]:
     )
 
 
+def _macro_record(subset: str, choice, macro: dict, task: str, per_key: str) -> Record:
+    return Record(
+        benchmark="aro",
+        subset=subset,
+        task=task,
+        metrics={"acc": macro["macro"], "micro_acc": choice.accuracy, "n_groups": len(macro["per_group"])},
+        n_items=choice.n_items,
+        n_ties=choice.n_ties,
+        info={"tie_rule": str(TIE_RULE), per_key: macro["per_group"], "counts": macro["counts"]},
+    )
+
+
 def evaluate(judge: Judge, aro_dir: Path, task: str = TASK) -> list[Record]:
     records = []
     if (Path(aro_dir) / RELATION_FILE).exists():
         items = load_relation(aro_dir)
         choice = judge(items, TIE_RULE)
         macro = macro_average(choice, [i.group for i in items], drop=SYMMETRIC_RELATIONS)
-        records.append(
-            Record(
-                benchmark="aro",
-                subset="vg_relation",
-                task=task,
-                metrics={"acc": macro["macro"], "micro_acc": choice.accuracy, "n_groups": len(macro["per_group"])},
-                n_items=choice.n_items,
-                n_ties=choice.n_ties,
-                info={"tie_rule": str(TIE_RULE), "per_relation": macro["per_group"], "counts": macro["counts"]},
-            )
-        )
+        records.append(_macro_record("vg_relation", choice, macro, task, "per_relation"))
     if (Path(aro_dir) / ATTRIBUTION_FILE).exists():
         items = load_attribution(aro_dir)
         choice = judge(items, TIE_RULE)
         macro = macro_average(choice, [i.group for i in items], min_count=MIN_ATTRIBUTE_COUNT)
-        records.append(
-            Record(
-                benchmark="aro",
-                subset="vg_attribution",
-                task=task,
-                metrics={"acc": macro["macro"], "micro_acc": choice.accuracy, "n_groups": len(macro["per_group"])},
-                n_items=choice.n_items,
-                n_ties=choice.n_ties,
-                info={"tie_rule": str(TIE_RULE), "per_pair": macro["per_group"], "counts": macro["counts"]},
-            )
-        )
+        records.append(_macro_record("vg_attribution", choice, macro, task, "per_pair"))
     return records
