@@ -92,6 +92,23 @@ class ExperimentConfig(BaseModel):
 
 
 Log = Callable[[str], None]
+# Settings an existing experiment directory may be resumed with different values of (they add runs or only
+# change how they are computed); any other difference would mix runs made under different settings.
+RESUMABLE_FIELDS = frozenset({"seeds", "variants", "llm_run", "blind", "threads", "eval_batch"})
+
+
+def check_resume(config: ExperimentConfig) -> None:
+    """Refuse to resume an experiment directory written with other training/world settings."""
+    path = config.out / "experiment.json"
+    if not path.exists():
+        return
+    old = json.loads(path.read_text(encoding="utf-8"))
+    new = config.model_dump(mode="json")
+    changed = sorted(k for k in new if k not in RESUMABLE_FIELDS and old.get(k) != new[k])
+    if changed:
+        raise ValueError(
+            f"{config.out} holds an experiment with other settings ({', '.join(changed)}); use a new --out"
+        )
 
 
 def ensure_world(config: ExperimentConfig, log: Log = print) -> Path:
@@ -328,6 +345,7 @@ def run_experiment(config: ExperimentConfig, log: Log = print) -> dict[str, Any]
 
     torch.set_num_threads(config.threads)
     started = time.perf_counter()
+    check_resume(config)
     config.out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(config.out / "experiment.json", config.model_dump(mode="json"))
     world = ensure_world(config, log)

@@ -49,6 +49,18 @@ def test_variants_differ_only_in_losses_and_negatives(tmp_path):
     assert config.all_variants() == [*VARIANTS, LLM_VARIANT]
 
 
+def test_resuming_with_other_training_settings_is_refused(tmp_path):
+    from neggen.atomic import write_json_atomic
+    from trainer.shapes.experiment import check_resume
+
+    config = ExperimentConfig(out=tmp_path, seeds=[0, 1])
+    check_resume(config)  # nothing there yet
+    write_json_atomic(tmp_path / "experiment.json", config.model_dump(mode="json"))
+    check_resume(config.model_copy(update={"seeds": [0, 1, 2], "llm_run": tmp_path / "llm"}))  # adds runs: fine
+    with pytest.raises(ValueError, match="finetune_lr"):
+        check_resume(config.model_copy(update={"finetune_lr": 1e-5}))
+
+
 def test_aggregate_adds_retention_and_markdown_shows_every_model():
     runs = {"stage1": {"variant": "stage1", "metrics": {"in_distribution/zs_avg": 40.0, "in_distribution/vg_r": 55}}}
     for seed, (zs, vg) in enumerate([(38.0, 70.0), (36.0, 72.0)]):
