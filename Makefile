@@ -20,7 +20,7 @@ BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe ../shared/dat
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test demo lint bench clean eval train
+.PHONY: setup test demo lint bench clean eval train replicate
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ train: setup
 	test -f $(TRAIN_WORLD)/world.json || $(PY) -m trainer.shapes make --quick --out $(TRAIN_WORLD)
 	$(PY) -m trainer train --config $(TRAIN_CONFIG) --data $(TRAIN_WORLD)/oracle --out $(TRAIN_OUT) \
 		--set data.image_root=$(TRAIN_WORLD) --resume
+
+# make replicate: the shapes-world DeGLA ablation (stage 1 + 4 variants x 3 seeds, about half an hour on 2 cores).
+# REPLICATE_ARGS=--quick: the quick world, 2 seeds, short runs (a few minutes; tests/trainer/shapes/test_experiment.py).
+# REPLICATE_ARGS="--llm-run DIR": also DeGLA on a neggen run's (LLM) negatives over the world's captions.
+REPLICATE_OUT ?= runs/replicate
+REPLICATE_ARGS ?=
+replicate: setup
+	$(PY) -m trainer.shapes replicate --out $(REPLICATE_OUT) $(REPLICATE_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

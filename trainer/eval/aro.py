@@ -65,14 +65,16 @@ def _items(path: Path, image_dir: Path, group_of) -> list[ChoiceItem]:
     ]
 
 
-def load_relation(aro_dir: Path) -> list[ChoiceItem]:
-    return _items(Path(aro_dir) / RELATION_FILE, Path(aro_dir) / "images", lambda r: r["relation_name"])
+def load_relation(aro_dir: Path, image_dir: Path | None = None) -> list[ChoiceItem]:
+    """`image_dir` defaults to `<aro_dir>/images` (the official layout)."""
+    images = Path(image_dir) if image_dir is not None else Path(aro_dir) / "images"
+    return _items(Path(aro_dir) / RELATION_FILE, images, lambda r: r["relation_name"])
 
 
-def load_attribution(aro_dir: Path) -> list[ChoiceItem]:
+def load_attribution(aro_dir: Path, image_dir: Path | None = None) -> list[ChoiceItem]:
     return _items(
         Path(aro_dir) / ATTRIBUTION_FILE,
-        Path(aro_dir) / "images",
+        Path(image_dir) if image_dir is not None else Path(aro_dir) / "images",
         lambda r: f"{r['attributes'][0]}_{r['attributes'][1]}",
     )
 
@@ -89,15 +91,15 @@ def _macro_record(subset: str, choice, macro: dict, task: str, per_key: str) -> 
     )
 
 
-def evaluate(judge: Judge, aro_dir: Path, task: str = TASK) -> list[Record]:
+def evaluate(judge: Judge, aro_dir: Path, task: str = TASK, image_dir: Path | None = None) -> list[Record]:
     records = []
     if (Path(aro_dir) / RELATION_FILE).exists():
-        items = load_relation(aro_dir)
+        items = load_relation(aro_dir, image_dir)
         choice = judge(items, TIE_RULE)
         macro = macro_average(choice, [i.group for i in items], drop=SYMMETRIC_RELATIONS)
         records.append(_macro_record("vg_relation", choice, macro, task, "per_relation"))
     if (Path(aro_dir) / ATTRIBUTION_FILE).exists():
-        items = load_attribution(aro_dir)
+        items = load_attribution(aro_dir, image_dir)
         choice = judge(items, TIE_RULE)
         macro = macro_average(choice, [i.group for i in items], min_count=MIN_ATTRIBUTE_COUNT)
         records.append(_macro_record("vg_attribution", choice, macro, task, "per_pair"))

@@ -57,20 +57,29 @@ def image_dir_for(stem: str, image_file: str) -> str:
     return IMAGE_DIRS[stem]
 
 
-def load_file(valse_dir: Path, stem: str) -> list[ChoiceItem]:
-    path = Path(valse_dir) / "data" / f"{stem}.json"
+def load_file(
+    valse_dir: Path, stem: str, annotation_dir: Path | None = None, image_dir: Path | None = None
+) -> list[ChoiceItem]:
+    """Official layout by default (`<valse_dir>/data/<stem>.json`, images routed under `<valse_dir>/images/`);
+    `annotation_dir` / `image_dir` override them (one image folder for every file, e.g. the shapes world)."""
+    path = Path(annotation_dir or Path(valse_dir) / "data") / f"{stem}.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     items = []
     for row in data.values():
         if row["mturk"]["caption"] < 2:
             continue
-        folder = Path(valse_dir) / "images" / image_dir_for(stem, row["image_file"])
+        folder = (
+            Path(image_dir)
+            if image_dir is not None
+            else Path(valse_dir) / "images" / image_dir_for(stem, row["image_file"])
+        )
         items.append(ChoiceItem(ImageRef(str(folder / row["image_file"])), (row["caption"], row["foil"]), 0, stem))
     return items
 
 
-def available_files(valse_dir: Path) -> list[str]:
-    return [s for s in FILES if (Path(valse_dir) / "data" / f"{s}.json").exists()]
+def available_files(valse_dir: Path, annotation_dir: Path | None = None) -> list[str]:
+    folder = Path(annotation_dir or Path(valse_dir) / "data")
+    return [s for s in FILES if (folder / f"{s}.json").exists()]
 
 
 def summarise(per_file: dict[str, float]) -> dict[str, float]:
@@ -85,11 +94,17 @@ def summarise(per_file: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def evaluate(judge: Judge, valse_dir: Path, task: str = TASK) -> list[Record]:
+def evaluate(
+    judge: Judge,
+    valse_dir: Path,
+    task: str = TASK,
+    annotation_dir: Path | None = None,
+    image_dir: Path | None = None,
+) -> list[Record]:
     choices: dict[str, Choice] = {}
     records = []
-    for stem in available_files(valse_dir):
-        choice = judge(load_file(valse_dir, stem), TIE_RULE)
+    for stem in available_files(valse_dir, annotation_dir):
+        choice = judge(load_file(valse_dir, stem, annotation_dir, image_dir), TIE_RULE)
         choices[stem] = choice
         records.append(choice_record("valse", stem, choice, task))
     if choices:

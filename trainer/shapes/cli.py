@@ -1,4 +1,4 @@
-"""`python -m trainer.shapes make|info`: build a shapes world, or summarise one."""
+"""`python -m trainer.shapes make|info|replicate`: build a shapes world, summarise one, run the replication."""
 
 from __future__ import annotations
 
@@ -55,3 +55,47 @@ def info(world: Annotated[Path, typer.Argument(help="a world directory")]) -> No
 
 def _rounded(timings: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 2) for k, v in timings.items()}
+
+
+@app.command()
+def replicate(
+    out: Annotated[Path, typer.Option("--out", help="experiment directory (resumes when it exists)")] = Path(
+        "runs/replicate"
+    ),
+    quick: Annotated[bool, typer.Option("--quick", help="the quick world, short runs, 2 seeds: minutes (CI)")] = False,
+    seeds: Annotated[int | None, typer.Option("--seeds", min=1, help="fine-tuning seeds 0..N-1 (3; quick 2)")] = None,
+    world: Annotated[Path | None, typer.Option("--world", help="default data/shapes, quick data/shapes-quick")] = None,
+    llm_run: Annotated[
+        Path | None, typer.Option("--llm-run", help="a neggen run over WORLD/captions_train.jsonl: adds degla_llm")
+    ] = None,
+    stage1_steps: Annotated[int | None, typer.Option("--stage1-steps", min=1)] = None,
+    finetune_steps: Annotated[int | None, typer.Option("--finetune-steps", min=1)] = None,
+    variants: Annotated[
+        str | None, typer.Option("--variants", help="comma-separated subset of plain,negclip,igc_tgc,degla")
+    ] = None,
+) -> None:
+    """Stage 1 (plain contrastive), then plain / NegCLIP / +IGC+TGC / DeGLA fine-tunes over seeds, evaluated on
+    both eval versions with the real evaluators; writes results.json, results.md and plots/ under --out."""
+    from trainer.shapes.experiment import VARIANTS, ExperimentConfig, run_experiment
+
+    try:
+        chosen = [v.strip() for v in variants.split(",")] if variants else None
+        unknown = set(chosen or ()) - set(VARIANTS)
+        if unknown:
+            raise ValueError(f"unknown variants {sorted(unknown)}; known: {', '.join(VARIANTS)}")
+        if llm_run is not None and not (llm_run / "manifest.json").exists():
+            raise ValueError(f"{llm_run} is not a neggen run (no manifest.json)")
+        config = ExperimentConfig.for_mode(
+            quick,
+            out=out,
+            world=world,
+            seeds=list(range(seeds)) if seeds else None,
+            llm_run=llm_run,
+            stage1_steps=stage1_steps,
+            finetune_steps=finetune_steps,
+            variants=chosen,
+        )
+        run_experiment(config, log=lambda line: typer.echo(line, err=True))
+    except (ValidationError, OSError, ValueError) as exc:
+        raise _fail(str(exc).splitlines()[0]) from None
+    typer.echo((out / "results.md").read_text(encoding="utf-8"))

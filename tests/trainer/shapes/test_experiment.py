@@ -1,0 +1,141 @@
+"""The replication experiment: the quick mode end to end (the CI check), and its parts on synthetic numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from trainer.shapes.experiment import LLM_VARIANT, VARIANTS, ExperimentConfig, finetune_config, stage1_config
+from trainer.shapes.report import METRICS, aggregate, cell, markdown, t_interval
+from trainer.shapes.writers import make_world
+
+REPO = Path(__file__).resolve().parents[3]
+QUICK_WORLD = REPO / "data" / "shapes-quick"
+
+
+def test_t_interval_matches_scipy_and_single_runs_have_no_interval():
+    from scipy import stats
+
+    values = [60.0, 64.0, 62.0]
+    ci = t_interval(values)
+    low, high = stats.t.interval(0.95, 2, loc=62.0, scale=stats.sem(values))
+    assert ci["mean"] == 62.0 and ci["n"] == 3
+    assert math.isclose(ci["low"], low) and math.isclose(ci["high"], high)
+    single = t_interval([70.0])
+    assert single["mean"] == 70.0 and math.isnan(single["half_width"]) and cell(single) == "70.0"
+    assert cell(ci) == f"62.0 ± {ci['half_width']:.1f}"
+
+
+def test_variants_differ_only_in_losses_and_negatives(tmp_path):
+    config = ExperimentConfig(out=tmp_path, world=tmp_path / "w", llm_run=tmp_path / "llm", finetune_steps=50)
+    world = tmp_path / "w"
+    s1 = stage1_config(config, world)
+    assert not s1.negatives and s1.model.tiny is not None and s1.loss.igc == s1.loss.tgc == s1.loss.distill == 0
+    runs = {v: finetune_config(config, world, v, 1) for v in [*VARIANTS, LLM_VARIANT]}
+    for run in runs.values():
+        assert run.model.tiny is None and Path(run.model.name) == tmp_path / "stage1"
+        assert run.max_steps == 50 and run.batch_size == config.finetune_batch and run.seed == 1
+        assert run.optim.lr == config.finetune_lr < config.stage1_lr
+        assert math.isclose(run.ema_decay, 1 - 1 / 15)  # 30% of 50 steps
+    assert not runs["plain"].negatives and runs["negclip"].negatives
+    assert (runs["negclip"].loss.igc, runs["negclip"].loss.tgc, runs["negclip"].loss.distill) == (0, 0, 0)
+    assert (runs["igc_tgc"].loss.igc, runs["igc_tgc"].loss.tgc, runs["igc_tgc"].loss.distill) == (0.1, 0.1, 0)
+    assert runs["degla"].loss == runs[LLM_VARIANT].loss and runs["degla"].loss.distill == 0.005
+    assert runs["degla"].data.run_dir == world / "oracle" and runs[LLM_VARIANT].data.run_dir == tmp_path / "llm"
+    assert config.all_variants() == [*VARIANTS, LLM_VARIANT]
+
+
+def test_resuming_with_other_training_settings_is_refused(tmp_path):
+    from neggen.atomic import write_json_atomic
+    from trainer.shapes.experiment import check_resume
+
+    config = ExperimentConfig(out=tmp_path, seeds=[0, 1])
+    check_resume(config)  # nothing there yet
+    write_json_atomic(tmp_path / "experiment.json", config.model_dump(mode="json"))
+    check_resume(config.model_copy(update={"seeds": [0, 1, 2], "llm_run": tmp_path / "llm"}))  # adds runs: fine
+    with pytest.raises(ValueError, match="finetune_lr"):
+        check_resume(config.model_copy(update={"finetune_lr": 1e-5}))
+
+
+def test_aggregate_adds_retention_and_markdown_shows_every_model():
+    runs = {"stage1": {"variant": "stage1", "metrics": {"in_distribution/zs_avg": 40.0, "in_distribution/vg_r": 55}}}
+    for seed, (zs, vg) in enumerate([(38.0, 70.0), (36.0, 72.0)]):
+        runs[f"degla-seed{seed}"] = {
+            "variant": "degla",
+            "metrics": {"in_distribution/zs_avg": zs, "in_distribution/vg_r": vg},
+        }
+    runs["blind_shorter"] = {"variant": "blind_shorter", "metrics": {"in_distribution/vg_r": 0.0}}
+    models, summary = aggregate(runs, ("in_distribution",))
+    assert models == ["stage1", "degla", "blind_shorter"]
+    assert summary["degla"]["in_distribution/retention"]["mean"] == -3.0
+    assert summary["stage1"]["in_distribution/retention"]["mean"] == 0.0
+    assert "in_distribution/retention" not in summary["blind_shorter"]
+    text = markdown(models, summary, {"in_distribution/vg_r": 50.0}, ("in_distribution",))
+    assert "| ARO VG-R | 50.0 | 55.0 | 71.0 ± " in text and "| retention" in text
+
+
+def _table_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:
+    """(section title, metric label) -> {column: cell} from results.md."""
+    rows, section, header = {}, "", []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = line[3:]
+        elif line.startswith("| metric"):
+            header = [c.strip() for c in line.strip("|").split("|")]
+        elif line.startswith("|") and not line.startswith("|---"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[(section, cells[0])] = dict(zip(header, cells, strict=True))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def quick_world(tmp_path_factory) -> Path:
+    if (QUICK_WORLD / "world.json").exists():
+        return QUICK_WORLD
+    from trainer.shapes.config import WorldConfig
+
+    out = tmp_path_factory.mktemp("quick") / "world"
+    make_world(WorldConfig.quick(), out)
+    return out
+
+
+def test_quick_experiment_runs_and_writes_the_table(quick_world, tmp_path):
+    """The CI check: `replicate --quick` end to end (a few minutes on 2 CPU cores)."""
+    from trainer.shapes.experiment import run_experiment
+    from trainer.shapes.report import VERSION_TITLES
+
+    config = ExperimentConfig.for_mode(True, out=tmp_path / "exp", world=quick_world)
+    results = run_experiment(config, log=lambda line: None)
+    out = tmp_path / "exp"
+    for png in ("compositional.png", "zeroshot.png", "tradeoff.png"):
+        assert (out / "plots" / png).stat().st_size > 10_000
+    assert json.loads((out / "results.json").read_text())["summary"] == json.loads(json.dumps(results["summary"]))
+    models = ["stage1", *VARIANTS, "blind_shorter", "blind_larger_number"]
+    assert results["models"] == models
+
+    # Every variant x metric, with its CI, in the Markdown, equal to the JSON.
+    rows = _table_rows((out / "results.md").read_text())
+    for version, title in VERSION_TITLES.items():
+        for metric, label in METRICS.items():
+            row = rows[(title, label)]
+            for model in models:
+                stat = results["summary"][model].get(f"{version}/{metric}")
+                if model.startswith("blind_") and (metric.startswith(("zs_", "wino_")) or metric == "retention"):
+                    assert stat is None and row[model] == "—"
+                    continue
+                assert row[model] == cell(stat), (version, metric, model)
+                if model in VARIANTS:
+                    assert stat["n"] == len(config.seeds) and re.fullmatch(r"-?\d+\.\d ± \d+\.\d", row[model])
+
+    # The world is learnable at this size: stage 1 is far above chance on in-distribution zero-shot objects.
+    stage1 = results["runs"]["stage1"]["metrics"]
+    chance = results["chance"]["in_distribution/zs_object"]
+    assert chance < 5 and stage1["in_distribution/zs_object"] > 3 * chance, stage1
+    assert stage1["in_distribution/zs_colour"] > 2 * results["chance"]["in_distribution/zs_colour"]
+    # The evaluators' own record files are there for every model.
+    assert (out / "eval" / "degla-seed1" / "heldout" / "winoground__heldout__winoground.json").exists()
+    assert (out / "eval" / "stage1" / "in_distribution" / "sugarcrepe__summary__image_caption_selection.json").exists()

@@ -1,0 +1,371 @@
+"""The shapes-world replication: pretrain a tiny CLIP on plain captions, fine-tune the ablation's variants from
+it with the real trainer, evaluate every model with the real evaluators on both eval versions.
+
+    OUT/experiment.json                     the ExperimentConfig
+    OUT/stage1/                             trainer run: plain contrastive from scratch (stands in for OpenAI CLIP)
+    OUT/finetune/<variant>/seed-<s>/        trainer runs started from OUT/stage1
+    OUT/eval/<model>/<version>/*.json       one evaluator Record per benchmark/subset (trainer.eval.results)
+    OUT/eval/<model>.json                   the model's flat metrics {"<version>/<metric>": value}
+    OUT/results.json, results.md, plots/    trainer.shapes.report
+
+Every step is skipped when its output exists, so an interrupted experiment resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from neggen.atomic import write_json_atomic
+from trainer.config import TinyModel, TrainConfig, load_train_config
+
+VERSIONS = ("in_distribution", "heldout")
+ZEROSHOT_SETS = ("shapes_object", "shapes_shape", "shapes_colour")
+# Variant -> training overrides on top of the shared fine-tuning settings (METHOD.md section 4's ablation rows).
+VARIANTS: dict[str, list[str]] = {
+    "plain": ["negatives=false", "loss.igc=0", "loss.tgc=0", "loss.distill=0"],
+    "negclip": ["negatives=true", "loss.igc=0", "loss.tgc=0", "loss.distill=0"],
+    "igc_tgc": ["negatives=true", "loss.igc=0.1", "loss.tgc=0.1", "loss.distill=0"],
+    "degla": ["negatives=true", "loss.igc=0.1", "loss.tgc=0.1", "loss.distill=0.005"],
+}
+LLM_VARIANT = "degla_llm"  # full DeGLA on a neggen (LLM) run's negatives instead of the oracle's
+BLIND = ("shorter", "larger_number")
+
+
+class ExperimentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    out: Path = Path("runs/replicate")
+    world: Path | None = Field(None, description="world dir; reused when it holds world.json, else built there")
+    world_seed: int = 0
+    quick: bool = False
+    model: TinyModel = TinyModel(
+        hidden=64, layers=2, heads=2, image_size=64, patch_size=8, projection_dim=64, vocab_size=512
+    )
+    stage1_steps: int = Field(1500, ge=1)
+    stage1_lr: float = 1e-3
+    stage1_batch: int = Field(64, ge=2)
+    finetune_steps: int = Field(200, ge=1)
+    finetune_lr: float = 2e-4
+    finetune_batch: int = Field(32, ge=2)
+    # None: 1 - 1/(0.3 * finetune_steps), i.e. an EMA horizon of ~30% of the run, as the paper's 0.9996 over
+    # ~8,100 steps (5 epochs of 414k captions at batch 256) has; 0.9996 itself would barely move in 200 steps.
+    ema_decay: float | None = Field(None, ge=0, lt=1)
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
+    variants: list[str] = Field(default_factory=lambda: list(VARIANTS))
+    llm_run: Path | None = Field(None, description="a neggen run over the world's captions: adds degla_llm")
+    blind: list[str] = Field(default_factory=lambda: list(BLIND))
+    threads: int = Field(1, ge=1, description="torch threads: 1 is much faster than 2 on 2 busy cores")
+    eval_batch: int = Field(256, ge=1)
+
+    @classmethod
+    def for_mode(cls, quick: bool, **overrides: Any) -> ExperimentConfig:
+        """Full (a 20k-image world, about half an hour on 2 cores) or quick (the committed quick world, minutes)."""
+        base: dict[str, Any] = {"world": Path("data/shapes")}
+        if quick:
+            base = {
+                "world": Path("data/shapes-quick"),
+                "quick": True,
+                "stage1_steps": 300,
+                "stage1_batch": 64,
+                "finetune_steps": 30,
+                "seeds": [0, 1],
+            }
+        return cls(**{**base, **{k: v for k, v in overrides.items() if v is not None}})
+
+    @property
+    def decay(self) -> float:
+        return self.ema_decay if self.ema_decay is not None else 1 - 1 / max(0.3 * self.finetune_steps, 2)
+
+    @property
+    def world_dir(self) -> Path:
+        return self.world or self.out / "world"
+
+    def all_variants(self) -> list[str]:
+        return [*self.variants, *([LLM_VARIANT] if self.llm_run is not None else [])]
+
+
+Log = Callable[[str], None]
+# Settings an existing experiment directory may be resumed with different values of (they add runs or only
+# change how they are computed); any other difference would mix runs made under different settings.
+RESUMABLE_FIELDS = frozenset({"seeds", "variants", "llm_run", "blind", "threads", "eval_batch"})
+
+
+def check_resume(config: ExperimentConfig) -> None:
+    """Refuse to resume an experiment directory written with other training/world settings."""
+    path = config.out / "experiment.json"
+    if not path.exists():
+        return
+    old = json.loads(path.read_text(encoding="utf-8"))
+    new = config.model_dump(mode="json")
+    changed = sorted(k for k in new if k not in RESUMABLE_FIELDS and old.get(k) != new[k])
+    if changed:
+        raise ValueError(
+            f"{config.out} holds an experiment with other settings ({', '.join(changed)}); use a new --out"
+        )
+
+
+def ensure_world(config: ExperimentConfig, log: Log = print) -> Path:
+    from trainer.shapes.config import WorldConfig
+    from trainer.shapes.writers import make_world
+
+    world = config.world_dir
+    if (world / "world.json").exists():
+        log(f"world: reusing {world}")
+        return world
+    settings = WorldConfig.quick(seed=config.world_seed) if config.quick else WorldConfig(seed=config.world_seed)
+    started = time.perf_counter()
+    make_world(settings, world)
+    log(f"world: built {world} in {time.perf_counter() - started:.0f} s")
+    return world
+
+
+def _data_overrides(run: Path, world: Path) -> list[str]:
+    return [
+        f"data.run_dir={run}",
+        f"data.image_root={world}",
+        "data.image_template=",
+        "data.missing_slot=fill",
+        "data.num_workers=0",
+        "precision=fp32",
+        "log_every=10",
+    ]
+
+
+def stage1_config(config: ExperimentConfig, world: Path) -> TrainConfig:
+    steps = config.stage1_steps
+    return load_train_config(
+        None,
+        [
+            *_data_overrides(world / "oracle", world),
+            f"out={config.out / 'stage1'}",
+            f"model.tiny={config.model.model_dump_json()}",
+            *VARIANTS["plain"],
+            f"batch_size={config.stage1_batch}",
+            f"max_steps={steps}",
+            f"optim.lr={config.stage1_lr}",
+            f"optim.warmup_steps={max(1, steps // 20)}",
+            "seed=0",
+        ],
+    )
+
+
+def finetune_config(config: ExperimentConfig, world: Path, variant: str, seed: int) -> TrainConfig:
+    steps = config.finetune_steps
+    if variant == LLM_VARIANT:
+        if config.llm_run is None:
+            raise ValueError(f"{LLM_VARIANT} needs --llm-run")
+        run, losses = config.llm_run, VARIANTS["degla"]
+    else:
+        run, losses = world / "oracle", VARIANTS[variant]
+    return load_train_config(
+        None,
+        [
+            *_data_overrides(run, world),
+            f"out={run_dir(config, variant, seed)}",
+            f"model.name={config.out / 'stage1'}",
+            *losses,
+            f"batch_size={config.finetune_batch}",
+            f"max_steps={steps}",
+            f"optim.lr={config.finetune_lr}",
+            f"optim.warmup_steps={max(1, steps // 10)}",
+            f"ema_decay={config.decay}",
+            f"seed={seed}",
+        ],
+    )
+
+
+def run_dir(config: ExperimentConfig, variant: str, seed: int) -> Path:
+    return config.out / "finetune" / variant / f"seed-{seed}"
+
+
+def _train(train_config: TrainConfig, log: Log) -> float:
+    from trainer.checkpoint import latest_checkpoint
+    from trainer.loop import train
+
+    out = Path(train_config.out)
+    done = latest_checkpoint(out) if (out / "checkpoints").exists() else None
+    if done is not None and json.loads((out / "checkpoints" / "latest.json").read_text())["step"] >= (
+        train_config.max_steps or 0
+    ):
+        log(f"train: {out} is complete, skipped")
+        return 0.0
+    started = time.perf_counter()
+    result = train(train_config, resume=done is not None)
+    seconds = time.perf_counter() - started
+    log(f"train: {out} {result.step} steps in {seconds:.0f} s, last loss {result.last_loss.get('total', math.nan):.3f}")
+    return seconds
+
+
+# ---------------------------------------------------------------------------------------------------- evaluation
+
+
+def _image_folder(root: Path, classnames: list[str]):
+    """torchvision ImageFolder over `root/<class>/*.png` (folder = class name with "_" for spaces)."""
+    from trainer.eval.embed import ImageRef
+    from trainer.eval.imagefolders import Labelled
+
+    refs, labels = [], []
+    for label, name in enumerate(classnames):
+        folder = root / name.replace(" ", "_")
+        files = sorted(folder.glob("*.png"))
+        if not files:
+            raise FileNotFoundError(f"{folder}: no images")
+        refs += [ImageRef(str(f)) for f in files]
+        labels += [label] * len(files)
+    return Labelled(refs, labels, classnames)
+
+
+def zeroshot_records(cache, version_dir: Path) -> list:
+    """CLIP_benchmark's protocol (trainer.eval.zeroshot's classifier and metrics) on the world's ImageFolders."""
+    import torch
+
+    from trainer.eval import zeroshot
+    from trainer.eval.results import Record
+
+    classnames, templates = zeroshot.load_prompts(version_dir / "zeroshot")
+    records = []
+    for name in ZEROSHOT_SETS:
+        data = _image_folder(version_dir / "zeroshot" / name / "test", classnames[name])
+        weights = zeroshot.classifier(cache, data.classnames, templates[name])
+        scores, ties = zeroshot.metrics(100 * cache.images(data.refs) @ weights.T, torch.tensor(data.labels))
+        info = {"n_classes": len(data.classnames), "chance": 100 / len(data.classnames)}
+        records.append(Record(benchmark="zeroshot", subset=name, task=zeroshot.TASK, metrics=scores,
+                              n_items=len(data.refs), n_ties=ties, info=info))  # fmt: skip
+    return records
+
+
+def compositional_records(judge, world: Path, version: str) -> list:
+    from trainer.eval import aro, sugarcrepe, valse
+
+    eval_dir, images = world / "eval" / version, world / "images" / version
+    records = sugarcrepe.evaluate(judge, eval_dir / "sugarcrepe", images)
+    records += aro.evaluate(judge, eval_dir / "aro", image_dir=images)
+    records += valse.evaluate(judge, eval_dir, annotation_dir=eval_dir / "valse", image_dir=images)
+    return records
+
+
+def flatten(records: list) -> dict[str, float]:
+    """The headline numbers of one model on one version."""
+    out: dict[str, float] = {}
+    for r in records:
+        m = r.metrics
+        if r.benchmark == "sugarcrepe" and r.subset == "summary":
+            out |= {f"sc_{k}": m[k] for k in ("replace", "swap", "add") if k in m}
+        elif r.benchmark == "aro":
+            key = {"vg_relation": "vg_r", "vg_attribution": "vg_a"}[r.subset]
+            # The official VG-A macro-average needs >= 25 items per attribute pair; small worlds have fewer.
+            out[key] = m["acc"] if m["acc"] == m["acc"] else m["micro_acc"]
+        elif r.benchmark == "valse" and r.subset == "summary":
+            out["valse"] = m["avg"]
+        elif r.benchmark == "winoground":
+            out |= {f"wino_{k}": m[k] for k in ("text", "image", "group")}
+        elif r.benchmark == "zeroshot":
+            out[f"zs_{r.subset.removeprefix('shapes_')}"] = m["acc1"]
+    zs = [out[f"zs_{n.removeprefix('shapes_')}"] for n in ZEROSHOT_SETS if f"zs_{n.removeprefix('shapes_')}" in out]
+    if zs:
+        out["zs_avg"] = sum(zs) / len(zs)
+    return out
+
+
+def evaluate_model(config: ExperimentConfig, world: Path, tag: str, model_dir: Path, log: Log) -> dict[str, float]:
+    from trainer.checkpoint import resolve_model_dir
+    from trainer.eval import winoground
+    from trainer.eval.embed import ClipEncoder, EmbeddingCache
+    from trainer.eval.results import write_record
+    from trainer.eval.suite import image_judge
+    from trainer.models import load_clip
+
+    target = config.out / "eval" / f"{tag}.json"
+    if target.exists():
+        return json.loads(target.read_text())
+    started = time.perf_counter()
+    model, tokenizer = load_clip(resolve_model_dir(model_dir))
+    cache = EmbeddingCache(ClipEncoder(model, tokenizer, batch_size=config.eval_batch, device="cpu"))
+    flat: dict[str, float] = {}
+    for version in VERSIONS:
+        eval_dir = world / "eval" / version
+        records = compositional_records(image_judge(cache), world, version)
+        records.append(winoground.evaluate(cache, eval_dir / "winoground" / "examples.jsonl",
+                                           eval_dir / "winoground" / "images", version))  # fmt: skip
+        records += zeroshot_records(cache, eval_dir)
+        for record in records:
+            write_record(config.out / "eval" / tag, version, record.model_copy(update={"model": tag}))
+        flat |= {f"{version}/{k}": v for k, v in flatten(records).items()}
+    write_json_atomic(target, flat)
+    log(f"eval: {tag} in {time.perf_counter() - started:.0f} s")
+    return flat
+
+
+def evaluate_blind(config: ExperimentConfig, world: Path, name: str) -> dict[str, float]:
+    from trainer.eval.blind import BLIND_SCORERS
+    from trainer.eval.suite import blind_judge
+
+    tag = f"blind_{name}"
+    target = config.out / "eval" / f"{tag}.json"
+    if target.exists():
+        return json.loads(target.read_text())
+    judge = blind_judge(BLIND_SCORERS[name]())
+    flat: dict[str, float] = {}
+    for version in VERSIONS:
+        flat |= {f"{version}/{k}": v for k, v in flatten(compositional_records(judge, world, version)).items()}
+    write_json_atomic(target, flat)
+    return flat
+
+
+def chance_levels(world: Path) -> dict[str, float]:
+    """Accuracy of guessing, per "<version>/<metric>": two options for the caption-selection tasks."""
+    from trainer.eval.winoground import CHANCE
+
+    out: dict[str, float] = {}
+    for version in VERSIONS:
+        out |= {f"{version}/{m}": 50.0 for m in ("sc_replace", "sc_swap", "sc_add", "vg_r", "vg_a", "valse")}
+        out |= {f"{version}/wino_{k}": v for k, v in CHANCE.items()}
+        classnames = json.loads((world / "eval" / version / "zeroshot" / "en_classnames.json").read_text())
+        zs = {f"zs_{n.removeprefix('shapes_')}": 100 / len(classnames[n]) for n in ZEROSHOT_SETS}
+        out |= {f"{version}/{k}": v for k, v in zs.items()}
+        out[f"{version}/zs_avg"] = sum(zs.values()) / len(zs)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- the whole
+
+
+def run_experiment(config: ExperimentConfig, log: Log = print) -> dict[str, Any]:
+    """World, stage 1, fine-tunes, evaluations, report. Returns the results JSON."""
+    import torch
+
+    from trainer.shapes.report import write_report
+
+    torch.set_num_threads(config.threads)
+    started = time.perf_counter()
+    check_resume(config)
+    config.out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(config.out / "experiment.json", config.model_dump(mode="json"))
+    world = ensure_world(config, log)
+    timings: dict[str, float] = {"stage1_train": _train(stage1_config(config, world), log)}
+    runs: dict[str, dict[str, Any]] = {
+        "stage1": {"variant": "stage1", "seed": None, "metrics": evaluate_model(config, world, "stage1",
+                                                                                 config.out / "stage1", log)},
+    }  # fmt: skip
+    train_seconds = 0.0
+    for variant in config.all_variants():
+        for seed in config.seeds:
+            train_seconds += _train(finetune_config(config, world, variant, seed), log)
+            tag = f"{variant}-seed{seed}"
+            metrics = evaluate_model(config, world, tag, run_dir(config, variant, seed), log)
+            runs[tag] = {"variant": variant, "seed": seed, "metrics": metrics}
+    timings["finetune_train"] = train_seconds
+    for name in config.blind:
+        metrics = evaluate_blind(config, world, name)
+        runs[f"blind_{name}"] = {"variant": f"blind_{name}", "seed": None, "metrics": metrics}
+    timings["total"] = time.perf_counter() - started
+    results = write_report(config, runs, timings, chance_levels(world))
+    log(f"report: {config.out / 'results.md'} ({timings['total']:.0f} s)")
+    return results
