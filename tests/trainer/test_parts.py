@@ -105,3 +105,22 @@ def test_checkpoint_is_published_only_when_complete(tiny, tmp_path):
     assert latest_checkpoint(tmp_path).name == "step-000004"
     assert not list((tmp_path / "checkpoints").glob(".*"))  # the killed save's leftovers are gone
     assert CLIPModel.from_pretrained(latest_checkpoint(tmp_path) / "model").config.projection_dim == 32
+
+
+def test_trimming_padding_leaves_text_features_unchanged(tiny):
+    from trainer.encoders import trim_padding
+    from trainer.tokenizer import tokenize
+
+    student, tokenizer = tiny
+    ids = tokenize(tokenizer, ["a red square left of a blue circle.", "two dogs.", "a green couch"])
+    trimmed = trim_padding(ids, tokenizer.eos_token_id)
+    longest = max(len(tokenizer(t)["input_ids"]) for t in ["a red square left of a blue circle."])
+    assert trimmed.shape == (3, longest)
+    with torch.no_grad():
+        full = student.clip.get_text_features(input_ids=ids).pooler_output
+        short = student.clip.get_text_features(input_ids=trimmed).pooler_output
+    # Equal up to float32 rounding (the softmax runs over fewer masked columns).
+    torch.testing.assert_close(short, full, atol=0, rtol=1e-4)
+    # The legacy OpenAI pooling flag (eos_token_id == 2): the end token (49407) is the largest id.
+    openai_ids = torch.tensor([[49406, 320, 1929, 49407, 0, 0], [49406, 320, 49407, 0, 0, 0]])
+    assert trim_padding(openai_ids, 2).tolist() == openai_ids[:, :4].tolist()
