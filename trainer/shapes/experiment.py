@@ -66,7 +66,7 @@ class ExperimentConfig(BaseModel):
 
     @classmethod
     def for_mode(cls, quick: bool, **overrides: Any) -> ExperimentConfig:
-        """Full (a 20k-image world, about half an hour on 2 cores) or quick (data/shapes-quick, built if missing; minutes)."""
+        """Full (a 20k-image world, about half an hour on 2 cores) or quick (data/shapes-quick, built if missing)."""
         base: dict[str, Any] = {"world": Path("data/shapes")}
         if quick:
             base = {
