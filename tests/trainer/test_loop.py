@@ -142,3 +142,10 @@ def test_data_loader_workers_give_the_same_batches(shapes_run, tmp_path):
     a = train(tiny_config(shapes_run, tmp_path / "w0", "max_steps=2"))
     b = train(tiny_config(shapes_run, tmp_path / "w2", "max_steps=2", "data.num_workers=2"))
     assert a.last_loss == b.last_loss
+
+
+def test_bf16_autocast_path_runs_on_cpu(shapes_run, tmp_path):
+    result = train(tiny_config(shapes_run, tmp_path / "run", "max_steps=2", "precision=bf16"))
+    assert result.step == 2 and all(value == value for value in result.last_loss.values())  # finite, not NaN
+    model, _ = load_clip(resolve_model_dir(tmp_path / "run"))
+    assert next(model.parameters()).dtype == torch.float32  # autocast computes in bf16, weights stay fp32
