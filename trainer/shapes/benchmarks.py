@@ -26,6 +26,12 @@ def _checked(true: Caption, false: Caption, scene: Scene) -> bool:
     return is_true(true, scene) and not is_true(false, scene)
 
 
+def _aro_item(name: str, scene: Scene, true: Caption, false: Caption, **label: Any) -> dict[str, Any]:
+    """An ARO record whose box is the whole image (ARO crops to the box; here there is nothing to crop)."""
+    box = {"bbox_x": 0, "bbox_y": 0, "bbox_w": scene.size, "bbox_h": scene.size}
+    return {"image_path": name, **box, **label, "true_caption": true.text(), "false_caption": false.text()}
+
+
 def vg_relation(scenes: Scenes, config: WorldConfig) -> list[dict[str, Any]]:
     """One item per ordered pair of objects: "the red circle is left of the blue square" vs the arguments
     exchanged; relation_name is the relation. The box is the whole image."""
@@ -38,18 +44,7 @@ def vg_relation(scenes: Scenes, config: WorldConfig) -> list[dict[str, Any]]:
             false = Caption((Rel(_the(b.colour, b.shape), rel, _the(a.colour, a.shape), copula=True),))
             if not _checked(true, false, scene):
                 continue
-            items.append(
-                {
-                    "image_path": name,
-                    "bbox_x": 0,
-                    "bbox_y": 0,
-                    "bbox_w": scene.size,
-                    "bbox_h": scene.size,
-                    "relation_name": rel,
-                    "true_caption": true.text(),
-                    "false_caption": false.text(),
-                }
-            )
+            items.append(_aro_item(name, scene, true, false, relation_name=rel))
     return items
 
 
@@ -65,18 +60,7 @@ def vg_attribution(scenes: Scenes, config: WorldConfig) -> list[dict[str, Any]]:
             false = Caption((Exists(_the(b.colour, a.shape)), Exists(_the(a.colour, b.shape))))
             if not _checked(true, false, scene):
                 continue
-            items.append(
-                {
-                    "image_path": name,
-                    "bbox_x": 0,
-                    "bbox_y": 0,
-                    "bbox_w": scene.size,
-                    "bbox_h": scene.size,
-                    "attributes": [a.colour, b.colour],
-                    "true_caption": true.text(),
-                    "false_caption": false.text(),
-                }
-            )
+            items.append(_aro_item(name, scene, true, false, attributes=[a.colour, b.colour]))
     return items
 
 
