@@ -74,6 +74,21 @@ def choice_record(benchmark: str, subset: str, choice: Choice, task: str, **metr
     )
 
 
+def summary_record(
+    benchmark: str, choices: dict[str, Choice], task: str, metrics: dict[str, Any], **info: Any
+) -> Record:
+    """The benchmark-level record over its subsets: item and tie counts summed, the averages given."""
+    return Record(
+        benchmark=benchmark,
+        subset="summary",
+        task=task,
+        metrics=metrics,
+        n_items=sum(c.n_items for c in choices.values()),
+        n_ties=sum(c.n_ties for c in choices.values()),
+        info={**info, "tie_rule": str(next(iter(choices.values())).tie_rule)},
+    )
+
+
 def read_records(results_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(results_dir).glob("*/*.json"))]
 

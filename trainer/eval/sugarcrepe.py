@@ -11,7 +11,7 @@ from pathlib import Path
 
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
-from trainer.eval.results import Judge, Record, choice_record
+from trainer.eval.results import Judge, Record, choice_record, summary_record
 from trainer.eval.scoring import Choice, TieRule
 
 SUBSETS = ("replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att")
@@ -68,15 +68,5 @@ def evaluate(judge: Judge, annotation_dir: Path, image_dir: Path, task: str = TA
         choices[subset] = choice
         records.append(choice_record("sugarcrepe", subset, choice, task))
     if choices:
-        records.append(
-            Record(
-                benchmark="sugarcrepe",
-                subset="summary",
-                task=task,
-                metrics=summarise(choices),
-                n_items=sum(c.n_items for c in choices.values()),
-                n_ties=sum(c.n_ties for c in choices.values()),
-                info={"subsets": list(choices), "tie_rule": str(TIE_RULE)},
-            )
-        )
+        records.append(summary_record("sugarcrepe", choices, task, summarise(choices), subsets=list(choices)))
     return records

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
-from trainer.eval.results import Judge, Record, choice_record
+from trainer.eval.results import Judge, Record, choice_record, summary_record
 from trainer.eval.scoring import Choice, TieRule
 
 TIE_RULE = TieRule.WRONG
@@ -108,15 +108,8 @@ def evaluate(
         choices[stem] = choice
         records.append(choice_record("valse", stem, choice, task))
     if choices:
+        metrics = summarise({k: c.accuracy for k, c in choices.items()})
         records.append(
-            Record(
-                benchmark="valse",
-                subset="summary",
-                task=task,
-                metrics=summarise({k: c.accuracy for k, c in choices.items()}),
-                n_items=sum(c.n_items for c in choices.values()),
-                n_ties=sum(c.n_ties for c in choices.values()),
-                info={"files": list(choices), "complete": len(choices) == len(FILES), "tie_rule": str(TIE_RULE)},
-            )
+            summary_record("valse", choices, task, metrics, files=list(choices), complete=len(choices) == len(FILES))
         )
     return records
