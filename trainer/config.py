@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -111,7 +112,7 @@ def _set_path(tree: dict[str, Any], dotted: str, raw: str) -> None:
     node[keys[-1]] = value
 
 
-def load_train_config(path: Path | None, overrides: list[str] = ()) -> TrainConfig:  # type: ignore[assignment]
+def load_train_config(path: Path | None, overrides: Sequence[str] = ()) -> TrainConfig:
     """The config file (if any) with `key.sub=value` overrides applied; values parse as JSON, else strings."""
     try:
         tree: dict[str, Any] = read_config_file(path) if path is not None else {}

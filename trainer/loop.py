@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +100,7 @@ def validation_loss_hook(table: SampleTable, tokenizer, config: TrainConfig, dev
     return hook
 
 
-def train(config: TrainConfig, resume: bool = False, hooks: list[EvalHook] = ()) -> TrainResult:  # type: ignore[assignment]
+def train(config: TrainConfig, resume: bool = False, hooks: Sequence[EvalHook] = ()) -> TrainResult:
     dist_info = setup(config.device)
     device = dist_info.device
     run_dir = Path(config.out)

@@ -13,9 +13,6 @@ from trainer.shapes.experiment import LLM_VARIANT, VARIANTS, ExperimentConfig, f
 from trainer.shapes.report import METRICS, aggregate, cell, markdown, t_interval
 from trainer.shapes.writers import make_world
 
-REPO = Path(__file__).resolve().parents[3]
-QUICK_WORLD = REPO / "data" / "shapes-quick"
-
 
 def test_t_interval_matches_scipy_and_single_runs_have_no_interval():
     from scipy import stats
@@ -94,8 +91,7 @@ def _table_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def quick_world(tmp_path_factory) -> Path:
-    if (QUICK_WORLD / "world.json").exists():
-        return QUICK_WORLD
+    """Built fresh (seconds), so the test never depends on a world left in data/ by an earlier run."""
     from trainer.shapes.config import WorldConfig
 
     out = tmp_path_factory.mktemp("quick") / "world"
