@@ -1,0 +1,111 @@
+"""WordNet 3.0 through NLTK's reader: find it, or prepare it from Debian's packages, offline.
+
+`make setup` runs `python -m neggen.wordnet` once. It copies /usr/share/wordnet (Debian `wordnet-base` and
+`wordnet-sense-index`) into `<venv>/nltk_data/corpora/wordnet`: NLTK searches `sys.prefix/nltk_data` by
+itself, so nobody has to set NLTK_DATA, and NLTK 3.10 refuses symlinks leaving its data dirs, hence a copy.
+Debian lacks the `lexnames` file the reader needs; it is WordNet's fixed list of lexicographer files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DEBIAN_DIR = Path("/usr/share/wordnet")
+FIX = (
+    "WordNet not found: run `make setup` (after `apt-get install wordnet-base wordnet-sense-index`), "
+    "or `python -c \"import nltk; nltk.download('wordnet')\"`"
+)
+
+# The 45 lexicographer files in number order, with their part-of-speech numbers (1 noun, 2 verb, 3 adj, 4 adv).
+_LEXNAMES = (
+    [("adj.all", 3), ("adj.pert", 3), ("adv.all", 4)]
+    + [
+        (f"noun.{n}", 1)
+        for n in (
+            "Tops act animal artifact attribute body cognition communication event feeling food group location "
+            "motive object person phenomenon plant possession process quantity relation shape state substance time"
+        ).split()
+    ]
+    + [
+        (f"verb.{n}", 2)
+        for n in (
+            "body change cognition communication competition consumption contact creation emotion motion "
+            "perception possession social stative weather"
+        ).split()
+    ]
+    + [("adj.ppl", 3)]
+)
+
+
+class WordNetMissing(RuntimeError):
+    """WordNet is neither in NLTK's data dirs nor preparable here; the message names the fix."""
+
+
+def lexnames_text() -> str:
+    return "".join(f"{i:02d}\t{name}\t{pos}\n" for i, (name, pos) in enumerate(_LEXNAMES))
+
+
+def default_target() -> Path:
+    """sys.prefix/nltk_data: on NLTK's default search path for this interpreter (the venv)."""
+    return Path(sys.prefix) / "nltk_data"
+
+
+def prepare(target: Path, source: Path = DEBIAN_DIR) -> Path:
+    """Copy Debian's WordNet files into target/corpora/wordnet and add lexnames; returns that folder."""
+    if not (source / "data.noun").is_file():
+        raise WordNetMissing(FIX)
+    folder = target / "corpora" / "wordnet"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in source.iterdir():
+        if path.is_file():
+            shutil.copyfile(path, folder / path.name)
+    (folder / "lexnames").write_text(lexnames_text(), encoding="ascii")
+    return folder
+
+
+def installed() -> bool:
+    import nltk
+
+    try:
+        nltk.data.find("corpora/wordnet")
+    except LookupError:
+        try:
+            nltk.data.find("corpora/wordnet.zip")
+        except LookupError:
+            return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def load() -> Any:
+    """The loaded WordNet corpus reader; WordNetMissing (one line naming the fix) when absent."""
+    if not installed():
+        raise WordNetMissing(FIX)
+    from nltk.corpus import wordnet
+
+    try:
+        wordnet.ensure_loaded()
+    except (LookupError, OSError) as exc:
+        raise WordNetMissing(f"{FIX} ({type(exc).__name__})") from None
+    return wordnet
+
+
+def main() -> int:
+    if installed():
+        print("WordNet: found by NLTK")
+        return 0
+    try:
+        folder = prepare(default_target())
+    except WordNetMissing as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"WordNet: prepared {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
