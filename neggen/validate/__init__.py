@@ -1,20 +1,45 @@
-"""Validators: is this text a usable negative of this type for this caption?"""
+"""Validators: is this text a usable negative of this type for this caption?
+
+`validate_batch` is what the pipeline calls: word-level checks first, then one tagger pass (spaCy's
+`nlp.pipe`) over the captions and negatives still standing, then the part-of-speech and meaning checks.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from neggen.pos import DEFAULT_TAGGER, PosTagger
 from neggen.text import words
 from neggen.types import NegType
 from neggen.validate.common import check_common
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
-from neggen.validate.rules import check_type
+from neggen.validate.rules import Edit, check_edit, check_shape
 
-__all__ = ["ACCEPT", "Reason", "Verdict", "reject", "validate"]
+__all__ = ["ACCEPT", "Reason", "Verdict", "reject", "validate", "validate_batch"]
 
 
-def validate(neg_type: NegType, caption: str, negative: str, tagger: PosTagger = DEFAULT_TAGGER) -> Verdict:
-    caption_words, negative_words = words(caption), words(negative)
-    verdict = check_common(caption, negative, caption_words, negative_words)
-    if not verdict.accepted:
-        return verdict
-    return check_type(neg_type, caption_words, negative_words, tagger)
+def validate_batch(
+    items: Sequence[tuple[NegType, str, str]], tagger: PosTagger = DEFAULT_TAGGER, meaning: bool = True
+) -> list[Verdict]:
+    """One verdict per (type, caption, negative); `meaning=False` keeps only the shape and POS checks."""
+    verdicts: list[Verdict | None] = [None] * len(items)
+    pending: list[tuple[int, Edit, str, str]] = []
+    for i, (neg_type, caption, negative) in enumerate(items):
+        caption_words, negative_words = words(caption), words(negative)
+        verdict = check_common(caption, negative, caption_words, negative_words)
+        shape = check_shape(neg_type, caption_words, negative_words) if verdict.accepted else verdict
+        if isinstance(shape, Edit):
+            pending.append((i, shape, caption, negative))
+        else:
+            verdicts[i] = shape
+    if pending:
+        analyses = tagger.analyze([c for *_, c, _ in pending] + [n for *_, n in pending])
+        for k, (i, edit, _, _) in enumerate(pending):
+            verdicts[i] = check_edit(edit, analyses[k], analyses[len(pending) + k], meaning)
+    return [v if v is not None else ACCEPT for v in verdicts]
+
+
+def validate(
+    neg_type: NegType, caption: str, negative: str, tagger: PosTagger = DEFAULT_TAGGER, meaning: bool = True
+) -> Verdict:
+    return validate_batch([(neg_type, caption, negative)], tagger, meaning)[0]

@@ -20,6 +20,9 @@ class Reason(StrEnum):
     nothing_replaced = "nothing_replaced"
     multiple_spans_replaced = "multiple_spans_replaced"
     span_too_long = "span_too_long"
+    # Meaning (the edit has the right shape but describes the same scene: a hard positive)
+    same_meaning = "same_meaning"
+    no_content_word = "no_content_word"
     # Generation (decided before or instead of validation)
     truncated = "truncated"
     unparseable = "unparseable"

@@ -1,16 +1,35 @@
-"""The per-type rules: reshuffle, the two swaps, the two replaces."""
+"""The per-type rules: reshuffle, the two swaps, the two replaces.
+
+Two stages, so a batch needs one tagger pass: `check_shape` decides from the words alone (same multiset,
+one exchange, one replaced span) and returns the edit it found; `check_edit` then decides from the two
+analyses: parts of speech, and, with the meaning checks on, whether the edit changes what the caption says.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
-from neggen.pos import Pos, PosTagger
+from neggen.pos import Analysis, Pos
 from neggen.types import NegType
+from neggen.validate.bindings import changed_bindings
+from neggen.validate.lexical import known, span_relation
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
-from neggen.validate.spans import changed_region, count_edit_spans, find_swap
+from neggen.validate.spans import Region, Swap, changed_region, content_blocks, find_swap
 
 MAX_SWAP_SPAN = 4
 MAX_REPLACE_SPAN = 3
+_SWAP_POS = {NegType.swap_nouns: Pos.NOUN, NegType.swap_adjectives: Pos.ADJ}
+_REPLACE_POS = {NegType.replace_nouns: Pos.NOUN, NegType.replace_adjectives: Pos.ADJ}
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What check_shape found: a swap, a replaced region, or (reshuffle) neither."""
+
+    neg_type: NegType
+    swap: Swap | None = None
+    region: Region | None = None
 
 
 def _adjectival(tags: list[Pos]) -> bool:
@@ -26,20 +45,37 @@ def _same_words(caption: list[str], negative: list[str]) -> Verdict:
     return ACCEPT
 
 
-def check_reshuffle(caption: list[str], negative: list[str], tagger: PosTagger) -> Verdict:
-    return _same_words(caption, negative)
-
-
-def check_swap(caption: list[str], negative: list[str], tagger: PosTagger, wanted: Pos) -> Verdict:
+def check_shape(neg_type: NegType, caption: list[str], negative: list[str]) -> Verdict | Edit:
+    if neg_type in _REPLACE_POS:
+        blocks = content_blocks(caption, negative)
+        if len(blocks) > 1:
+            region = changed_region(caption, negative)
+            old, new = region.caption_span(caption), region.negative_span(negative)
+            return reject(Reason.multiple_spans_replaced, f"{' '.join(old)!r} -> {' '.join(new)!r}")
+        region = blocks[0] if blocks else changed_region(caption, negative)
+        old, new = region.caption_span(caption), region.negative_span(negative)
+        if not old or not new:
+            return reject(Reason.nothing_replaced, "words only added or removed")
+        if len(old) > MAX_REPLACE_SPAN or len(new) > MAX_REPLACE_SPAN:
+            return reject(Reason.span_too_long, f"{' '.join(old)!r} -> {' '.join(new)!r}")
+        return Edit(neg_type, region=region)
     verdict = _same_words(caption, negative)
     if not verdict.accepted:
         return verdict
+    if neg_type == NegType.reshuffle:
+        return Edit(neg_type)
     swap = find_swap(caption, negative, MAX_SWAP_SPAN)
     if swap is None:
         return reject(Reason.no_swap_found, "not one exchange of two short spans")
-    tags = tagger.tag(caption)
-    spans = [swap.x, swap.y]
-    span_text = " <-> ".join(" ".join(caption[a:b]) for a, b in spans)
+    return Edit(neg_type, swap=swap)
+
+
+def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
+    assert edit.swap is not None
+    wanted = _SWAP_POS[edit.neg_type]
+    tags = [w.pos for w in caption]
+    spans = [edit.swap.x, edit.swap.y]
+    span_text = " <-> ".join(" ".join(w.text for w in caption[a:b]) for a, b in spans)
     if wanted == Pos.NOUN:
         # A noun phrase ends in its noun: "a man", "the fire hydrant".
         ok = all(tags[b - 1] == Pos.NOUN for _, b in spans)
@@ -47,39 +83,47 @@ def check_swap(caption: list[str], negative: list[str], tagger: PosTagger, wante
         ok = all(_adjectival(tags[a:b]) for a, b in spans)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{span_text} are not both {wanted.value.lower()}s")
+    if meaning and not changed_bindings(caption, negative):
+        return reject(Reason.same_meaning, f"{span_text}: every binding kept (conjuncts or a symmetric relation)")
     return ACCEPT
 
 
-def check_replace(caption: list[str], negative: list[str], tagger: PosTagger, wanted: Pos) -> Verdict:
-    region = changed_region(caption, negative)
-    old, new = region.caption_span(caption), region.negative_span(negative)
-    if not old or not new:
-        return reject(Reason.nothing_replaced, "words only added or removed")
-    if count_edit_spans(old, new) > 1:
-        return reject(Reason.multiple_spans_replaced, f"{' '.join(old)!r} -> {' '.join(new)!r}")
-    if len(old) > MAX_REPLACE_SPAN or len(new) > MAX_REPLACE_SPAN:
-        return reject(Reason.span_too_long, f"{' '.join(old)!r} -> {' '.join(new)!r}")
-    old_tags = tagger.tag(caption)[region.start : region.cap_end]
-    new_tags = tagger.tag(negative)[region.start : region.neg_end]
+def _check_reshuffle(caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
+    if meaning and not changed_bindings(caption, negative):
+        return reject(Reason.same_meaning, "every binding kept (clauses, conjuncts or a symmetric relation reordered)")
+    return ACCEPT
+
+
+def _check_replace(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
+    assert edit.region is not None
+    wanted = _REPLACE_POS[edit.neg_type]
+    old = list(caption[edit.region.start : edit.region.cap_end])
+    new = list(negative[edit.region.neg_begin : edit.region.neg_end])
+    change = f"{' '.join(w.text for w in old)!r} -> {' '.join(w.text for w in new)!r}"
+    old_tags, new_tags = [w.pos for w in old], [w.pos for w in new]
+    if not {Pos.NOUN, Pos.ADJ, Pos.NUM} & {*old_tags, *new_tags}:
+        return reject(Reason.no_content_word, f"{change} replaces no noun, adjective or number")
     if wanted == Pos.NOUN:
         ok = Pos.NOUN in old_tags and Pos.NOUN in new_tags
     else:
         ok = _adjectival(old_tags) and _adjectival(new_tags)
     if not ok:
-        detail = f"{' '.join(old)!r} -> {' '.join(new)!r} is not a {wanted.value.lower()} replacement"
-        return reject(Reason.wrong_part_of_speech, detail)
+        return reject(Reason.wrong_part_of_speech, f"{change} is not a {wanted.value.lower()} replacement")
+    if not meaning:
+        return ACCEPT
+    relation = span_relation(old, new, wanted)
+    if relation:
+        return reject(Reason.same_meaning, f"{change}: {relation}")
+    unknown = [w.text for w in (*old, *new) if w.pos in (Pos.NOUN, Pos.ADJ) and not known(w.lemma)]
+    if unknown:
+        # Accepted on lemma and tag alone; the detail records that WordNet could not judge it.
+        return Verdict(None, f"not in WordNet: {', '.join(unknown)}; judged by lemma and tagger")
     return ACCEPT
 
 
-def check_type(neg_type: NegType, caption: list[str], negative: list[str], tagger: PosTagger) -> Verdict:
-    match neg_type:
-        case NegType.reshuffle:
-            return check_reshuffle(caption, negative, tagger)
-        case NegType.swap_nouns:
-            return check_swap(caption, negative, tagger, Pos.NOUN)
-        case NegType.swap_adjectives:
-            return check_swap(caption, negative, tagger, Pos.ADJ)
-        case NegType.replace_nouns:
-            return check_replace(caption, negative, tagger, Pos.NOUN)
-        case NegType.replace_adjectives:
-            return check_replace(caption, negative, tagger, Pos.ADJ)
+def check_edit(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool = True) -> Verdict:
+    if edit.neg_type == NegType.reshuffle:
+        return _check_reshuffle(caption, negative, meaning)
+    if edit.swap is not None:
+        return _check_swap(edit, caption, negative, meaning)
+    return _check_replace(edit, caption, negative, meaning)

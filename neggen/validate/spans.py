@@ -13,12 +13,17 @@ class Region:
     start: int
     cap_end: int
     neg_end: int
+    neg_start: int | None = None  # where the block starts in the negative, when not at `start`
+
+    @property
+    def neg_begin(self) -> int:
+        return self.start if self.neg_start is None else self.neg_start
 
     def caption_span(self, words: list[str]) -> list[str]:
         return words[self.start : self.cap_end]
 
     def negative_span(self, words: list[str]) -> list[str]:
-        return words[self.start : self.neg_end]
+        return words[self.neg_begin : self.neg_end]
 
 
 def changed_region(caption: list[str], negative: list[str]) -> Region:
@@ -62,3 +67,24 @@ def find_swap(caption: list[str], negative: list[str], max_span: int = 4) -> Swa
                 start = region.start
                 return Swap((start, start + lx), (start + n - ly, start + n))
     return None
+
+
+# Words that change only to agree with a replaced noun ("a man ... his" -> "a woman ... her", "an" -> "a").
+AGREEMENT = frozenset(
+    "a an the his her hers him he she their theirs they them its it is are was were has have this that these "
+    "those".split()
+)
+
+
+def content_blocks(caption: list[str], negative: list[str]) -> list[Region]:
+    """The changed blocks of a word diff, leaving out those that only change agreement words."""
+    ops = difflib.SequenceMatcher(a=caption, b=negative, autojunk=False).get_opcodes()
+    out = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            continue
+        if set(caption[i1:i2]) <= AGREEMENT and set(negative[j1:j2]) <= AGREEMENT:
+            continue
+        out.append((i1, i2, j1, j2))
+    return [Region(i1, i2, j2, j1) for i1, i2, j1, j2 in out]
+

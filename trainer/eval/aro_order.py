@@ -20,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from neggen.pos import LexiconTagger, Pos
+from neggen.pos import Pos
+from neggen.pos_lexicon import LexiconTagger
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
 from trainer.eval.results import Judge, Record, choice_record

@@ -1,0 +1,123 @@
+"""Who does what to whom, from the dependency parse: the bindings a reorder must change to be a negative.
+
+A binding ties two words: an attribute to its noun ("red" -> "car"), a noun to its verb as subject or object,
+a noun to another through a preposition ("man" -on-> "beach"). Reorders that keep every binding describe
+the same scene: exchanged conjuncts ("a dog and a cat"), clauses swapped around "while" / "and", the two sides
+of a symmetric relation ("next to", "beside"), a passive for an active. Words are compared by their text, so
+the multiset of bindings of a caption and a reorder of it (the same words) can be compared directly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from neggen.pos import Analysis, Pos, Word
+
+Binding = tuple[str, ...]
+
+# Relations whose two sides can be exchanged without changing the scene.
+SYMMETRIC = frozenset(
+    {"next to", "beside", "besides", "near", "nearby", "alongside", "across from", "opposite", "with each other"}
+)
+_MODIFIER = frozenset({"amod", "compound", "nummod", "nmod", "poss", "quantmod", "appos"})
+_SUBJECT = frozenset({"nsubj", "csubj", "expl"})
+_OBJECT = frozenset({"dobj", "nsubjpass", "dative", "oprd", "iobj"})
+_PREDICATE = frozenset({"acomp", "attr"})
+# A preposition's governing adverb joins its name ("next to", "across from", "close to").
+_PREP_ADVERBS = frozenset({"next", "close", "across", "right", "far", "together"})
+_RELATIVE = frozenset({"who", "which", "that", "whom"})
+
+
+def _effective(words: Analysis, i: int) -> tuple[str, int]:
+    """Dependency and head of word i, with a conjunct standing where its first conjunct stands."""
+    w = words[i]
+    seen = {i}
+    while w.dep == "conj" and words[w.head].pos != Pos.VERB and w.head not in seen:
+        seen.add(w.head)
+        w = words[w.head]
+    return w.dep, w.head
+
+
+def _subject(words: Analysis, verb: int) -> int | None:
+    for j, w in enumerate(words):
+        if w.head == verb and j != verb and w.dep in _SUBJECT:
+            return _resolve(words, j)
+    if words[verb].dep in ("acl", "relcl"):
+        return words[verb].head  # "a dog chasing a cat": the noun the clause modifies does the chasing
+    return None
+
+
+def _resolve(words: Analysis, i: int) -> int:
+    """A relative pronoun stands for the noun its clause modifies ("a man who holds ...")."""
+    w = words[i]
+    if w.text in _RELATIVE and words[w.head].dep == "relcl":
+        return words[w.head].head
+    return i
+
+
+def _preposition(words: Analysis, prep: int) -> tuple[str, int]:
+    """The preposition's name and the word it attaches to, collapsing "next to", "in front of", "on top of"."""
+    name, gov = words[prep].text, words[prep].head
+    if words[gov].text in _PREP_ADVERBS and gov < prep:
+        name, gov = f"{words[gov].text} {name}", words[gov].head
+    elif words[gov].dep == "pobj" and words[words[gov].head].dep == "prep" and name == "of":
+        outer = words[gov].head  # "in front of X": X hangs off "front", which hangs off "in"
+        name, gov = f"{words[outer].text} {words[gov].text} of", words[outer].head
+    return name, gov
+
+
+def _participant(words: Analysis, gov: int) -> int:
+    """Who stands in a relation attached to gov: a noun itself, or a verb's object else its subject."""
+    if words[gov].pos != Pos.VERB:
+        return gov
+    for j, w in enumerate(words):
+        if w.head == gov and j != gov and w.dep == "dobj":
+            return j
+    subject = _subject(words, gov)
+    return gov if subject is None else subject
+
+
+def _word_bindings(words: Analysis, i: int) -> list[Binding]:
+    w: Word = words[i]
+    if w.pos in (Pos.DET, Pos.OTHER) and w.dep != "pobj":
+        return []
+    dep, head = _effective(words, i)
+    if head == i:
+        return []
+    h = words[head]
+    if dep in _MODIFIER:
+        return [("mod", h.text, w.text)]
+    if dep in _SUBJECT and w.text not in _RELATIVE:
+        return [("subj", h.text, w.text)]
+    if dep in _OBJECT:
+        return [("obj", h.text, w.text)]
+    if dep in _PREDICATE:
+        subject = _subject(words, head)
+        return [("mod", words[subject].text, w.text)] if subject is not None else []
+    if dep == "pobj" and h.dep in ("prep", "agent"):
+        if h.dep == "agent":
+            return [("subj", words[h.head].text, w.text)]  # "ridden by a man": the man rides
+        name, gov = _preposition(words, head)
+        if name in SYMMETRIC:
+            pair = sorted((words[_participant(words, gov)].text, w.text))
+            return [("sym", name, *pair)]
+        return [(name, words[gov].text, w.text)]
+    if dep in ("acl", "relcl") and w.pos == Pos.VERB:
+        role = "obj" if w.tag == "VBN" else "subj"  # "a pizza sliced": the pizza is what was sliced
+        return [(role, w.text, h.text)]
+    return []
+
+
+def _symmetric_subjects(words: Analysis, found: list[Binding]) -> list[Binding]:
+    """"A stands next to B" binds A to the verb and to B; "B stands next to A" too, so drop the verb link."""
+    paired = {x for b in found if b[0] == "sym" for x in b[2:]}
+    return [b for b in found if not (b[0] == "subj" and b[2] in paired)]
+
+
+def bindings(words: Analysis) -> Counter[Binding]:
+    found = [b for i in range(len(words)) for b in _word_bindings(words, i)]
+    return Counter(_symmetric_subjects(words, found))
+
+
+def changed_bindings(caption: Analysis, negative: Analysis) -> bool:
+    return bindings(caption) != bindings(negative)
