@@ -77,6 +77,15 @@ def _participant(words: Analysis, gov: int) -> int:
     return gov if subject is None else subject
 
 
+def _node(words: Analysis, i: int) -> str:
+    """A word as a binding's end; a verb goes with its subject ("holding" by the hands vs by the hand)."""
+    w = words[i]
+    if w.pos != Pos.VERB:
+        return w.text
+    subject = _subject(words, i)
+    return w.text if subject is None else f"{w.text}<{words[subject].text}>"
+
+
 def _word_bindings(words: Analysis, i: int) -> list[Binding]:
     w: Word = words[i]
     if w.pos in (Pos.DET, Pos.OTHER) and w.dep != "pobj":
@@ -90,7 +99,7 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
     if dep in _SUBJECT and w.text not in _RELATIVE:
         return [("subj", h.text, w.text)]
     if dep in _OBJECT:
-        return [("obj", h.text, w.text)]
+        return [("obj", _node(words, head), w.text)]
     if dep in _PREDICATE:
         subject = _subject(words, head)
         return [("mod", words[subject].text, w.text)] if subject is not None else []
@@ -101,7 +110,7 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
         if name in SYMMETRIC:
             pair = sorted((words[_participant(words, gov)].text, w.text))
             return [("sym", name, *pair)]
-        return [(name, words[gov].text, w.text)]
+        return [(name, _node(words, gov), w.text)]
     if dep in ("acl", "relcl") and w.pos == Pos.VERB:
         role = "obj" if w.tag == "VBN" else "subj"  # "a pizza sliced": the pizza is what was sliced
         return [(role, w.text, h.text)]
@@ -109,9 +118,12 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
 
 
 def _symmetric_subjects(words: Analysis, found: list[Binding]) -> list[Binding]:
-    """"A stands next to B" binds A to the verb and to B; "B stands next to A" too, so drop the verb link."""
+    """"A stands next to B" binds A to the verb and to B; "B stands next to A" too, so drop the verb link.
+
+    Only for a verb with nothing else attached: in "A sits on a bed next to B" the subject is on the bed."""
     paired = {x for b in found if b[0] == "sym" for x in b[2:]}
-    return [b for b in found if not (b[0] == "subj" and b[2] in paired)]
+    busy = {b[1].split("<")[0] for b in found if b[0] not in ("subj", "sym", "mod")}
+    return [b for b in found if not (b[0] == "subj" and b[2] in paired and b[1] not in busy)]
 
 
 def bindings(words: Analysis) -> Counter[Binding]:

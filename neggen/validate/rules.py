@@ -18,7 +18,7 @@ from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 from neggen.validate.spans import Region, Swap, changed_region, content_blocks, find_swap
 
 MAX_SWAP_SPAN = 4
-MAX_REPLACE_SPAN = 3
+MAX_REPLACE_SPAN = 4
 _SWAP_POS = {NegType.swap_nouns: Pos.NOUN, NegType.swap_adjectives: Pos.ADJ}
 _REPLACE_POS = {NegType.replace_nouns: Pos.NOUN, NegType.replace_adjectives: Pos.ADJ}
 
@@ -32,9 +32,25 @@ class Edit:
     region: Region | None = None
 
 
-def _adjectival(tags: list[Pos]) -> bool:
-    """A span of modifiers: some adjective or quantity word, and no noun."""
-    return bool({Pos.ADJ, Pos.NUM} & set(tags)) and Pos.NOUN not in tags
+_QUANTIFIERS = frozenset("some many several few both all no each every".split())
+_NOUN_MODIFIER = frozenset({"compound", "amod", "nmod", "npadvmod"})
+
+
+def _attribute(words: Analysis, i: int) -> bool:
+    """An adjective, a number or quantifier, or a noun modifying a later noun ("a *metal* chair")."""
+    w = words[i]
+    if w.pos in (Pos.ADJ, Pos.NUM) or w.text in _QUANTIFIERS:
+        return True
+    return w.pos == Pos.NOUN and w.dep in _NOUN_MODIFIER and w.head > i and words[w.head].pos == Pos.NOUN
+
+
+def _head_noun(words: Analysis, i: int) -> bool:
+    return words[i].pos == Pos.NOUN and not _attribute(words, i)
+
+
+def _adjectival(words: Analysis, span: range) -> bool:
+    """A span of modifiers: some attribute, and no head noun."""
+    return any(_attribute(words, i) for i in span) and not any(_head_noun(words, i) for i in span)
 
 
 def _same_words(caption: list[str], negative: list[str]) -> Verdict:
@@ -73,14 +89,13 @@ def check_shape(neg_type: NegType, caption: list[str], negative: list[str]) -> V
 def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
     assert edit.swap is not None
     wanted = _SWAP_POS[edit.neg_type]
-    tags = [w.pos for w in caption]
     spans = [edit.swap.x, edit.swap.y]
     span_text = " <-> ".join(" ".join(w.text for w in caption[a:b]) for a, b in spans)
     if wanted == Pos.NOUN:
         # A noun phrase ends in its noun: "a man", "the fire hydrant".
-        ok = all(tags[b - 1] == Pos.NOUN for _, b in spans)
+        ok = all(_head_noun(caption, b - 1) for _, b in spans)
     else:
-        ok = all(_adjectival(tags[a:b]) for a, b in spans)
+        ok = all(_adjectival(caption, range(a, b)) for a, b in spans)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{span_text} are not both {wanted.value.lower()}s")
     if meaning and not changed_bindings(caption, negative):
@@ -97,16 +112,17 @@ def _check_reshuffle(caption: Analysis, negative: Analysis, meaning: bool) -> Ve
 def _check_replace(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
     assert edit.region is not None
     wanted = _REPLACE_POS[edit.neg_type]
-    old = list(caption[edit.region.start : edit.region.cap_end])
-    new = list(negative[edit.region.neg_begin : edit.region.neg_end])
+    old_at = range(edit.region.start, edit.region.cap_end)
+    new_at = range(edit.region.neg_begin, edit.region.neg_end)
+    old, new = [caption[i] for i in old_at], [negative[i] for i in new_at]
     change = f"{' '.join(w.text for w in old)!r} -> {' '.join(w.text for w in new)!r}"
-    old_tags, new_tags = [w.pos for w in old], [w.pos for w in new]
-    if not {Pos.NOUN, Pos.ADJ, Pos.NUM} & {*old_tags, *new_tags}:
+    content = [_attribute(a, i) or _head_noun(a, i) for a, at in ((caption, old_at), (negative, new_at)) for i in at]
+    if not any(content):
         return reject(Reason.no_content_word, f"{change} replaces no noun, adjective or number")
     if wanted == Pos.NOUN:
-        ok = Pos.NOUN in old_tags and Pos.NOUN in new_tags
+        ok = any(_head_noun(caption, i) for i in old_at) and any(_head_noun(negative, i) for i in new_at)
     else:
-        ok = _adjectival(old_tags) and _adjectival(new_tags)
+        ok = _adjectival(caption, old_at) and _adjectival(negative, new_at)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{change} is not a {wanted.value.lower()} replacement")
     if not meaning:
