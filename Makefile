@@ -35,6 +35,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 	$(PY) -m neggen models
+	# WordNet for the meaning checks: found by NLTK, else copied from Debian's wordnet-base and
+	# wordnet-sense-index (/usr/share/wordnet) into .venv/nltk_data, where NLTK looks without NLTK_DATA.
+	$(PY) -m neggen.wordnet
 
 test: setup
 	$(PY) -m pytest -q

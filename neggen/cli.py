@@ -96,6 +96,7 @@ def generate(
     """Write validated negatives for every caption x type; re-running the same command resumes."""
     from neggen.pipeline import check_shards
     from neggen.pipeline import generate as run_generate
+    from neggen.validate import require_resources
 
     try:
         config = load_config(config_file)
@@ -113,6 +114,7 @@ def generate(
             raise ValueError("--runner must be local or ray")
         types = resolve_types(neg_type)
         check_shards(shards, shard_index)
+        require_resources(meaning=config.meaning_checks)
         table = _read_source(captions, fmt, caption_col, image_col, image_path_col)
         llm = make_engine(config)
     except (*_USER_ERRORS, EngineError) as exc:

@@ -64,6 +64,8 @@ class GenerateConfig(BaseModel):
     max_caption_words: int = Field(80, ge=1)
     engine_retries: int = Field(3, ge=1, description="tries of a failing engine call before the shard fails")
     structured_output: bool = False  # JSON {"negative": ...} enforced by the engine (vllm, openai)
+    # Reject edits that keep the meaning (synonyms, hypernyms, binding-preserving reorders); off for ablations.
+    meaning_checks: bool = True
     hf: HFOptions = HFOptions()
     vllm: VLLMOptions = VLLMOptions()
     openai: OpenAIOptions = OpenAIOptions()

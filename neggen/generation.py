@@ -22,7 +22,7 @@ from neggen.prompts import PromptBuilder, RenderedPrompt
 from neggen.sharding import stable_hash
 from neggen.text import words
 from neggen.types import NegType
-from neggen.validate import Reason, Verdict, reject, validate
+from neggen.validate import Reason, Verdict, reject, validate_batch
 
 MIN_CAPTION_WORDS = 3
 
@@ -152,18 +152,36 @@ def _reject_row(ctx: RunContext, neg_type: NegType, p: _Pending, verdict: Verdic
     return {**_row(ctx, neg_type, p, p.last_text), "reason": verdict.reason.value, "detail": verdict.detail}
 
 
-def _judge(neg_type: NegType, p: _Pending, completion: Completion, ctx: RunContext) -> str | None:
-    """Try the completion's candidates in order; return the first valid negative, else record why not."""
-    for text, finish in zip(completion.texts, completion.finish_reasons, strict=False):
+def _judge_all(
+    neg_type: NegType, pending: list[_Pending], completions: list[Completion], ctx: RunContext
+) -> list[list[Verdict]]:
+    """Verdicts for every candidate of every completion, validated as one batch (one tagger pass)."""
+    verdicts: list[list[Verdict | None]] = []
+    batch: list[tuple[NegType, str, str]] = []
+    where: list[tuple[int, int]] = []
+    for i, (p, completion) in enumerate(zip(pending, completions, strict=True)):
+        verdicts.append([])
+        for j, (text, finish) in enumerate(zip(completion.texts, completion.finish_reasons, strict=False)):
+            negative = parse_completion(text, ctx.config.structured_output)
+            if finish == "length":
+                verdicts[i].append(reject(Reason.truncated, f"hit max_tokens={ctx.config.sampling.max_tokens}"))
+            elif negative is None:
+                verdicts[i].append(reject(Reason.unparseable, repr(text)[:60]))
+            else:
+                verdicts[i].append(None)
+                batch.append((neg_type, p.caption["caption"], negative))
+                where.append((i, j))
+    for (i, j), verdict in zip(where, validate_batch(batch, ctx.tagger, ctx.config.meaning_checks), strict=True):
+        verdicts[i][j] = verdict
+    return verdicts  # type: ignore[return-value]
+
+
+def _judge(p: _Pending, completion: Completion, ctx: RunContext, verdicts: list[Verdict]) -> str | None:
+    """Take the completion's candidates in order; return the first valid negative, else record why not."""
+    for text, finish, verdict in zip(completion.texts, completion.finish_reasons, verdicts, strict=False):
         negative = parse_completion(text, ctx.config.structured_output)
         p.finish_reason = finish
         p.last_text = negative if negative is not None else (text if isinstance(text, str) else None)
-        if finish == "length":
-            verdict = reject(Reason.truncated, f"hit max_tokens={ctx.config.sampling.max_tokens}")
-        elif negative is None:
-            verdict = reject(Reason.unparseable, repr(text)[:60])
-        else:
-            verdict = validate(neg_type, p.caption["caption"], negative, ctx.tagger)
         if verdict.accepted:
             return negative
         p.failed_reasons.append(verdict.reason.value)
@@ -199,13 +217,14 @@ def generate_chunk(
         completions = _call_engine(ctx, requests)
         result.engine_seconds += time.perf_counter() - started
         still_pending = []
-        for p, completion in zip(pending, completions, strict=True):
+        judged = _judge_all(neg_type, pending, completions, ctx)
+        for p, completion, verdicts in zip(pending, completions, judged, strict=True):
             p.prompt_tokens += completion.prompt_tokens or 0
             p.completion_tokens += completion.completion_tokens or 0
             if completion.error is not None:
                 result.rejected.append(_reject_row(ctx, neg_type, p, reject(Reason.request_error, completion.error)))
                 continue
-            negative = _judge(neg_type, p, completion, ctx)
+            negative = _judge(p, completion, ctx, verdicts)
             if negative is not None:
                 result.accepted.append(_row(ctx, neg_type, p, negative))
             else:

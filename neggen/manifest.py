@@ -51,6 +51,14 @@ def library_versions() -> dict[str, str]:
     }
 
 
+def tagger_info() -> dict[str, str | bool]:
+    """The tagger the validators use (its name and model version) and whether WordNet was found."""
+    from neggen.pos import DEFAULT_TAGGER
+    from neggen.wordnet import installed
+
+    return {"name": DEFAULT_TAGGER.name, "version": DEFAULT_TAGGER.version, "wordnet": installed()}
+
+
 def open_run(
     layout: RunLayout,
     config: GenerateConfig,
@@ -85,6 +93,7 @@ def open_run(
     }
     manifest["config"] = json.loads(config.model_dump_json())
     manifest["versions"] = library_versions()
+    manifest["tagger"] = tagger_info()
     manifest["updated_at"] = now
     manifest["invocations"].append({"started_at": now, **invocation})
     write_json_atomic(layout.manifest, manifest)

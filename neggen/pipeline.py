@@ -28,6 +28,7 @@ from neggen.prompts import PromptBuilder, PromptSpec, load_prompt
 from neggen.schemas import CAPTIONS, NEGATIVES, REJECTS
 from neggen.sharding import shard_of
 from neggen.types import NegType
+from neggen.validate import require_resources
 
 
 @dataclass
@@ -193,6 +194,7 @@ def plan_run(
 ) -> RunPlan:
     """Check or create the manifest, store the captions, and list the (type, shard) tasks of this invocation."""
     check_shards(shards, shard_indices)
+    require_resources(meaning=config.meaning_checks)
     layout = RunLayout(out)
     prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
     manifest = open_run(layout, config, captions, shards, prompts, invocation or {})

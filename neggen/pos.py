@@ -54,7 +54,7 @@ class PosTagger(Protocol):
         ...
 
 
-class TaggerMissing(RuntimeError):
+class TaggerMissing(ValueError):
     """No English spaCy pipeline is installed; the message names the fix."""
 
 

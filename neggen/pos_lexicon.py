@@ -2,10 +2,9 @@
 
 The validators use spaCy (neggen.pos.SpacyTagger): measured on SugarCrepe, this tagger accepted 59.5% of the
 human-valid replace_att negatives and tagged a sentence-initial "A" as a noun. ARO's order tasks still fall
-back to it where NLTK's tokenizer data are absent. It needs no download: an English lexicon (lemminflect's word -> possible parts of speech)
-plus closed-class word lists and a few context rules for caption-style noun phrases ("a red car": red is
-an adjective because a noun follows; "an orange on a plate": orange is a noun). It is a heuristic, not a
-trained tagger: README.md gives its measured agreement with SugarCrepe's human-checked negatives.
+back to it where NLTK's tokenizer data are absent. It needs no download: an English lexicon (lemminflect's
+word -> possible parts of speech) plus closed-class word lists and a few context rules for caption-style
+noun phrases ("a red car": red is an adjective because a noun follows; "an orange on a plate": a noun).
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from functools import lru_cache
 import lemminflect
 
 from neggen.pos import Pos
-
 
 _DETERMINERS = frozenset(
     "a an the this that these those some each every another any no both all his her its their my our your "
@@ -122,4 +120,3 @@ class LexiconTagger:
             if choice in classes:
                 return choice
         return Pos.OTHER
-

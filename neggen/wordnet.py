@@ -8,6 +8,7 @@ Debian lacks the `lexnames` file the reader needs; it is WordNet's fixed list of
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from functools import lru_cache
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 DEBIAN_DIR = Path("/usr/share/wordnet")
+PIN_ENV = "NEGGEN_NLTK_DATA"
 FIX = (
     "WordNet not found: run `make setup` (after `apt-get install wordnet-base wordnet-sense-index`), "
     "or `python -c \"import nltk; nltk.download('wordnet')\"`"
@@ -41,7 +43,7 @@ _LEXNAMES = (
 )
 
 
-class WordNetMissing(RuntimeError):
+class WordNetMissing(ValueError):
     """WordNet is neither in NLTK's data dirs nor preparable here; the message names the fix."""
 
 
@@ -67,17 +69,24 @@ def prepare(target: Path, source: Path = DEBIAN_DIR) -> Path:
     return folder
 
 
+def search_paths() -> list[str]:
+    """NLTK's data dirs, or only NEGGEN_NLTK_DATA when set (to pin one copy, or to test a missing one)."""
+    import nltk
+
+    pinned = os.environ.get(PIN_ENV)
+    return [pinned] if pinned else list(nltk.data.path)
+
+
 def installed() -> bool:
     import nltk
 
-    try:
-        nltk.data.find("corpora/wordnet")
-    except LookupError:
+    for resource in ("corpora/wordnet", "corpora/wordnet.zip"):
         try:
-            nltk.data.find("corpora/wordnet.zip")
+            nltk.data.find(resource, paths=search_paths())
+            return True
         except LookupError:
-            return False
-    return True
+            continue
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +94,11 @@ def load() -> Any:
     """The loaded WordNet corpus reader; WordNetMissing (one line naming the fix) when absent."""
     if not installed():
         raise WordNetMissing(FIX)
+    import nltk
     from nltk.corpus import wordnet
+
+    if os.environ.get(PIN_ENV):
+        nltk.data.path.insert(0, os.environ[PIN_ENV])
 
     try:
         wordnet.ensure_loaded()

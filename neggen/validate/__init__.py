@@ -14,8 +14,16 @@ from neggen.types import NegType
 from neggen.validate.common import check_common
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 from neggen.validate.rules import Edit, check_edit, check_shape
+from neggen.wordnet import load as load_wordnet
 
-__all__ = ["ACCEPT", "Reason", "Verdict", "reject", "validate", "validate_batch"]
+__all__ = ["ACCEPT", "Reason", "Verdict", "reject", "require_resources", "validate", "validate_batch"]
+
+
+def require_resources(tagger: PosTagger = DEFAULT_TAGGER, meaning: bool = True) -> None:
+    """Load the tagger (and WordNet for the meaning checks) now: a missing one stops a run before it starts."""
+    tagger.analyze(["A dog."])
+    if meaning:
+        load_wordnet()
 
 
 def validate_batch(

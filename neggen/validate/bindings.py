@@ -118,7 +118,7 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
 
 
 def _symmetric_subjects(words: Analysis, found: list[Binding]) -> list[Binding]:
-    """"A stands next to B" binds A to the verb and to B; "B stands next to A" too, so drop the verb link.
+    """ "A stands next to B" binds A to the verb and to B; "B stands next to A" too, so drop the verb link.
 
     Only for a verb with nothing else attached: in "A sits on a bed next to B" the subject is on the bed."""
     paired = {x for b in found if b[0] == "sym" for x in b[2:]}

@@ -87,4 +87,3 @@ def content_blocks(caption: list[str], negative: list[str]) -> list[Region]:
             continue
         out.append((i1, i2, j1, j2))
     return [Region(i1, i2, j2, j1) for i1, i2, j1, j2 in out]
-
