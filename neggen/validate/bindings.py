@@ -67,8 +67,8 @@ def _preposition(words: Analysis, prep: int) -> tuple[str, int]:
 
 
 def _participant(words: Analysis, gov: int) -> int:
-    """Who stands in a relation attached to gov: a noun itself, or a verb's object else its subject."""
-    if words[gov].pos != Pos.VERB:
+    """Who stands in a relation attached to gov: a noun itself, or a verb's (or "is"'s) object else subject."""
+    if words[gov].pos == Pos.NOUN:
         return gov
     for j, w in enumerate(words):
         if w.head == gov and j != gov and w.dep == "dobj":
@@ -83,7 +83,12 @@ def _node(words: Analysis, i: int) -> str:
     if w.pos != Pos.VERB:
         return w.text
     subject = _subject(words, i)
-    return w.text if subject is None else f"{w.text}<{words[subject].text}>"
+    if subject is None:
+        return w.text
+    # "A and B hug": both conjuncts are the subject, in either order.
+    group = {subject} | {j for j, x in enumerate(words) if x.dep == "conj" and _effective(words, j)[1] == i}
+    group |= {j for j, x in enumerate(words) if x.dep == "conj" and x.head == subject}
+    return f"{w.text}<{','.join(sorted(words[j].text for j in group))}>"
 
 
 def _word_bindings(words: Analysis, i: int) -> list[Binding]:

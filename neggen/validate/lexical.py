@@ -130,7 +130,13 @@ def word_relation(old: Word, new: Word, pos: Pos) -> str | None:
         return "spelling variant"
     if derived(old.lemma, new.lemma) or derived(old.text, new.text):
         return "derived form"
-    return wordnet_relation(old.lemma, new.lemma, pos)
+    # The words' own tags as well as the edit's type: "television screen" -> "tv screen" is an attribute
+    # edit between two nouns.
+    for p in dict.fromkeys(p for p in (pos, old.pos, new.pos) if p in (Pos.NOUN, Pos.ADJ)):
+        relation = wordnet_relation(old.lemma, new.lemma, p)
+        if relation:
+            return relation
+    return None
 
 
 def span_relation(old: list[Word], new: list[Word], pos: Pos) -> str | None:

@@ -20,7 +20,7 @@ T = NegType
         (T.reshuffle, "A dog chasing a cat in a yard.", "A cat in a yard chasing a dog.", None),
         (T.reshuffle, "A dog chasing a cat in a yard.", "A cat chasing a dog in the yard.", Reason.not_permutation),
         (T.swap_nouns, "A man riding a horse on a beach.", "A horse riding a man on a beach.", None),
-        (T.swap_nouns, "A cat sitting next to a fire hydrant.", "A fire hydrant sitting next to a cat.", None),
+        (T.swap_nouns, "A cat sitting on a fire hydrant.", "A fire hydrant sitting on a cat.", None),
         (T.swap_nouns, "A man riding a horse on a beach.", "A beach riding a horse on a man.", None),
         (T.swap_nouns, "A red car next to a blue bus.", "A blue car next to a red bus.", Reason.wrong_part_of_speech),
         (T.swap_nouns, "A man riding a horse on a beach.", "On a beach a horse riding a man.", Reason.no_swap_found),

@@ -1,0 +1,99 @@
+"""Validator throughput (rows/s) with and without the meaning checks, the spaCy pass batched or per row.
+
+    .venv/bin/python bench/validators.py [--rows 3000] [--repeats 3] [--sugarcrepe DIR]
+
+Rows: SugarCrepe's human-valid negatives (swap_att, swap_obj, replace_att, replace_obj), each judged by its
+matching type, so most rows reach the tagger. Each measurement starts from a cold tagger cache (a new
+SpacyTagger over the same loaded pipeline). Variants, measured side by side in this one run:
+- batch, meaning on: validate_batch, what the pipeline calls (one nlp.pipe over a chunk);
+- batch, meaning off: the `meaning_checks = false` ablation (shape and part-of-speech checks only);
+- per row, meaning on: validate() in a loop (one spaCy call per text);
+- pipeline-like: every caption judged for 5 types x 2 candidates, as `generate` does, so its parse is
+  reused (the cache) and only negatives are parsed.
+Prints the median rows/s of each and its ratio to the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from neggen.pos import SpacyTagger, default_tagger
+from neggen.types import NegType
+from neggen.validate import validate, validate_batch
+from neggen.wordnet import load as load_wordnet
+
+FILES = {
+    "swap_att.json": NegType.swap_adjectives,
+    "swap_obj.json": NegType.swap_nouns,
+    "replace_att.json": NegType.replace_adjectives,
+    "replace_obj.json": NegType.replace_nouns,
+}
+
+
+def load_rows(directory: Path, n: int) -> list[tuple[NegType, str, str]]:
+    per_file = [
+        [(neg_type, v["caption"], v["negative_caption"]) for v in json.loads((directory / name).read_text()).values()]
+        for name, neg_type in FILES.items()
+    ]
+    rows = [row for group in zip(*per_file, strict=False) for row in group]  # interleaved: a mixed chunk
+    return (rows * (n // len(rows) + 1))[:n]
+
+
+def pipeline_rows(rows: list[tuple[NegType, str, str]]) -> list[tuple[NegType, str, str]]:
+    """Each caption x 5 types x 2 candidates: a negative of another type is mostly rejected by shape."""
+    out = []
+    for i in range(0, len(rows), 10):
+        caption = rows[i][1]
+        candidates = [r[2] for r in rows[i : i + 10]]
+        out += [(t, caption, candidates[(k * 2 + j) % len(candidates)]) for k, t in enumerate(NegType) for j in (0, 1)]
+    return out[: len(rows)]
+
+
+def fresh_tagger() -> SpacyTagger:
+    tagger = SpacyTagger()
+    tagger._nlp = default_tagger().nlp  # the loaded model, an empty cache
+    return tagger
+
+
+def rate(fn: Callable[[SpacyTagger], object], n: int, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        tagger = fresh_tagger()
+        started = time.perf_counter()
+        fn(tagger)
+        times.append(time.perf_counter() - started)
+    return n / statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sugarcrepe", type=Path, default=Path("../shared/data/sugarcrepe"))
+    args = parser.parse_args()
+    rows = load_rows(args.sugarcrepe, args.rows)
+    mixed = pipeline_rows(rows)
+    default_tagger().analyze(["A warm-up caption."])
+    load_wordnet()
+    validate_batch(rows[:200])  # warm WordNet's lazy indexes, outside the timings
+    variants = {
+        "batch, meaning on": lambda t: validate_batch(rows, t),
+        "batch, meaning off": lambda t: validate_batch(rows, t, meaning=False),
+        "per row, meaning on": lambda t: [validate(*r, tagger=t) for r in rows],
+        "pipeline-like (5 types x 2 candidates), meaning on": lambda t: validate_batch(mixed, t),
+    }
+    print(f"{len(rows)} rows, median of {args.repeats}, cold tagger cache each time")
+    base = None
+    for name, fn in variants.items():
+        r = rate(fn, len(rows), args.repeats)
+        base = base or r
+        print(f"  {name:<52} {r:8.0f} rows/s  x{r / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()
