@@ -55,6 +55,22 @@ def _resolve(words: Analysis, i: int) -> int:
     return i
 
 
+def _group(words: Analysis, i: int) -> str:
+    """A noun with its conjuncts, in a fixed order: "a dog and a cat on a couch" puts both on the couch,
+    wherever the parser attached the phrase."""
+    root = _conj_root(words, i)
+    members = {root} | {j for j, w in enumerate(words) if w.dep == "conj" and _conj_root(words, j) == root}
+    return ",".join(sorted(words[j].text for j in members)) if len(members) > 1 else words[i].text
+
+
+def _conj_root(words: Analysis, j: int) -> int:
+    seen = {j}
+    while words[j].dep == "conj" and words[words[j].head].pos == Pos.NOUN and words[j].head not in seen:
+        j = words[j].head
+        seen.add(j)
+    return j
+
+
 def _preposition(words: Analysis, prep: int) -> tuple[str, int]:
     """The preposition's name and the word it attaches to, collapsing "next to", "in front of", "on top of"."""
     name, gov = words[prep].text, words[prep].head
@@ -105,7 +121,7 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
         return [("subj", h.text, w.text)]
     if dep in _OBJECT:
         return [("obj", _node(words, head), w.text)]
-    if dep in _PREDICATE:
+    if dep in _PREDICATE and w.text not in _PREP_ADVERBS:  # "is next to": "next" names the relation
         subject = _subject(words, head)
         return [("mod", words[subject].text, w.text)] if subject is not None else []
     if dep == "pobj" and h.dep in ("prep", "agent"):
@@ -115,7 +131,8 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
         if name in SYMMETRIC:
             pair = sorted((words[_participant(words, gov)].text, w.text))
             return [("sym", name, *pair)]
-        return [(name, _node(words, gov), w.text)]
+        governor = _group(words, gov) if words[gov].pos == Pos.NOUN else _node(words, gov)
+        return [(name, governor, w.text)]
     if dep in ("acl", "relcl") and w.pos == Pos.VERB:
         role = "obj" if w.tag == "VBN" else "subj"  # "a pizza sliced": the pizza is what was sliced
         return [(role, w.text, h.text)]

@@ -119,9 +119,15 @@ def wordnet_relation(a: str, b: str, pos: Pos) -> str | None:
     return None
 
 
+def _inflection(a: str, b: str) -> bool:
+    """A plural the lemmatizer did not know ("blorp" / "blorps"): the lemma a dictionary would give."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 3 and long in (short + "s", short + "es")
+
+
 def word_relation(old: Word, new: Word, pos: Pos) -> str | None:
     """Why `new` means what `old` means, or None when the meaning changed."""
-    if old.text == new.text or old.lemma == new.lemma:
+    if old.text == new.text or old.lemma == new.lemma or _inflection(old.lemma, new.lemma):
         return f"same lemma {old.lemma!r}"
     n_old, n_new = number(old.text), number(new.text)
     if n_old is not None or n_new is not None:

@@ -174,7 +174,13 @@ def reorder_rows(images: list[tuple[str, list[str]]]) -> list[dict]:
         finite = [t.i for t in doc if t.tag_ in ("VBZ", "VBP", "VBD")]
         after = [t for t in doc if t.idx > text.find(" while ")] if m else []
         # Two full clauses ("A holds B while C watches"), not "A sits while holding B".
-        if m and " while " not in m.group(2) and len(finite) >= 2 and after and after[0].pos_ in ("DET", "NUM"):
+        if (
+            m
+            and " while " not in m.group(2)
+            and len(finite) >= 2
+            and len(after) > 1
+            and after[1].pos_ in ("DET", "NUM")
+        ):
             out, edit = sentence(f"{m.group(2)} while {m.group(1)[:1].lower() + m.group(1)[1:]}"), "while"
         for x, y in zip(chunks, chunks[1:], strict=False):
             between = doc.text[x.end_char : y.start_char].strip().lower()

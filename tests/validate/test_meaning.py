@@ -1,0 +1,121 @@
+"""Meaning checks: edits of the right shape that keep what the caption says are rejected (hard positives)."""
+
+from __future__ import annotations
+
+import pytest
+
+from neggen.types import NegType
+from neggen.validate import Reason, validate, validate_batch
+
+T = NegType
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative", "relation"),
+    [
+        (T.replace_adjectives, "An older kitchen with white cabinets.", "An old kitchen with white cabinets.", "lemma"),
+        (T.replace_adjectives, "A wood table holding a vase.", "A wooden table holding a vase.", "derived"),
+        (T.replace_nouns, "A cat sleeping on a couch.", "A cat sleeping on a sofa.", "synonyms"),
+        (T.replace_nouns, "A man riding a bike down a street.", "A man riding a bicycle down a street.", "synonyms"),
+        (T.replace_nouns, "A kid holding a kite.", "A child holding a kite.", "synonyms"),
+        (T.replace_adjectives, "A gray cat on a bed.", "A grey cat on a bed.", "spelling"),
+        (T.replace_adjectives, "A large dog on a beach.", "A big dog on a beach.", "synonyms"),
+        (T.replace_adjectives, "A little girl holding an umbrella.", "A small girl holding an umbrella.", "synonyms"),
+        (T.replace_nouns, "A guy holding a surfboard.", "A man holding a surfboard.", "hypernym"),
+        (T.replace_nouns, "A dog chasing a ball.", "A carnivore chasing a ball.", "hypernym"),  # 2 steps: the limit
+        (T.replace_adjectives, "An elderly man reading a book.", "An old man reading a book.", "similar"),
+        (T.replace_adjectives, "Two dogs playing in the snow.", "2 dogs playing in the snow.", "same number 2"),
+        (T.replace_nouns, "A hot dog on a plate.", "A hotdog on a plate.", "spelling"),
+        (T.replace_adjectives, "A colourful kite in the sky.", "A colorful kite in the sky.", "colorful.a.01"),
+    ],
+)
+def test_replacements_that_keep_the_meaning_are_rejected(neg_type, caption, negative, relation):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.reason == Reason.same_meaning, verdict
+    assert relation in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative"),
+    [
+        (T.replace_nouns, "A dog sleeping on a couch.", "A cat sleeping on a couch."),
+        (T.replace_nouns, "A train at a station.", "A bus at a station."),
+        (T.replace_nouns, "A man holding a surfboard.", "A guy holding a surfboard."),  # downwards is not implied
+        (T.replace_nouns, "A dog chasing a ball.", "A placental chasing a ball."),  # 3 steps up: past the limit
+        (T.replace_adjectives, "A red car on a street.", "A blue car on a street."),
+        (T.replace_adjectives, "Two dogs playing in the snow.", "Three dogs playing in the snow."),
+        (T.replace_adjectives, "2 dogs playing in the snow.", "3 dogs playing in the snow."),
+        (T.replace_adjectives, "A young man reading a book.", "An old man reading a book."),
+        (T.replace_adjectives, "A small dog on a beach.", "A large dog on a beach."),
+        (T.replace_adjectives, "A wooden table holding a vase.", "A metal table holding a vase."),
+    ],
+)
+def test_real_replacements_are_accepted(neg_type, caption, negative):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.accepted, verdict
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative"),
+    [
+        (T.reshuffle, "A man holds a bat while a woman watches.", "A woman watches while a man holds a bat."),
+        (T.swap_nouns, "The woman stands next to the horse.", "The horse stands next to the woman."),
+        (T.swap_nouns, "A dog sits beside a cat.", "A cat sits beside a dog."),
+        (T.swap_nouns, "A dog and a cat on a couch.", "A cat and a dog on a couch."),
+        (T.swap_nouns, "A man and a woman hugging each other.", "A woman and a man hugging each other."),
+        (T.swap_adjectives, "A red and white bus.", "A white and red bus."),
+        (T.reshuffle, "A stop sign is next to a tall building.", "A tall building is next to a stop sign."),
+    ],
+)
+def test_reorders_that_keep_every_binding_are_rejected(neg_type, caption, negative):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.reason == Reason.same_meaning, verdict
+    assert "binding" in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative"),
+    [
+        (T.reshuffle, "A man holds a bat while a woman watches.", "A woman holds a bat while a man watches."),
+        (T.swap_nouns, "A man riding a horse on a beach.", "A horse riding a man on a beach."),
+        (T.swap_nouns, "A cat sitting on a fire hydrant.", "A fire hydrant sitting on a cat."),
+        (T.swap_nouns, "A girl sitting on a bed next to a lamp.", "A lamp sitting on a bed next to a girl."),
+        (T.swap_adjectives, "A red car next to a blue bus.", "A blue car next to a red bus."),
+        (T.reshuffle, "A dog chasing a cat in a yard.", "A cat in a yard chasing a dog."),
+    ],
+)
+def test_reorders_that_change_a_binding_are_accepted(neg_type, caption, negative):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.accepted, verdict
+
+
+def test_meaning_checks_can_be_turned_off():
+    rows = [
+        (T.replace_nouns, "A cat sleeping on a couch.", "A cat sleeping on a sofa."),
+        (T.swap_nouns, "The woman stands next to the horse.", "The horse stands next to the woman."),
+    ]
+    assert [v.reason for v in validate_batch(rows)] == [Reason.same_meaning] * 2
+    assert all(v.accepted for v in validate_batch(rows, meaning=False))
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative", "reason"),
+    [
+        (T.replace_nouns, "It is what it is.", "It was what it was.", Reason.no_content_word),
+        (T.replace_adjectives, "It is over there.", "It is up there.", Reason.no_content_word),
+        (T.replace_nouns, "A man in a t-shirt.", "A man in a tee-shirt.", Reason.wrong_part_of_speech),
+        (T.replace_nouns, "A blorp on a table.", "A blorps on a table.", Reason.same_meaning),  # lemma, no WordNet
+        (T.replace_nouns, "Un chien sur un canapé.", "Un chat sur un canapé.", Reason.wrong_part_of_speech),
+        (T.replace_nouns, "🐶 🐶 🐶", "🐱 🐱 🐱", Reason.empty),
+        (T.reshuffle, "🐶 and 🐱.", "🐱 and 🐶.", Reason.copy),
+        (T.swap_nouns, "1 2 3 4", "4 2 3 1", Reason.wrong_part_of_speech),
+    ],
+)
+def test_odd_input_is_judged_with_a_reason(neg_type, caption, negative, reason):
+    assert validate(neg_type, caption, negative).reason == reason
+
+
+def test_a_word_wordnet_lacks_is_judged_by_lemma_and_tagger_and_says_so():
+    verdict = validate(T.replace_nouns, "A blorp on a table.", "A flarp on a table.")
+    assert verdict.accepted
+    assert "not in WordNet" in verdict.detail and "blorp" in verdict.detail
