@@ -155,3 +155,46 @@ def bindings(words: Analysis) -> Counter[Binding]:
 
 def changed_bindings(caption: Analysis, negative: Analysis) -> bool:
     return bindings(caption) != bindings(negative)
+
+
+def _children(words: Analysis, h: int) -> list[int]:
+    return [j for j, w in enumerate(words) if w.head == h and j != h]
+
+
+def _phrase(words: Analysis, h: int) -> set[int]:
+    """h and everything under it, except its conjuncts ("a dog" of "a dog and a cat")."""
+    out, todo = {h}, [h]
+    while todo:
+        for j in _children(words, todo.pop()):
+            if j not in out and words[j].dep not in ("conj", "cc"):
+                out.add(j)
+                todo.append(j)
+    return out
+
+
+def _span_head(words: Analysis, span: range) -> int:
+    """The word of the span whose head lies outside it."""
+    inside = [i for i in span if words[i].head not in span or words[i].head == i]
+    return inside[-1] if inside else span[-1]
+
+
+def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
+    """Why exchanging caption spans x and y keeps the scene, decided on the caption's parse alone (the parse
+    of a reordered sentence is less reliable): both are whole conjuncts of one phrase, attributes of the same
+    noun, or the two sides of a symmetric relation."""
+    hx, hy = _span_head(words, x), _span_head(words, y)
+    whole = _phrase(words, hx) <= set(x) and _phrase(words, hy) <= set(y)
+    if whole and words[hx].pos == words[hy].pos == Pos.NOUN and _conj_root(words, hx) == _conj_root(words, hy):
+        return "exchanged conjuncts"
+    if all(words[h].dep in ("amod", "conj", "compound", "nummod") for h in (hx, hy)):
+        targets = {_effective(words, h)[1] for h in (hx, hy)}
+        if len(targets) == 1 and whole:
+            return "attributes of the same noun"
+    for a, b in ((hx, hy), (hy, hx)):
+        prep = words[b].head
+        if whole and words[b].dep == "pobj" and words[prep].dep == "prep":
+            name, gov = _preposition(words, prep)
+            others = [j for j in _children(words, gov) if words[j].dep in ("dobj", "prep") and j != prep]
+            if name in SYMMETRIC and _participant(words, gov) == a and not (words[gov].pos == Pos.VERB and others):
+                return f"the two sides of {name!r}"
+    return None

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from neggen.pos import Analysis, Pos
 from neggen.types import NegType
-from neggen.validate.bindings import changed_bindings
+from neggen.validate.bindings import changed_bindings, symmetric_exchange
 from neggen.validate.lexical import known, span_relation
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 from neggen.validate.spans import Region, Swap, changed_region, content_blocks, find_swap
 
 MAX_SWAP_SPAN = 4
 MAX_REPLACE_SPAN = 4
+MAX_RESHUFFLE_SPAN = 8
 _SWAP_POS = {NegType.swap_nouns: Pos.NOUN, NegType.swap_adjectives: Pos.ADJ}
 _REPLACE_POS = {NegType.replace_nouns: Pos.NOUN, NegType.replace_adjectives: Pos.ADJ}
 
@@ -98,13 +99,25 @@ def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool
         ok = all(_adjectival(caption, range(a, b)) for a, b in spans)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{span_text} are not both {wanted.value.lower()}s")
-    if meaning and not changed_bindings(caption, negative):
+    if not meaning:
+        return ACCEPT
+    why = symmetric_exchange(caption, range(*edit.swap.x), range(*edit.swap.y))
+    if why:
+        return reject(Reason.same_meaning, f"{span_text}: every binding kept ({why})")
+    if not changed_bindings(caption, negative):
         return reject(Reason.same_meaning, f"{span_text}: every binding kept (conjuncts or a symmetric relation)")
     return ACCEPT
 
 
 def _check_reshuffle(caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
-    if meaning and not changed_bindings(caption, negative):
+    if not meaning:
+        return ACCEPT
+    # A reorder that is one exchange of two phrases is judged like a swap, on the caption's parse.
+    swap = find_swap([w.text for w in caption], [w.text for w in negative], MAX_RESHUFFLE_SPAN)
+    why = swap and symmetric_exchange(caption, range(*swap.x), range(*swap.y))
+    if why:
+        return reject(Reason.same_meaning, f"every binding kept ({why})")
+    if not changed_bindings(caption, negative):
         return reject(Reason.same_meaning, "every binding kept (clauses, conjuncts or a symmetric relation reordered)")
     return ACCEPT
 
