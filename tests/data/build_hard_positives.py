@@ -182,13 +182,14 @@ def reorder_rows(images: list[tuple[str, list[str]]]) -> list[dict]:
             and after[1].pos_ in ("DET", "NUM")
         ):
             out, edit = sentence(f"{m.group(2)} while {m.group(1)[:1].lower() + m.group(1)[1:]}"), "while"
-        for x, y in zip(chunks, chunks[1:], strict=False):
+        if out is None and len(chunks) == 2 and chunks[0].start_char == 0:
+            x, y = chunks
             between = doc.text[x.end_char : y.start_char].strip().lower()
-            if out is None and between == "and" and len(chunks) == 2:
+            rest = doc.text[y.end_char :].strip()
+            if between == "and":  # "A and B <anything>."
                 out, edit = _swap_chunks(text, (x.start_char, x.end_char), (y.start_char, y.end_char)), "conjunct"
-            elif (
-                out is None and len(chunks) == 2 and any(re.fullmatch(rf"((is|are) )?{s}", between) for s in SYMMETRIC)
-            ):
+            elif rest == "." and any(re.fullmatch(rf"((is|are) )?{s}", between) for s in SYMMETRIC):
+                # Only "A (is) next to B.": with a verb ("A car parked next to B") the exchange is a negative.
                 out, edit = _swap_chunks(text, (x.start_char, x.end_char), (y.start_char, y.end_char)), "symmetric"
         ma = re.search(r"\b(\w+) and (\w+) (\w+)\b", text)
         if out is None and ma:
