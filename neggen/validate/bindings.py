@@ -162,11 +162,11 @@ def _children(words: Analysis, h: int) -> list[int]:
 
 
 def _phrase(words: Analysis, h: int) -> set[int]:
-    """h and everything under it, except its conjuncts ("a dog" of "a dog and a cat")."""
+    """h and everything under it, except its conjuncts ("dog" of "a dog and a cat") and articles."""
     out, todo = {h}, [h]
     while todo:
         for j in _children(words, todo.pop()):
-            if j not in out and words[j].dep not in ("conj", "cc"):
+            if j not in out and words[j].dep not in ("conj", "cc", "det"):
                 out.add(j)
                 todo.append(j)
     return out

@@ -9,7 +9,7 @@ import pytest
 
 from neggen.text import words
 from neggen.types import NegType
-from neggen.validate import Reason, validate
+from neggen.validate import Reason, validate, validate_batch
 
 T = NegType
 
@@ -79,23 +79,26 @@ def _acceptance(path, neg_type, same_words_only=False) -> float:
     items = json.loads(path.read_text()).values()
     if same_words_only:
         items = [v for v in items if Counter(words(v["caption"])) == Counter(words(v["negative_caption"]))]
-    items = list(items)
-    return sum(validate(neg_type, v["caption"], v["negative_caption"]).accepted for v in items) / len(items)
+    verdicts = validate_batch([(neg_type, v["caption"], v["negative_caption"]) for v in items])
+    return sum(v.accepted for v in verdicts) / len(verdicts)
 
 
-# (file, validator, only identical word multisets, floor or ceiling). Measured: 0.645, 0.829, 0.595, 0.806;
-# the cross-type rows measure that a validator does not accept the other kind of edit.
+# (file, validator, only identical word multisets, floor or ceiling). Measured with spaCy + the meaning checks
+# (docs/negatives.md): 0.809, 0.823, 0.739, 0.857; with the old lexicon tagger 0.645, 0.829, 0.595, 0.806.
+# Issue 11's goals are 0.85 / 0.85 / 0.80 / 0.85: replace_obj meets it; the other floors sit just under the
+# measured figure so a regression fails. The cross-type rows measure that a validator does not accept the
+# other kind of edit (goal <= 0.05; replace_att -> replace_nouns is 0.089: noun modifiers such as "metal").
 AGREEMENT = [
-    ("swap_att.json", T.swap_adjectives, True, 0.60),
-    ("swap_obj.json", T.swap_nouns, True, 0.78),
-    ("replace_att.json", T.replace_adjectives, False, 0.55),
-    ("replace_obj.json", T.replace_nouns, False, 0.76),
+    ("swap_att.json", T.swap_adjectives, True, 0.80),
+    ("swap_obj.json", T.swap_nouns, True, 0.82),
+    ("replace_att.json", T.replace_adjectives, False, 0.73),
+    ("replace_obj.json", T.replace_nouns, False, 0.85),
 ]
 CROSS = [
-    ("swap_att.json", T.swap_nouns, True, 0.06),
-    ("swap_obj.json", T.swap_adjectives, True, 0.06),
-    ("replace_obj.json", T.replace_adjectives, False, 0.02),
-    ("replace_att.json", T.replace_nouns, False, 0.15),
+    ("swap_att.json", T.swap_nouns, True, 0.05),
+    ("swap_obj.json", T.swap_adjectives, True, 0.05),
+    ("replace_obj.json", T.replace_adjectives, False, 0.05),
+    ("replace_att.json", T.replace_nouns, False, 0.10),
     ("replace_rel.json", T.replace_nouns, False, 0.05),
 ]
 
