@@ -64,17 +64,19 @@ def _wn_pos(pos: Pos) -> tuple[str, ...]:
     return ("n",) if pos == Pos.NOUN else ("a", "s") if pos in (Pos.ADJ, Pos.NUM) else ("v",)
 
 
+@lru_cache(maxsize=131072)
+def _synsets(word: str, pos: str | None = None) -> tuple:
+    """NLTK's lookup (morphy included) is most of the checks' time; captions repeat their words."""
+    return tuple(load_wordnet().synsets(word, pos=pos))
+
+
 @lru_cache(maxsize=65536)
 def _senses(word: str, pos: Pos) -> tuple:
-    wn = load_wordnet()
-    out = []
-    for p in _wn_pos(pos):
-        out += wn.synsets(word, pos=p)[:TOP_SENSES]
-    return tuple(out)
+    return tuple(s for p in _wn_pos(pos) for s in _synsets(word, p)[:TOP_SENSES])
 
 
 def known(word: str) -> bool:
-    return bool(load_wordnet().synsets(word))
+    return bool(_synsets(word))
 
 
 def _ancestors(synsets: tuple, steps: int) -> set:
@@ -99,10 +101,9 @@ def wordnet_relation(a: str, b: str, pos: Pos) -> str | None:
     sa, sb = _senses(a, pos), _senses(b, pos)
     if not sa or not sb:
         return None
-    wn = load_wordnet()
-    first_a, first_b = wn.synsets(a, pos=_wn_pos(pos)[0])[:1], wn.synsets(b, pos=_wn_pos(pos)[0])[:1]
+    first_a, first_b = _synsets(a, _wn_pos(pos)[0])[:1], _synsets(b, _wn_pos(pos)[0])[:1]
     # Synonyms in the main sense of one of the two words (bike's second sense is bicycle's first).
-    shared = (set(first_a) & set(wn.synsets(b))) | (set(first_b) & set(wn.synsets(a)))
+    shared = (set(first_a) & set(_synsets(b))) | (set(first_b) & set(_synsets(a)))
     if shared:
         return f"synonyms ({min(s.name() for s in shared)})"
     # Only upwards: "guy" -> "man" still holds of the image; "man" -> "guy", "bed" -> "hammock" may not.
