@@ -119,3 +119,47 @@ def test_a_word_wordnet_lacks_is_judged_by_lemma_and_tagger_and_says_so():
     verdict = validate(T.replace_nouns, "A blorp on a table.", "A flarp on a table.")
     assert verdict.accepted
     assert "not in WordNet" in verdict.detail and "blorp" in verdict.detail
+
+
+def _parse(text):
+    from neggen.pos import DEFAULT_TAGGER
+
+    return DEFAULT_TAGGER.analyze([text])[0]
+
+
+@pytest.mark.parametrize(
+    ("caption", "negative", "same"),
+    [
+        ("The woman stands next to the horse.", "The horse stands next to the woman.", True),
+        ("A man holds a bat while a woman watches.", "A woman watches while a man holds a bat.", True),
+        ("A man holds a bat while a woman watches.", "A woman holds a bat while a man watches.", False),
+        ("A man riding a horse.", "A horse riding a man.", False),
+        # The same verb twice: each "is holding" is told apart by its subject.
+        (
+            "A man is holding a phone while a woman is holding a cup.",
+            "A man is holding a cup while a woman is holding a phone.",
+            False,
+        ),
+    ],
+)
+def test_bindings_of_the_two_parses(caption, negative, same):
+    from neggen.validate.bindings import bindings
+
+    assert (bindings(_parse(caption)) == bindings(_parse(negative))) == same
+
+
+@pytest.mark.parametrize(
+    ("caption", "x", "y", "why"),
+    [
+        ("A cowboy hat and a blue ribbon.", (1, 3), (5, 7), "exchanged conjuncts"),
+        ("A red and white bus.", (1, 2), (3, 4), "attributes of the same noun"),
+        ("A dog sits beside a cat.", (1, 2), (5, 6), "the two sides of 'beside'"),
+        ("A red car next to a blue bus.", (1, 2), (6, 7), None),  # each colour has its own noun
+        ("A man riding a horse.", (1, 2), (4, 5), None),
+        ("A dog on a bed next to a cat.", (1, 2), (8, 9), None),  # the dog is also on the bed
+    ],
+)
+def test_exchanges_judged_on_the_caption_parse(caption, x, y, why):
+    from neggen.validate.bindings import symmetric_exchange
+
+    assert symmetric_exchange(_parse(caption), range(*x), range(*y)) == why
