@@ -60,7 +60,7 @@ def _group(words: Analysis, i: int) -> str:
     wherever the parser attached the phrase."""
     root = _conj_root(words, i)
     members = {root} | {j for j, w in enumerate(words) if w.dep == "conj" and _conj_root(words, j) == root}
-    return ",".join(sorted(words[j].text for j in members)) if len(members) > 1 else words[i].text
+    return ",".join(sorted(_noun(words, j) for j in members)) if len(members) > 1 else _noun(words, i)
 
 
 def _conj_root(words: Analysis, j: int) -> int:
@@ -93,11 +93,20 @@ def _participant(words: Analysis, gov: int) -> int:
     return gov if subject is None else subject
 
 
+def _noun(words: Analysis, i: int) -> str:
+    """A noun with its attributes: in "a green moon right of a pink moon" the two moons differ."""
+    mods = sorted(words[j].text for j in range(len(words)) if j != i and _effective(words, j) == ("amod", i))
+    mods += sorted(
+        words[j].text for j in range(len(words)) if words[j].head == i and words[j].dep in ("compound", "nummod")
+    )
+    return f"{words[i].text}[{','.join(mods)}]" if mods else words[i].text
+
+
 def _node(words: Analysis, i: int) -> str:
     """A word as a binding's end; a verb goes with its subject ("holding" by the hands vs by the hand)."""
     w = words[i]
     if w.pos != Pos.VERB:
-        return w.text
+        return _noun(words, i) if w.pos == Pos.NOUN else w.text
     subject = _subject(words, i)
     if subject is None:
         return w.text
@@ -118,24 +127,24 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
     if dep in _MODIFIER:
         return [("mod", h.text, w.text)]
     if dep in _SUBJECT and w.text not in _RELATIVE:
-        return [("subj", h.text, w.text)]
+        return [("subj", h.text, _node(words, i))]
     if dep in _OBJECT:
-        return [("obj", _node(words, head), w.text)]
+        return [("obj", _node(words, head), _node(words, i))]
     if dep in _PREDICATE and w.text not in _PREP_ADVERBS:  # "is next to": "next" names the relation
         subject = _subject(words, head)
         return [("mod", words[subject].text, w.text)] if subject is not None else []
     if dep == "pobj" and h.dep in ("prep", "agent"):
         if h.dep == "agent":
-            return [("subj", words[h.head].text, w.text)]  # "ridden by a man": the man rides
+            return [("subj", words[h.head].text, _node(words, i))]  # "ridden by a man": the man rides
         name, gov = _preposition(words, head)
         if name in SYMMETRIC:
-            pair = sorted((words[_participant(words, gov)].text, w.text))
+            pair = sorted((_node(words, _participant(words, gov)), _node(words, i)))
             return [("sym", name, *pair)]
         governor = _group(words, gov) if words[gov].pos == Pos.NOUN else _node(words, gov)
-        return [(name, governor, w.text)]
+        return [(name, governor, _node(words, i))]
     if dep in ("acl", "relcl") and w.pos == Pos.VERB:
         role = "obj" if w.tag == "VBN" else "subj"  # "a pizza sliced": the pizza is what was sliced
-        return [(role, w.text, h.text)]
+        return [(role, w.text, _node(words, head))]
     return []
 
 
