@@ -134,6 +134,12 @@ def _parse(text):
         ("A man holds a bat while a woman watches.", "A woman watches while a man holds a bat.", True),
         ("A man holds a bat while a woman watches.", "A woman holds a bat while a man watches.", False),
         ("A man riding a horse.", "A horse riding a man.", False),
+        # Two nouns of one word are told apart by their attributes.
+        (
+            "A small green moon is right of a small pink moon.",
+            "A small pink moon is right of a small green moon.",
+            False,
+        ),
         # The same verb twice: each "is holding" is told apart by its subject.
         (
             "A man is holding a phone while a woman is holding a cup.",
