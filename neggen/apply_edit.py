@@ -35,6 +35,12 @@ class Edit:
     old: str
     new: str
 
+    @property
+    def single_word_spans(self) -> bool:
+        """Every caption span it names is one word (the right side of a replace is new text)."""
+        spans = [self.old, self.new] if self.kind == "swap" else [self.old]
+        return all(len(words(s)) == 1 for s in spans)
+
     def __str__(self) -> str:
         return f"{self.old} {'<->' if self.kind == 'swap' else '->'} {self.new}"
 
@@ -185,3 +191,8 @@ def apply_edit(caption: str, edit: Edit, neg_type: NegType) -> str:
     if edit.kind == "swap":
         return _swap(caption, tokens, edit)
     return _replace(caption, tokens, edit, neg_type)
+
+
+def negative_from_answer(neg_type: NegType, caption: str, answer: str) -> str:
+    """The one call the generation loop makes in edit form: answer text -> negative, or EditRejected."""
+    return apply_edit(caption, parse_edit(answer, neg_type), neg_type)

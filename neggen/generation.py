@@ -15,7 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from neggen.apply_edit import EditRejected, negative_from_answer
 from neggen.config import GenerateConfig
+from neggen.edit_form import OutputForm, candidate_spans, constraint_for, no_span_detail
 from neggen.engines.base import Completion, Engine, EngineError, Request
 from neggen.pos import DEFAULT_TAGGER, PosTagger
 from neggen.prompts import PromptBuilder, RenderedPrompt
@@ -44,6 +46,9 @@ class RunContext:
 class _Pending:
     caption: dict[str, Any]
     prompt: RenderedPrompt
+    form: OutputForm = "sentence"
+    constraint: str | None = None  # edit form: the regex of this caption's possible edits
+    last_edit: str | None = None  # edit form: the model's answer behind last_text
     attempt: int = 0
     seed: int = 0
     failed_reasons: list[str] = field(default_factory=list)
@@ -134,6 +139,8 @@ def _row(ctx: RunContext, neg_type: NegType, p: _Pending, negative: str | None) 
         "engine": ctx.engine.name,
         "model": ctx.engine.model,
         "prompt_layout": ctx.config.prompt_layout,
+        "output": p.form,
+        "edit": p.last_edit,
         "prompt_sha": p.prompt.prompt_sha,
         "example_set": p.prompt.example_set,
         "example_ids": p.prompt.example_ids,
@@ -155,11 +162,17 @@ def _reject_row(ctx: RunContext, neg_type: NegType, p: _Pending, verdict: Verdic
 def _judge(neg_type: NegType, p: _Pending, completion: Completion, ctx: RunContext) -> str | None:
     """Try the completion's candidates in order; return the first valid negative, else record why not."""
     for text, finish in zip(completion.texts, completion.finish_reasons, strict=False):
-        negative = parse_completion(text, ctx.config.structured_output)
+        edit_verdict = None
+        if p.form == "edit":
+            negative, edit_verdict = _from_edit(neg_type, p, text)
+        else:
+            negative = parse_completion(text, ctx.config.structured_output)
         p.finish_reason = finish
         p.last_text = negative if negative is not None else (text if isinstance(text, str) else None)
         if finish == "length":
             verdict = reject(Reason.truncated, f"hit max_tokens={ctx.config.sampling.max_tokens}")
+        elif edit_verdict is not None:
+            verdict = edit_verdict
         elif negative is None:
             verdict = reject(Reason.unparseable, repr(text)[:60])
         else:
@@ -174,14 +187,32 @@ def _judge(neg_type: NegType, p: _Pending, completion: Completion, ctx: RunConte
     return None
 
 
+def _from_edit(neg_type: NegType, p: _Pending, text: Any) -> tuple[str | None, Verdict | None]:
+    """Edit form: the negative the answer's edit makes, or why the answer makes none."""
+    p.last_edit = text if isinstance(text, str) else None
+    try:
+        return negative_from_answer(neg_type, p.caption["caption"], str(text or "")), None
+    except EditRejected as exc:
+        return None, reject(exc.reason, exc.detail)
+
+
+def _edit_precheck(p: _Pending, neg_type: NegType, ctx: RunContext) -> Verdict | None:
+    """Edit form: this caption's constraint, or no_candidate_span when it has nothing to edit (no engine call)."""
+    spans = candidate_spans(neg_type, p.caption["caption"], ctx.tagger)
+    p.constraint = constraint_for(neg_type, spans)
+    return reject(Reason.no_candidate_span, no_span_detail(neg_type, spans)) if p.constraint is None else None
+
+
 def generate_chunk(
     ctx: RunContext, builder: PromptBuilder, neg_type: NegType, captions: list[dict[str, Any]]
 ) -> ChunkResult:
     result = ChunkResult()
     pending: list[_Pending] = []
     for caption in captions:
-        p = _Pending(caption, builder.render(caption["caption_id"], caption["caption"]))
+        p = _Pending(caption, builder.render(caption["caption_id"], caption["caption"]), builder.form)
         verdict = _precheck(caption["caption"], ctx.config)
+        if verdict is None and p.form == "edit":
+            verdict = _edit_precheck(p, neg_type, ctx)
         if verdict is not None:
             result.rejected.append(_reject_row(ctx, neg_type, p, verdict))
         else:
@@ -193,8 +224,11 @@ def generate_chunk(
         for p in pending:
             p.attempt = attempt
             p.seed = request_seed(ctx.config.seed, p.caption["caption_id"], neg_type, attempt)
-            schema = NEGATIVE_SCHEMA if ctx.config.structured_output else None
-            requests.append(Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema))
+            # JSON output applies to sentence-form answers; edit-form answers follow their own regex.
+            schema = NEGATIVE_SCHEMA if ctx.config.structured_output and p.form == "sentence" else None
+            requests.append(
+                Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema, p.constraint)
+            )
         started = time.perf_counter()
         completions = _call_engine(ctx, requests)
         result.engine_seconds += time.perf_counter() - started

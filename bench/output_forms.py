@@ -1,0 +1,135 @@
+"""Sentence form vs edit form, side by side in one run: same captions, bundled model, same attempts and n.
+
+    .venv/bin/python bench/output_forms.py [--captions 200] [--engines vllm,hf] [--out runs/bench-output-forms]
+
+For each engine (one engine instance, warmed up) both forms run the full pipeline (`neggen.pipeline.generate`:
+prompts, engine, validators, retries) over the same Karpathy captions for the four swap/replace types, in
+alternating order per type so neither form gets the warmer engine. Printed per engine and form: acceptance per
+type, output tokens per accepted negative (every candidate's tokens, rejected ones included, over the accepted
+count), accepted negatives per engine-second, and the ratios edit/sentence. The meaning checks (another issue)
+are not on this branch; their share of rejected accepted rows is reported once they land.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SAMPLE = REPO / "data" / "coco_karpathy_test_sample.json"
+TYPES = ["swap_nouns", "swap_adjectives", "replace_nouns", "replace_adjectives"]
+FORMS = ["sentence", "edit"]
+
+
+def make(engine_name: str):
+    from neggen.config import GenerateConfig
+    from neggen.engines import make_engine
+
+    return make_engine(GenerateConfig(engine=engine_name))
+
+
+def run_form(engine, captions, neg_type: str, form: str, out: Path) -> dict:
+    from neggen.config import GenerateConfig
+    from neggen.pipeline import generate
+    from neggen.progress import GenerationProgress
+    from neggen.types import NegType
+
+    shutil.rmtree(out, ignore_errors=True)
+    config = GenerateConfig(engine=engine.name, output=form)
+    generate(captions, out, [NegType(neg_type)], 1, engine, config, progress=GenerationProgress(0, io.StringIO(), True))
+    success = json.loads(next(out.glob("negatives/type=*/shard=*/_SUCCESS.json")).read_text())
+    frames = [pl.read_parquet(p) for p in out.glob("*/type=*/shard=*/part-*.parquet")]
+    rows = pl.concat(frames, how="diagonal_relaxed")
+    accepted = rows.filter(pl.col("reason").is_null()) if "reason" in rows.columns else rows
+    reasons = (
+        rows.filter(pl.col("reason").is_not_null())["reason"].value_counts(sort=True)
+        if "reason" in rows.columns
+        else None
+    )
+    return {
+        "rows": rows.height,
+        "accepted": accepted.height,
+        "completion_tokens": int(rows["completion_tokens"].fill_null(0).sum()),
+        "engine_s": success["engine_s"],
+        "top_rejects": dict(zip(reasons["reason"], reasons["count"], strict=True)) if reasons is not None else {},
+        "examples": accepted.select("caption", "negative", "edit").head(3).rows()
+        if form == "edit"
+        else accepted.select("caption", "negative").head(3).rows(),
+    }
+
+
+def summarize(results: dict, engine_name: str) -> list[str]:
+    lines = [
+        f"\n## {engine_name}",
+        "",
+        "| form | " + " | ".join(TYPES) + " | all | tokens/accepted | accepted/engine-s |",
+    ]
+    lines.append("|" + "---|" * (len(TYPES) + 4))
+    totals = {}
+    for form in FORMS:
+        cells, acc, rows, tokens, secs = [], 0, 0, 0, 0.0
+        for t in TYPES:
+            r = results[form][t]
+            cells.append(f"{r['accepted']}/{r['rows']} ({100 * r['accepted'] / max(r['rows'], 1):.0f}%)")
+            acc, rows, tokens, secs = (
+                acc + r["accepted"],
+                rows + r["rows"],
+                tokens + r["completion_tokens"],
+                secs + r["engine_s"],
+            )
+        tpa = tokens / max(acc, 1)
+        aps = acc / max(secs, 1e-9)
+        totals[form] = (tpa, aps, acc / max(rows, 1))
+        lines.append(
+            f"| {form} | " + " | ".join(cells) + f" | {100 * acc / max(rows, 1):.0f}% | {tpa:.1f} | {aps:.2f} |"
+        )
+    (ts, ss, sa), (te, se, ea) = totals["sentence"], totals["edit"]
+    lines.append("")
+    lines.append(
+        f"edit/sentence: acceptance x{ea / max(sa, 1e-9):.1f}, output tokens per accepted x{te / max(ts, 1e-9):.3f}"
+        f" (1/{ts / max(te, 1e-9):.0f}), accepted per engine-second x{se / max(ss, 1e-9):.1f}"
+    )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--captions", type=int, default=200)
+    parser.add_argument("--engines", default="vllm,hf")
+    parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench-output-forms")
+    args = parser.parse_args()
+
+    from neggen.ingest import load_captions
+
+    captions = load_captions(SAMPLE)[0].slice(0, args.captions)
+    report: list[str] = [f"{captions.num_rows} captions of {SAMPLE.name}; default sampling (n=2), max_attempts=3"]
+    raw: dict = {}
+    for engine_name in args.engines.split(","):
+        engine = make(engine_name)
+        try:
+            run_form(engine, captions.slice(0, 4), TYPES[0], "sentence", args.out / "warmup")
+            results: dict = {form: {} for form in FORMS}
+            for i, t in enumerate(TYPES):
+                order = FORMS if i % 2 == 0 else FORMS[::-1]
+                for form in order:
+                    results[form][t] = run_form(engine, captions, t, form, args.out / engine_name / form / t)
+                    r = results[form][t]
+                    print(f"{engine_name} {form} {t}: {r['accepted']}/{r['rows']} in {r['engine_s']:.1f} s", flush=True)
+        finally:
+            engine.close()
+        raw[engine_name] = results
+        report += summarize(results, engine_name)
+        print("\n".join(report), flush=True)
+    (args.out / "results.json").write_text(json.dumps(raw, indent=2, default=str))
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
