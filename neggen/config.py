@@ -67,7 +67,7 @@ class GenerateConfig(BaseModel):
     chunk_size: int = Field(64, ge=1, description="captions per part file; the unit of atomic progress")
     max_caption_words: int = Field(80, ge=1)
     engine_retries: int = Field(3, ge=1, description="tries of a failing engine call before the shard fails")
-    structured_output: bool = False  # JSON {"negative": ...} enforced by the engine (vllm, openai)
+    structured_output: bool = False  # sentence form: JSON {"negative": ...} enforced by the engine
     hf: HFOptions = HFOptions()
     vllm: VLLMOptions = VLLMOptions()
     openai: OpenAIOptions = OpenAIOptions()
