@@ -16,6 +16,7 @@ import argparse
 import io
 import json
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -108,13 +109,16 @@ def main() -> None:
 
     from neggen.ingest import load_captions
 
+    # A killed benchmark still stops its engine (vLLM's engine-core process would outlive it otherwise).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
     captions = load_captions(SAMPLE)[0].slice(0, args.captions)
     report: list[str] = [f"{captions.num_rows} captions of {SAMPLE.name}; default sampling (n=2), max_attempts=3"]
     raw: dict = {}
     for engine_name in args.engines.split(","):
         engine = make(engine_name)
         try:
-            run_form(engine, captions.slice(0, 4), TYPES[0], "sentence", args.out / "warmup")
+            run_form(engine, captions.slice(0, 2), "replace_nouns", "edit", args.out / "warmup")  # compile, cache
             results: dict = {form: {} for form in FORMS}
             for i, t in enumerate(TYPES):
                 order = FORMS if i % 2 == 0 else FORMS[::-1]

@@ -57,7 +57,7 @@ class GenerateConfig(BaseModel):
     prompt_layout: PromptLayout = "chat"
     # "edit": for the swap and replace types the model names the edit and neggen applies it (edit_form.py);
     # reshuffle always answers a sentence.
-    output: OutputForm = "sentence"
+    output: OutputForm = "edit"
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     example_sets: int = Field(4, ge=1, description="fixed few-shot sets per type; a caption's id picks one")
     examples_per_prompt: int = Field(5, ge=1)

@@ -118,3 +118,18 @@ def test_json_output_applies_to_sentence_form_only(captions, tmp_path):
 def test_a_request_takes_one_constraint():
     with pytest.raises(ValueError, match="one constraint"):
         Request("r", [], 0, SamplingParams(), json_schema={"type": "object"}, regex="a")
+
+
+def test_garbage_answers_in_edit_form_become_reject_rows(captions, tmp_path):
+    garbage = [None, 42, "", "\x00\x01\ufffd", "man -> ", "<-> <->", "word " * 500, "a -> b\nc -> d"]
+
+    def reply(request):
+        return garbage[int(request.request_id, 16) % len(garbage) :][:2] or ["", ""]
+
+    summary = generate(
+        captions, tmp_path, [NegType.replace_nouns, NegType.swap_nouns], 1, ScriptedEngine(reply), edit_config()
+    )
+    assert summary.accepted.total() == 0 and summary.rejected.total() == 48
+    _, rejects = rows(tmp_path)
+    assert set(rejects["reason"]) <= {"unparseable_edit", "edit_span_not_in_caption", "no_candidate_span", "empty"}
+    assert rejects.filter(pl.col("reason") == "unparseable_edit").height > 0
