@@ -45,6 +45,11 @@ def run_form(engine, captions, neg_type: str, form: str, out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     config = GenerateConfig(engine=engine.name, output=form)
     generate(captions, out, [NegType(neg_type)], 1, engine, config, progress=GenerationProgress(0, io.StringIO(), True))
+    return read_form(out, form)
+
+
+def read_form(out: Path, form: str) -> dict:
+    """The figures of one finished (type, form) run directory."""
     success = json.loads(next(out.glob("negatives/type=*/shard=*/_SUCCESS.json")).read_text())
     frames = [pl.read_parquet(p) for p in out.glob("*/type=*/shard=*/part-*.parquet")]
     rows = pl.concat(frames, how="diagonal_relaxed")
@@ -105,7 +110,13 @@ def main() -> None:
     parser.add_argument("--captions", type=int, default=200)
     parser.add_argument("--engines", default="vllm,hf")
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench-output-forms")
+    parser.add_argument("--from-disk", action="store_true", help="only tabulate the finished runs under --out")
     args = parser.parse_args()
+    if args.from_disk:
+        for engine_name in args.engines.split(","):
+            done = {f: {t: read_form(args.out / engine_name / f / t, f) for t in TYPES} for f in FORMS}
+            print("\n".join(summarize(done, engine_name)))
+        return
 
     from neggen.ingest import load_captions
 
