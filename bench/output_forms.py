@@ -71,37 +71,35 @@ def read_form(out: Path, form: str) -> dict:
     }
 
 
-def summarize(results: dict, engine_name: str) -> list[str]:
-    lines = [
-        f"\n## {engine_name}",
-        "",
-        "| form | " + " | ".join(TYPES) + " | all | tokens/accepted | accepted/engine-s |",
-    ]
-    lines.append("|" + "---|" * (len(TYPES) + 4))
+def _ratio(a: float, b: float) -> str:
+    return f"x{a / b:.2f}" if b else "n/a (nothing accepted in sentence form)"
+
+
+def summarize(results: dict, engine_name: str, types: list[str] = TYPES) -> list[str]:
+    header = (
+        "| form | " + " | ".join(types) + " | all | output tokens | tokens/accepted | engine s | accepted/engine-s |"
+    )
+    lines = [f"\n## {engine_name}", "", header, "|" + "---|" * (len(types) + 6)]
     totals = {}
     for form in FORMS:
-        cells, acc, rows, tokens, secs = [], 0, 0, 0, 0.0
-        for t in TYPES:
-            r = results[form][t]
-            cells.append(f"{r['accepted']}/{r['rows']} ({100 * r['accepted'] / max(r['rows'], 1):.0f}%)")
-            acc, rows, tokens, secs = (
-                acc + r["accepted"],
-                rows + r["rows"],
-                tokens + r["completion_tokens"],
-                secs + r["engine_s"],
-            )
-        tpa = tokens / max(acc, 1)
-        aps = acc / max(secs, 1e-9)
-        totals[form] = (tpa, aps, acc / max(rows, 1))
+        runs = [results[form][t] for t in types]
+        acc, rows = sum(r["accepted"] for r in runs), sum(r["rows"] for r in runs)
+        tokens, secs = sum(r["completion_tokens"] for r in runs), sum(r["engine_s"] for r in runs)
+        cells = [f"{r['accepted']}/{r['rows']} ({100 * r['accepted'] / max(r['rows'], 1):.0f}%)" for r in runs]
+        # Tokens per accepted negative is undefined when none was accepted: shown as such, not as a number.
+        tpa = tokens / acc if acc else None
+        totals[form] = (tpa, acc / secs if secs else 0.0, acc / max(rows, 1))
         lines.append(
-            f"| {form} | " + " | ".join(cells) + f" | {100 * acc / max(rows, 1):.0f}% | {tpa:.1f} | {aps:.2f} |"
+            f"| {form} | {' | '.join(cells)} | {100 * acc / max(rows, 1):.0f}% | {tokens} | "
+            f"{f'{tpa:.1f}' if tpa is not None else f'inf ({tokens} for 0)'} | {secs:.1f} | {totals[form][1]:.3f} |"
         )
     (ts, ss, sa), (te, se, ea) = totals["sentence"], totals["edit"]
-    lines.append("")
-    lines.append(
-        f"edit/sentence: acceptance x{ea / max(sa, 1e-9):.1f}, output tokens per accepted x{te / max(ts, 1e-9):.3f}"
-        f" (1/{ts / max(te, 1e-9):.0f}), accepted per engine-second x{se / max(ss, 1e-9):.1f}"
-    )
+    tokens_ratio = _ratio(te, ts) if te is not None and ts is not None else "n/a (nothing accepted in one form)"
+    lines += [
+        "",
+        f"edit/sentence: acceptance {_ratio(ea, sa)}, output tokens per accepted {tokens_ratio},"
+        f" accepted per engine-second {_ratio(se, ss)}",
+    ]
     return lines
 
 
@@ -114,8 +112,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.from_disk:
         for engine_name in args.engines.split(","):
-            done = {f: {t: read_form(args.out / engine_name / f / t, f) for t in TYPES} for f in FORMS}
-            print("\n".join(summarize(done, engine_name)))
+            finished = [
+                t for t in TYPES if all(any((args.out / engine_name / f / t).rglob("_SUCCESS.json")) for f in FORMS)
+            ]
+            done = {f: {t: read_form(args.out / engine_name / f / t, f) for t in finished} for f in FORMS}
+            print("\n".join(summarize(done, engine_name, finished)))
         return
 
     from neggen.ingest import load_captions
