@@ -71,3 +71,38 @@ def test_a_bad_output_form_is_one_line(tmp_path):
     result = neggen("generate", "--captions", str(SAMPLE), "--out", str(tmp_path), "--output", "diff", check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip() == "neggen: error: --output must be sentence or edit, not 'diff'"
+
+
+@pytest.mark.parametrize("form", ["edit", "sentence"])
+def test_output_flag_reaches_requests_rows_and_manifest(tmp_path, form):
+    """Through the command users type, against a loopback server that enforces the regex it is sent."""
+    from tests.engines.fault_server import FaultServer, normal_answer
+    from tests.engines.test_constraints import regex_answer
+
+    def answer(call, body):
+        return regex_answer(call, body) if "structured_outputs" in body else (200, normal_answer(body), 0.0)
+
+    out = tmp_path / "run"
+    with FaultServer(answer) as server:
+        args = ["generate", "--engine", "openai", "--model", "served", "--base-url", server.base_url]
+        neggen(
+            *args,
+            "--captions",
+            str(SAMPLE),
+            "--limit",
+            "6",
+            "--type",
+            "replace_nouns",
+            "--out",
+            str(out),
+            "--output",
+            form,
+        )
+    constrained = [b for b in server.bodies if "structured_outputs" in b]
+    assert len(constrained) == (len(server.bodies) if form == "edit" else 0) and server.bodies
+    rows = pl.concat(
+        [pl.read_parquet(out / k / "**" / "*.parquet", hive_partitioning=False) for k in ("negatives", "rejects")],
+        how="diagonal_relaxed",
+    )
+    assert set(rows["output"]) == {form} and (rows["edit"].null_count() == rows.height) == (form == "sentence")
+    assert json.loads((out / "manifest.json").read_text())["config"]["output"] == form
