@@ -118,7 +118,7 @@ def _with_number(new: str, old: str) -> str:
     *head, last = new.split(" ")
     old_last = words(old)[-1]
     if _is_plural(old_last) and not _is_plural(last):
-        last = lemminflect.getInflection(last, "NNS", inflect_oov=True)[0]
+        last = (lemminflect.getInflection(last, "NNS", inflect_oov=True) or (last,))[0]
     elif not _is_plural(old_last) and _is_plural(last):
         last = lemminflect.getLemma(last, upos="NOUN")[0]
     return " ".join([*head, last])

@@ -197,3 +197,19 @@ def test_edit_prompts_use_derived_edits_in_fixed_sets():
     # Reshuffle has no edit form: its prompt is the sentence prompt whatever the output setting.
     shuffle = load_prompt(NegType.reshuffle)
     assert PromptBuilder(shuffle, output="edit").render("c1", CAPTION) == PromptBuilder(shuffle).render("c1", CAPTION)
+
+
+def test_arbitrary_answers_never_crash():
+    import random
+
+    from neggen.apply_edit import negative_from_answer
+
+    rng = random.Random(0)
+    alphabet = "ab man road Moped -<>.'\"9\n\t\u00e9\ufffd"
+    for _ in range(2000):
+        answer = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        for neg_type in EDIT_TYPES:
+            try:
+                assert isinstance(negative_from_answer(neg_type, CAPTION, answer), str)
+            except EditRejected as exc:
+                assert exc.reason in (Reason.unparseable_edit, Reason.edit_span_not_in_caption)
