@@ -59,8 +59,10 @@ def read_form(out: Path, form: str) -> dict:
         if "reason" in rows.columns
         else None
     )
+    no_span = rows.filter(pl.col("reason") == "no_candidate_span").height if "reason" in rows.columns else 0
     return {
         "rows": rows.height,
+        "with_span": rows.height - no_span,
         "accepted": accepted.height,
         "completion_tokens": int(rows["completion_tokens"].fill_null(0).sum()),
         "engine_s": success["engine_s"],
@@ -75,31 +77,39 @@ def _ratio(a: float, b: float) -> str:
     return f"x{a / b:.2f}" if b else "n/a (nothing accepted in sentence form)"
 
 
+def _cell(r: dict) -> str:
+    """accepted/captions (share); in edit form also the share among captions that had a candidate span."""
+    text = f"{r['accepted']}/{r['rows']} ({100 * r['accepted'] / max(r['rows'], 1):.0f}%)"
+    if r["with_span"] != r["rows"]:
+        text += f"; {r['accepted']}/{r['with_span']} with a span"
+    return text
+
+
 def summarize(results: dict, engine_name: str, types: list[str] = TYPES) -> list[str]:
     header = (
         "| form | " + " | ".join(types) + " | all | output tokens | tokens/accepted | engine s | accepted/engine-s |"
     )
     lines = [f"\n## {engine_name}", "", header, "|" + "---|" * (len(types) + 6)]
     totals = {}
-    for form in FORMS:
+    for form in [f for f in FORMS if all(t in results.get(f, {}) for t in types)]:
         runs = [results[form][t] for t in types]
         acc, rows = sum(r["accepted"] for r in runs), sum(r["rows"] for r in runs)
         tokens, secs = sum(r["completion_tokens"] for r in runs), sum(r["engine_s"] for r in runs)
-        cells = [f"{r['accepted']}/{r['rows']} ({100 * r['accepted'] / max(r['rows'], 1):.0f}%)" for r in runs]
         # Tokens per accepted negative is undefined when none was accepted: shown as such, not as a number.
         tpa = tokens / acc if acc else None
         totals[form] = (tpa, acc / secs if secs else 0.0, acc / max(rows, 1))
         lines.append(
-            f"| {form} | {' | '.join(cells)} | {100 * acc / max(rows, 1):.0f}% | {tokens} | "
+            f"| {form} | {' | '.join(_cell(r) for r in runs)} | {100 * acc / max(rows, 1):.0f}% | {tokens} | "
             f"{f'{tpa:.1f}' if tpa is not None else f'inf ({tokens} for 0)'} | {secs:.1f} | {totals[form][1]:.3f} |"
         )
-    (ts, ss, sa), (te, se, ea) = totals["sentence"], totals["edit"]
-    tokens_ratio = _ratio(te, ts) if te is not None and ts is not None else "n/a (nothing accepted in one form)"
-    lines += [
-        "",
-        f"edit/sentence: acceptance {_ratio(ea, sa)}, output tokens per accepted {tokens_ratio},"
-        f" accepted per engine-second {_ratio(se, ss)}",
-    ]
+    if len(totals) == 2:
+        (ts, ss, sa), (te, se, ea) = totals["sentence"], totals["edit"]
+        tokens_ratio = _ratio(te, ts) if te is not None and ts is not None else "n/a (nothing accepted in one form)"
+        lines += [
+            "",
+            f"edit/sentence: acceptance {_ratio(ea, sa)}, output tokens per accepted {tokens_ratio},"
+            f" accepted per engine-second {_ratio(se, ss)}",
+        ]
     return lines
 
 
@@ -108,6 +118,7 @@ def main() -> None:
     parser.add_argument("--captions", type=int, default=200)
     parser.add_argument("--engines", default="vllm,hf")
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench-output-forms")
+    parser.add_argument("--forms", default=",".join(FORMS), help="sentence,edit (both for the ratios)")
     parser.add_argument("--from-disk", action="store_true", help="only tabulate the finished runs under --out")
     args = parser.parse_args()
     if args.from_disk:
@@ -115,7 +126,14 @@ def main() -> None:
             finished = [
                 t for t in TYPES if all(any((args.out / engine_name / f / t).rglob("_SUCCESS.json")) for f in FORMS)
             ]
-            done = {f: {t: read_form(args.out / engine_name / f / t, f) for t in finished} for f in FORMS}
+            done = {
+                f: {
+                    t: read_form(args.out / engine_name / f / t, f)
+                    for t in TYPES
+                    if (args.out / engine_name / f / t).is_dir()
+                }
+                for f in FORMS
+            }
             print("\n".join(summarize(done, engine_name, finished)))
         return
 
@@ -133,7 +151,8 @@ def main() -> None:
             run_form(engine, captions.slice(0, 2), "replace_nouns", "edit", args.out / "warmup")  # compile, cache
             results: dict = {form: {} for form in FORMS}
             for i, t in enumerate(TYPES):
-                order = FORMS if i % 2 == 0 else FORMS[::-1]
+                forms = [f for f in FORMS if f in args.forms.split(",")]
+                order = forms if i % 2 == 0 else forms[::-1]
                 for form in order:
                     results[form][t] = run_form(engine, captions, t, form, args.out / engine_name / form / t)
                     r = results[form][t]
