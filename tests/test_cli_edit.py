@@ -33,7 +33,7 @@ def check_edit_run(out: Path, edit_types: list[str], limit: int) -> pl.DataFrame
     assert set(rows.filter(pl.col("neg_type") == "reshuffle")["output"]) == {"sentence"}
     edits = rows.filter(pl.col("neg_type").is_in(edit_types))
     assert set(edits["output"]) == {"edit"}
-    asked = edits.filter(pl.col("reason") != "no_candidate_span")
+    asked = edits.filter(pl.col("reason").ne_missing("no_candidate_span"))  # accepted rows: null reason
     assert asked.height > 0
     for r in asked.iter_rows(named=True):
         neg_type = NegType(r["neg_type"])
