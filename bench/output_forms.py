@@ -74,7 +74,7 @@ def read_form(out: Path, form: str) -> dict:
 
 
 def _ratio(a: float, b: float) -> str:
-    return f"x{a / b:.2f}" if b else "n/a (nothing accepted in sentence form)"
+    return f"x{a / b:.3g}" if b else "n/a (nothing accepted in sentence form)"
 
 
 def _cell(r: dict) -> str:
