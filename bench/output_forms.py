@@ -130,7 +130,7 @@ def main() -> None:
                 f: {
                     t: read_form(args.out / engine_name / f / t, f)
                     for t in TYPES
-                    if (args.out / engine_name / f / t).is_dir()
+                    if any((args.out / engine_name / f / t).rglob("_SUCCESS.json"))  # finished runs only
                 }
                 for f in FORMS
             }
