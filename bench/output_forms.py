@@ -123,9 +123,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.from_disk:
         for engine_name in args.engines.split(","):
-            finished = [
-                t for t in TYPES if all(any((args.out / engine_name / f / t).rglob("_SUCCESS.json")) for f in FORMS)
-            ]
+
+            def ran(f: str, t: str, root: Path = args.out / engine_name) -> bool:
+                return any((root / f / t).rglob("_SUCCESS.json"))
+
+            forms = [f for f in FORMS if any(ran(f, t) for t in TYPES)]
+            finished = [t for t in TYPES if all(ran(f, t) for f in forms)]
             done = {
                 f: {
                     t: read_form(args.out / engine_name / f / t, f)
