@@ -50,6 +50,10 @@ demo: setup
 	@echo "Output: $(DEMO_OUT)/negatives (accepted) and $(DEMO_OUT)/rejects (with reasons). Inspect with polars:"
 	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/negatives/**/*.parquet').select('neg_type','caption','negative'))\""
 	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/rejects/**/*.parquet')['reason'].value_counts())\""
+	@$(PY) -c "import json, polars as pl; form = json.load(open('$(DEMO_OUT)/manifest.json'))['config']['output']; \
+		print(f'The swap/replace types answered in the {form} form (docs/edit-form.md); edits beside their negatives:'); \
+		pl.Config.set_fmt_str_lengths(70); rows = pl.scan_parquet('$(DEMO_OUT)/negatives/**/*.parquet', missing_columns='insert'); \
+		print(rows.filter(pl.col('output') == 'edit').select('neg_type', 'edit', 'negative').head(8).collect())"
 
 eval: setup
 	$(PY) -m trainer eval run --model $(TRAIN_OUT) --data-root $(EVAL_DATA) --out $(EVAL_OUT)

@@ -81,6 +81,9 @@ def generate(
     config_file: Annotated[Path | None, typer.Option("--config", help="TOML/YAML/JSON GenerateConfig")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="first N captions only")] = None,
     prompt_layout: Annotated[str | None, typer.Option("--prompt-layout", help="chat|paper")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", help="sentence|edit: swap/replace answers as an edit (red -> blue)")
+    ] = None,
     chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1)] = None,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="openai engine: server URL (…/v1)")] = None,
@@ -100,10 +103,13 @@ def generate(
 
     try:
         config = load_config(config_file)
+        if output not in (None, "sentence", "edit"):
+            raise ValueError(f"--output must be sentence or edit, not {output!r}")
         overrides = {
             "engine": engine,
             "model": model,
             "prompt_layout": prompt_layout,
+            "output": output,
             "chunk_size": chunk_size,
             "seed": seed,
         }

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from neggen.edit_form import OutputForm
 from neggen.engines.base import SamplingParams
 from neggen.prompts import DEFAULT_PROMPTS_DIR, PromptLayout
 
@@ -54,6 +55,9 @@ class GenerateConfig(BaseModel):
     engine: EngineName = "hf"
     model: str = "default"  # the bundled SmolLM2-135M-Instruct, converted by `neggen models`
     prompt_layout: PromptLayout = "chat"
+    # "edit": for the swap and replace types the model names the edit and neggen applies it (edit_form.py);
+    # reshuffle always answers a sentence.
+    output: OutputForm = "edit"
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     example_sets: int = Field(4, ge=1, description="fixed few-shot sets per type; a caption's id picks one")
     examples_per_prompt: int = Field(5, ge=1)
@@ -63,9 +67,9 @@ class GenerateConfig(BaseModel):
     chunk_size: int = Field(64, ge=1, description="captions per part file; the unit of atomic progress")
     max_caption_words: int = Field(80, ge=1)
     engine_retries: int = Field(3, ge=1, description="tries of a failing engine call before the shard fails")
-    structured_output: bool = False  # JSON {"negative": ...} enforced by the engine (vllm, openai)
     # Reject edits that keep the meaning (synonyms, hypernyms, binding-preserving reorders); off for ablations.
     meaning_checks: bool = True
+    structured_output: bool = False  # sentence form: JSON {"negative": ...} enforced by the engine
     hf: HFOptions = HFOptions()
     vllm: VLLMOptions = VLLMOptions()
     openai: OpenAIOptions = OpenAIOptions()

@@ -15,7 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from neggen.apply_edit import EditRejected, negative_from_answer
 from neggen.config import GenerateConfig
+from neggen.edit_form import OutputForm, candidate_spans, constraint_for, no_span_detail
 from neggen.engines.base import Completion, Engine, EngineError, Request
 from neggen.pos import DEFAULT_TAGGER, PosTagger
 from neggen.prompts import PromptBuilder, RenderedPrompt
@@ -44,6 +46,9 @@ class RunContext:
 class _Pending:
     caption: dict[str, Any]
     prompt: RenderedPrompt
+    form: OutputForm = "sentence"
+    constraint: str | None = None  # edit form: the regex of this caption's possible edits
+    last_edit: str | None = None  # edit form: the model's answer behind last_text
     attempt: int = 0
     seed: int = 0
     failed_reasons: list[str] = field(default_factory=list)
@@ -134,6 +139,8 @@ def _row(ctx: RunContext, neg_type: NegType, p: _Pending, negative: str | None) 
         "engine": ctx.engine.name,
         "model": ctx.engine.model,
         "prompt_layout": ctx.config.prompt_layout,
+        "output": p.form,
+        "edit": p.last_edit,
         "prompt_sha": p.prompt.prompt_sha,
         "example_set": p.prompt.example_set,
         "example_ids": p.prompt.example_ids,
@@ -152,44 +159,82 @@ def _reject_row(ctx: RunContext, neg_type: NegType, p: _Pending, verdict: Verdic
     return {**_row(ctx, neg_type, p, p.last_text), "reason": verdict.reason.value, "detail": verdict.detail}
 
 
-def _judge_all(
-    neg_type: NegType, pending: list[_Pending], completions: list[Completion], ctx: RunContext
-) -> list[list[Verdict]]:
-    """Verdicts for every candidate of every completion, validated as one batch (one tagger pass)."""
-    verdicts: list[list[Verdict | None]] = []
-    batch: list[tuple[NegType, str, str]] = []
-    where: list[tuple[int, int]] = []
-    for i, (p, completion) in enumerate(zip(pending, completions, strict=True)):
-        verdicts.append([])
-        for j, (text, finish) in enumerate(zip(completion.texts, completion.finish_reasons, strict=False)):
-            negative = parse_completion(text, ctx.config.structured_output)
-            if finish == "length":
-                verdicts[i].append(reject(Reason.truncated, f"hit max_tokens={ctx.config.sampling.max_tokens}"))
-            elif negative is None:
-                verdicts[i].append(reject(Reason.unparseable, repr(text)[:60]))
-            else:
-                verdicts[i].append(None)
-                batch.append((neg_type, p.caption["caption"], negative))
-                where.append((i, j))
-    for (i, j), verdict in zip(where, validate_batch(batch, ctx.tagger, ctx.config.meaning_checks), strict=True):
-        verdicts[i][j] = verdict
-    return verdicts  # type: ignore[return-value]
+@dataclass
+class _Candidate:
+    """One of a completion's n texts, read (sentence or edit form) and, once judged, with its verdict."""
+
+    text: Any
+    finish: str | None
+    negative: str | None
+    edit: str | None
+    verdict: Verdict | None  # None: readable, waiting for the batch validation
 
 
-def _judge(p: _Pending, completion: Completion, ctx: RunContext, verdicts: list[Verdict]) -> str | None:
-    """Take the completion's candidates in order; return the first valid negative, else record why not."""
-    for text, finish, verdict in zip(completion.texts, completion.finish_reasons, verdicts, strict=False):
+def _read(neg_type: NegType, p: _Pending, text: Any, finish: str | None, ctx: RunContext) -> _Candidate:
+    edit, verdict = None, None
+    if p.form == "edit":
+        edit = text if isinstance(text, str) else None
+        negative, verdict = _from_edit(neg_type, p, text)
+    else:
         negative = parse_completion(text, ctx.config.structured_output)
-        p.finish_reason = finish
-        p.last_text = negative if negative is not None else (text if isinstance(text, str) else None)
+    if finish == "length":
+        verdict = reject(Reason.truncated, f"hit max_tokens={ctx.config.sampling.max_tokens}")
+    elif verdict is None and negative is None:
+        verdict = reject(Reason.unparseable, repr(text)[:60])
+    return _Candidate(text, finish, negative, edit, verdict)
+
+
+def judge_all(items: list[tuple[NegType, _Pending, Completion]], ctx: RunContext) -> list[list[_Candidate]]:
+    """Every candidate of every completion read and validated as one batch (one tagger pass for all of them)."""
+    judged = [
+        [_read(neg_type, p, text, finish, ctx) for text, finish in zip(c.texts, c.finish_reasons, strict=False)]
+        for neg_type, p, c in items
+    ]
+    todo = [
+        (cand, (neg_type, p.caption["caption"], cand.negative))
+        for (neg_type, p, _), candidates in zip(items, judged, strict=True)
+        for cand in candidates
+        if cand.verdict is None
+    ]
+    verdicts = validate_batch([item for _, item in todo], ctx.tagger, ctx.config.meaning_checks)
+    for (cand, _), verdict in zip(todo, verdicts, strict=True):
+        cand.verdict = verdict
+    return judged
+
+
+def _judge(p: _Pending, candidates: list[_Candidate]) -> str | None:
+    """Take the candidates in order; return the first valid negative, else record why not."""
+    for cand in candidates:
+        assert cand.verdict is not None  # judge_all validated every readable candidate
+        p.finish_reason = cand.finish
+        p.last_edit = cand.edit
+        p.last_text = (
+            cand.negative if cand.negative is not None else (cand.text if isinstance(cand.text, str) else None)
+        )
+        verdict = cand.verdict
         if verdict.accepted:
-            return negative
+            return cand.negative
         p.failed_reasons.append(verdict.reason.value)
         p.last = verdict
-    if not completion.texts:
+    if not candidates:
         p.last = reject(Reason.empty, "no candidates returned")
         p.failed_reasons.append(Reason.empty.value)
     return None
+
+
+def _from_edit(neg_type: NegType, p: _Pending, text: Any) -> tuple[str | None, Verdict | None]:
+    """Edit form: the negative the answer's edit makes, or why the answer makes none."""
+    try:
+        return negative_from_answer(neg_type, p.caption["caption"], str(text or "")), None
+    except EditRejected as exc:
+        return None, reject(exc.reason, exc.detail)
+
+
+def _edit_precheck(p: _Pending, neg_type: NegType, ctx: RunContext) -> Verdict | None:
+    """Edit form: this caption's constraint, or no_candidate_span when it has nothing to edit (no engine call)."""
+    spans = candidate_spans(neg_type, p.caption["caption"], ctx.tagger)
+    p.constraint = constraint_for(neg_type, spans)
+    return reject(Reason.no_candidate_span, no_span_detail(neg_type, spans)) if p.constraint is None else None
 
 
 def generate_chunk(
@@ -198,8 +243,10 @@ def generate_chunk(
     result = ChunkResult()
     pending: list[_Pending] = []
     for caption in captions:
-        p = _Pending(caption, builder.render(caption["caption_id"], caption["caption"]))
+        p = _Pending(caption, builder.render(caption["caption_id"], caption["caption"]), builder.form)
         verdict = _precheck(caption["caption"], ctx.config)
+        if verdict is None and p.form == "edit":
+            verdict = _edit_precheck(p, neg_type, ctx)
         if verdict is not None:
             result.rejected.append(_reject_row(ctx, neg_type, p, verdict))
         else:
@@ -211,20 +258,23 @@ def generate_chunk(
         for p in pending:
             p.attempt = attempt
             p.seed = request_seed(ctx.config.seed, p.caption["caption_id"], neg_type, attempt)
-            schema = NEGATIVE_SCHEMA if ctx.config.structured_output else None
-            requests.append(Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema))
+            # JSON output applies to sentence-form answers; edit-form answers follow their own regex.
+            schema = NEGATIVE_SCHEMA if ctx.config.structured_output and p.form == "sentence" else None
+            requests.append(
+                Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema, p.constraint)
+            )
         started = time.perf_counter()
         completions = _call_engine(ctx, requests)
         result.engine_seconds += time.perf_counter() - started
         still_pending = []
-        judged = _judge_all(neg_type, pending, completions, ctx)
-        for p, completion, verdicts in zip(pending, completions, judged, strict=True):
+        judged = judge_all([(neg_type, p, c) for p, c in zip(pending, completions, strict=True)], ctx)
+        for p, completion, candidates in zip(pending, completions, judged, strict=True):
             p.prompt_tokens += completion.prompt_tokens or 0
             p.completion_tokens += completion.completion_tokens or 0
             if completion.error is not None:
                 result.rejected.append(_reject_row(ctx, neg_type, p, reject(Reason.request_error, completion.error)))
                 continue
-            negative = _judge(p, completion, ctx, verdicts)
+            negative = _judge(p, candidates)
             if negative is not None:
                 result.accepted.append(_row(ctx, neg_type, p, negative))
             else:

@@ -179,7 +179,9 @@ class RunPlan:
 
     def builder(self, neg_type: NegType) -> PromptBuilder:
         c = self.config
-        return PromptBuilder(self.prompts[neg_type.value], c.prompt_layout, c.example_sets, c.examples_per_prompt)
+        return PromptBuilder(
+            self.prompts[neg_type.value], c.prompt_layout, c.example_sets, c.examples_per_prompt, c.output
+        )
 
 
 def plan_run(

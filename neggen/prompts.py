@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from neggen.edit_examples import derive_edit
+from neggen.edit_form import OutputForm, form_for
 from neggen.sharding import stable_hash
 from neggen.types import NegType
 
@@ -58,6 +60,24 @@ def load_prompt(neg_type: NegType, prompts_dir: Path = DEFAULT_PROMPTS_DIR) -> P
     return spec
 
 
+# Edit-form instructions live in code, beside the derivation of their examples; the rule text still comes
+# from the prompt file.
+EDIT_SYSTEM = (
+    "You edit image captions. Rewrite rule: {rule}. {task} The caption must then describe a clearly different"
+    " scene; never use a synonym. Answer with the edit only: no sentence, no quotes, no explanation."
+)
+EDIT_TEMPLATE = (
+    "Name the edit that rewrites the input caption by this rule: {rule}. {task} Here are the examples:\n"
+    "{examples}\nAnswer with the edit only. Input text: {caption}"
+)
+_EDIT_TASKS = {
+    NegType.swap_nouns: "Name two nouns of the caption to exchange, as: first <-> second.",
+    NegType.swap_adjectives: "Name two adjectives of the caption to exchange, as: first <-> second.",
+    NegType.replace_nouns: "Name one noun of the caption and the noun that replaces it, as: old -> new.",
+    NegType.replace_adjectives: "Name one adjective of the caption and the one that replaces it, as: old -> new.",
+}
+
+
 @dataclass(frozen=True)
 class RenderedPrompt:
     messages: Messages
@@ -74,12 +94,29 @@ class PromptBuilder:
     layout: PromptLayout = "chat"
     num_sets: int = 4
     examples_per_prompt: int = 5
+    output: OutputForm = "sentence"  # "edit": the answer is an edit (swap/replace types only; see edit_form)
+
+    @property
+    def form(self) -> OutputForm:
+        return form_for(self.spec.type, self.output)
+
+    @cached_property
+    def answers(self) -> dict[int, str]:
+        """The assistant answer of each usable curated pair: its negative, or in edit form its edit."""
+        if self.form == "sentence":
+            return {ex.id: ex.negative for ex in self.spec.examples}
+        edits = {ex.id: derive_edit(self.spec.type, ex.original, ex.negative) for ex in self.spec.examples}
+        # Constrained answers name single-word spans (edit_form), so examples naming longer ones would teach
+        # a form the model cannot then produce.
+        return {i: str(e) for i, e in edits.items() if e is not None and e.single_word_spans}
 
     @cached_property
     def example_sets(self) -> list[list[CuratedPair]]:
-        k = min(self.examples_per_prompt, len(self.spec.examples))
+        # Pairs without a derivable edit are left out of the pool in edit form; sets stay fixed per index.
+        pool = [ex for ex in self.spec.examples if ex.id in self.answers]
+        k = min(self.examples_per_prompt, len(pool))
         return [
-            random.Random(stable_hash(self.spec.type.value, "examples", str(i))).sample(self.spec.examples, k)
+            random.Random(stable_hash(self.spec.type.value, "examples", str(i))).sample(pool, k)
             for i in range(self.num_sets)
         ]
 
@@ -87,17 +124,21 @@ class PromptBuilder:
         return stable_hash("example_set", self.spec.type.value, caption_id) % self.num_sets
 
     def _messages(self, examples: list[CuratedPair], caption: str) -> Messages:
+        edit = self.form == "edit"
         if self.layout == "paper":
+            label = "Edit" if edit else "Rewritten"
             block = "\n".join(
-                f"{i}. Original: {ex.original}\n   Rewritten: {ex.negative}" for i, ex in enumerate(examples, 1)
+                f"{i}. Original: {ex.original}\n   {label}: {self.answers[ex.id]}" for i, ex in enumerate(examples, 1)
             )
-            text = self.spec.template.format(rule=self.spec.rule, examples=block, caption=caption)
+            template = EDIT_TEMPLATE if edit else self.spec.template
+            text = template.format(rule=self.spec.rule, examples=block, caption=caption, task=self._edit_task())
             return [{"role": "user", "content": text}]
-        messages = [{"role": "system", "content": self.spec.system.format(rule=self.spec.rule)}]
+        system = EDIT_SYSTEM if edit else self.spec.system
+        messages = [{"role": "system", "content": system.format(rule=self.spec.rule, task=self._edit_task())}]
         for ex in examples:
             messages += [
                 {"role": "user", "content": ex.original},
-                {"role": "assistant", "content": ex.negative},
+                {"role": "assistant", "content": self.answers[ex.id]},
             ]
         return [*messages, {"role": "user", "content": caption}]
 
@@ -109,6 +150,9 @@ class PromptBuilder:
             hashlib.sha256(json.dumps(self._messages(examples, placeholder)).encode()).hexdigest()[:16]
             for examples in self.example_sets
         ]
+
+    def _edit_task(self) -> str:
+        return _EDIT_TASKS.get(self.spec.type, "")
 
     def render(self, caption_id: str, caption: str) -> RenderedPrompt:
         index = self.set_for(caption_id)

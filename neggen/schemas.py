@@ -29,6 +29,8 @@ _ROW_FIELDS = [
     pa.field("engine", pa.string(), nullable=False),
     pa.field("model", pa.string(), nullable=False),
     pa.field("prompt_layout", pa.string(), nullable=False),
+    pa.field("output", pa.string()),  # the answer form used: sentence | edit (null: rows from before it existed)
+    pa.field("edit", pa.string()),  # edit form: the model's answer, e.g. "red -> blue"
     pa.field("prompt_sha", pa.string(), nullable=False),
     pa.field("example_set", pa.int16(), nullable=False),
     pa.field("example_ids", pa.list_(pa.int16()), nullable=False),

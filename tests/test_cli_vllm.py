@@ -14,7 +14,8 @@ import psutil
 from tests.conftest import REPO
 from tests.test_cli import NEGGEN, SAMPLE, caption_ids, neggen
 
-QUICK = ["generate", "--engine", "vllm", "--captions", str(SAMPLE)]
+# Sentence form: these tests size their runs by its cost (the edit form on vllm: tests/test_cli_edit.py).
+QUICK = ["generate", "--engine", "vllm", "--output", "sentence", "--captions", str(SAMPLE)]
 
 
 def test_generate_with_vllm(tmp_path, bundled_model_dir):

@@ -32,7 +32,8 @@ def captions(karpathy_file) -> pa.Table:
 
 
 def fast_config(**overrides) -> GenerateConfig:
-    return GenerateConfig(chunk_size=8, engine_retries=2, **overrides)
+    # Sentence form: the scripted engines here answer sentences (the edit form: tests/test_generation_edit.py).
+    return GenerateConfig(**{"chunk_size": 8, "engine_retries": 2, "output": "sentence", **overrides})
 
 
 def run(captions, out, engine, types=(NegType.reshuffle,), shards=3, **kwargs):

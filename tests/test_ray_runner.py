@@ -39,6 +39,7 @@ def config_for(server: FaultServer) -> GenerateConfig:
     return GenerateConfig(
         engine="openai",
         model="served",
+        output="sentence",  # the fault server answers sentences
         chunk_size=4,
         engine_retries=1,
         sampling=SamplingParams(n=1),

@@ -17,9 +17,7 @@ def make_engine(config: GenerateConfig) -> Engine:
     from neggen.models import resolve_model
 
     if config.engine == "hf":
-        if config.structured_output:
-            raise ValueError("structured_output needs an engine that constrains decoding: --engine vllm or openai")
-        from neggen.engines.hf import HFEngine
+        from neggen.engines.hf import HFEngine  # constrains decoding (JSON, regex) through xgrammar
 
         return HFEngine(resolve_model(config.model), **config.hf.model_dump())
     if config.engine == "vllm":

@@ -23,6 +23,13 @@ class Request:
     seed: int
     sampling: SamplingParams
     json_schema: dict[str, Any] | None = None
+    # A full-match regex the answer must follow (the edit form). At most one of json_schema and regex; an
+    # engine that cannot enforce a constraint raises EngineError instead of ignoring it.
+    regex: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.json_schema is not None and self.regex is not None:
+            raise ValueError("a request takes one constraint: json_schema or regex, not both")
 
 
 @dataclass

@@ -28,6 +28,7 @@ from transformers import (
 )
 
 from neggen.engines.base import Completion, EngineError, Request, SamplingParams
+from neggen.engines.grammar import GrammarCompiler, GrammarMask
 
 
 def cpu_supports_bf16() -> bool:
@@ -69,6 +70,7 @@ class _Row:
     request_index: int
     prompt_ids: list[int]
     seed: int
+    grammar: object | None = None  # a compiled constraint (regex or JSON schema), else free decoding
 
 
 def _common_prefix(a: _Row, b: _Row) -> int:
@@ -97,6 +99,7 @@ class HFEngine:
         self.max_cached_prefixes = 16
         self._prefix_caches: dict[tuple[int, ...], DynamicCache] = {}
         self.prefix_stats: Counter = Counter()
+        self._grammars: GrammarCompiler | None = None
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.batch_size = batch_size
         self.dtype = resolve_dtype(dtype, self.device)
@@ -142,7 +145,8 @@ class HFEngine:
                 completions[index].error = f"prompt of {len(ids)} tokens exceeds the model's {self.max_positions}"
                 continue
             key = tuple(request.sampling.model_dump().items())
-            rows = [_Row(index, ids, request.seed + j) for j in range(request.sampling.n)]
+            grammar = self._grammar(request)
+            rows = [_Row(index, ids, request.seed + j, grammar) for j in range(request.sampling.n)]
             groups.setdefault(key, []).extend(rows)
         for key, rows in groups.items():
             sampling = SamplingParams(**dict(key))
@@ -243,7 +247,7 @@ class HFEngine:
                 cache.batch_select_indices(index)
                 mask, last_position = mask[index], last_position[index]
                 for processor in processors:
-                    if isinstance(processor, SeededGumbelNoise):
+                    if isinstance(processor, SeededGumbelNoise | GrammarMask):
                         processor.select(keep)
                 active = [active[k] for k in keep]
             ids = torch.tensor([[next_tokens[k]] for k in keep], device=self.device)
@@ -259,11 +263,24 @@ class HFEngine:
             cache, logits = out.past_key_values, out.logits[:, -1, :]
         return generated
 
+    def _grammar(self, request: Request):
+        """The request's constraint compiled for this tokenizer (None when it has none)."""
+        if request.regex is None and request.json_schema is None:
+            return None
+        if self._grammars is None:
+            self._grammars = GrammarCompiler(self.tokenizer, self.lm.config.vocab_size)
+        return self._grammars.compile(request.regex, request.json_schema)
+
     def _processors(self, sampling: SamplingParams, rows: list[_Row]) -> LogitsProcessorList:
+        # The grammar masks first, so temperature and top-p renormalise over the allowed tokens only.
+        grammar = [GrammarMask([r.grammar for r in rows], self.lm.config.vocab_size)]
+        if all(r.grammar is None for r in rows):
+            grammar = []
         if sampling.temperature == 0:
-            return LogitsProcessorList()  # greedy
+            return LogitsProcessorList(grammar)  # greedy
         return LogitsProcessorList(
             [
+                *grammar,
                 TemperatureLogitsWarper(sampling.temperature),
                 TopPLogitsWarper(sampling.top_p),
                 SeededGumbelNoise([r.seed for r in rows], self.device),

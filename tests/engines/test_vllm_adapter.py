@@ -96,3 +96,14 @@ def test_a_large_seeded_batch_survives_prefill_scheduling(vllm_engine):
     captions = [f"A dog number {i} sitting on a red couch in a living room." for i in range(48)]
     out = vllm_engine.generate(requests(SamplingParams(n=2, max_tokens=8), captions))
     assert len(out) == 48 and all(len(c.texts) == 2 for c in out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("neg_type", "captions"), [("replace_adjectives", [2, 5]), ("swap_nouns", [0, 1, 2, 3])])
+def test_edit_regex_is_enforced(vllm_engine, neg_type, captions):
+    from tests.engines.test_constraints import assert_constrained, edit_requests
+
+    reqs = edit_requests(NegType(neg_type), SamplingParams(n=2, max_tokens=16), [CAPTIONS[i] for i in captions])
+    out = vllm_engine.generate(reqs)
+    assert assert_constrained(reqs, out) == 2 * len(reqs)  # every answer finished inside its regex
+    assert all(c.completion_tokens <= 2 * 12 for c in out)  # an edit is a few tokens

@@ -85,7 +85,7 @@ def make_shapes_run(root: Path, images: int = 24, types=tuple(NegType)) -> tuple
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     captions, _ = load_captions(source)
     run_dir = root / "run"
-    config = GenerateConfig(chunk_size=16)
+    config = GenerateConfig(chunk_size=16, output="sentence")  # the scripted replies are sentences
     for neg_type in types:
         generate(captions, run_dir, [neg_type], 2, ScriptedEngine(reply_for(neg_type)), config)
     return run_dir, image_root

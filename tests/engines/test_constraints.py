@@ -1,0 +1,103 @@
+"""Constrained decoding for real: the edit form's regex (and JSON) on the hf engine with the bundled model,
+and the openai engine's request field and its refusal of a server that ignores it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from neggen.apply_edit import negative_from_answer
+from neggen.edit_form import candidate_spans, constraint_for
+from neggen.engines.base import EngineError, Request, SamplingParams
+from neggen.engines.openai_server import OpenAIEngine
+from neggen.generation import NEGATIVE_SCHEMA, NegativeAnswer
+from neggen.pos import DEFAULT_TAGGER
+from neggen.prompts import PromptBuilder, load_prompt
+from neggen.types import NegType
+from neggen.validate import validate
+from tests.engines.fault_server import FaultServer
+
+CAPTIONS = [
+    "A man riding a horse on a beach.",
+    "Two dogs playing with a frisbee in the grass.",
+    "A red bus parked next to a tall building.",
+    "A woman holding an umbrella in the rain.",
+]
+
+
+def edit_requests(neg_type: NegType, sampling: SamplingParams, captions=CAPTIONS) -> list[Request]:
+    builder = PromptBuilder(load_prompt(neg_type), num_sets=1, output="edit")
+    out = []
+    for i, caption in enumerate(captions):
+        regex = constraint_for(neg_type, candidate_spans(neg_type, caption, DEFAULT_TAGGER))
+        out.append(Request(f"r{i}", builder.render(f"{i:016x}", caption).messages, i, sampling, regex=regex))
+    return out
+
+
+def assert_constrained(requests: list[Request], completions) -> int:
+    """Every finished answer full-matches its request's regex; returns how many were finished."""
+    finished = 0
+    for request, completion in zip(requests, completions, strict=True):
+        for text, finish in zip(completion.texts, completion.finish_reasons, strict=True):
+            if finish == "stop":
+                assert re.fullmatch(request.regex, text), (request.regex, text)
+                finished += 1
+    return finished
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("neg_type", [NegType.replace_nouns, NegType.swap_nouns])
+def test_hf_answers_follow_the_regex(hf_engine, neg_type):
+    requests = edit_requests(neg_type, SamplingParams(n=2, max_tokens=16))
+    completions = hf_engine.generate(requests)
+    assert assert_constrained(requests, completions) == 8  # short answers: none hits max_tokens
+    # An edit is a few tokens, where a sentence is ~15.
+    assert all(c.completion_tokens <= 2 * 12 for c in completions)
+    for request, completion in zip(requests, completions, strict=True):
+        caption = request.messages[-1]["content"]
+        for text in completion.texts:
+            negative = negative_from_answer(neg_type, caption, text)
+            assert negative != caption or validate(neg_type, caption, negative).reason == "copy"
+
+
+@pytest.mark.slow
+def test_hf_mixes_constrained_and_free_rows_and_enforces_json(hf_engine):
+    sampling = SamplingParams(n=1, max_tokens=48)
+    constrained = edit_requests(NegType.replace_nouns, sampling, CAPTIONS[:2])
+    builder = PromptBuilder(load_prompt(NegType.replace_nouns), num_sets=1)
+    free = Request("free", builder.render("f", CAPTIONS[2]).messages, 7, sampling)
+    as_json = Request("json", builder.render("j", CAPTIONS[3]).messages, 8, sampling, json_schema=NEGATIVE_SCHEMA)
+    out = hf_engine.generate([*constrained, free, as_json])
+    assert assert_constrained(constrained, out[:2]) == 2
+    assert "->" not in out[2].texts[0]  # the free row was not masked by its batch-mates' grammar
+    if out[3].finish_reasons == ["stop"]:
+        NegativeAnswer.model_validate(json.loads(out[3].texts[0]))
+    else:
+        assert out[3].texts[0].startswith("{")
+
+
+def regex_answer(call, body):
+    """A server that enforces the regex: answers its first alternative."""
+    regex = body["structured_outputs"]["regex"]
+    text = regex.strip("()").split(")")[0].split("|")[0] + " -> cat"
+    choices = [{"index": 0, "message": {"content": text}, "finish_reason": "stop"}]
+    return 200, {"choices": choices, "usage": {"prompt_tokens": 9, "completion_tokens": 3}}, 0.0
+
+
+def test_openai_sends_the_regex_as_structured_outputs():
+    requests = edit_requests(NegType.replace_nouns, SamplingParams(n=1))
+    with FaultServer(regex_answer) as server:
+        out = OpenAIEngine("m", base_url=server.base_url, max_retries=1).generate(requests)
+    sent = {b["messages"][-1]["content"]: b["structured_outputs"] for b in server.bodies}
+    assert sent == {r.messages[-1]["content"]: {"regex": r.regex} for r in requests}
+    assert all("response_format" not in b for b in server.bodies)
+    assert [c.texts for c in out][0] == ["man -> cat"]
+
+
+def test_openai_refuses_a_server_that_ignores_the_constraint():
+    requests = edit_requests(NegType.replace_nouns, SamplingParams(n=1))
+    with FaultServer(lambda call, body: (200, None, 0.0)) as server:  # answers a sentence, regex or not
+        with pytest.raises(EngineError, match="ignored the structured_outputs regex"):
+            OpenAIEngine("m", base_url=server.base_url, max_retries=1).generate(requests)

@@ -1,0 +1,215 @@
+"""The edit form: candidate spans and their regex, parsing and applying edits, derived in-context examples."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from neggen.apply_edit import Edit, EditRejected, apply_edit, article_for, parse_edit
+from neggen.edit_examples import derive_edit
+from neggen.edit_form import (
+    EDIT_TYPES,
+    MAX_SWAP_SPANS,
+    candidate_spans,
+    constraint_for,
+    edit_regex,
+    form_for,
+)
+from neggen.pos import DEFAULT_TAGGER, Pos
+from neggen.prompts import PromptBuilder, load_prompt
+from neggen.text import words
+from neggen.types import NegType
+from neggen.validate import Reason, validate
+
+CAPTION = "A man riding a moped on a road."
+
+
+class FixedTagger:
+    """Tags by a word -> Pos table (NOUN otherwise... OTHER): the spans must come from the tagger alone."""
+
+    def __init__(self, table: dict[str, Pos]):
+        self.table = table
+        self.calls = 0
+
+    def tag(self, words: list[str]) -> list[Pos]:
+        self.calls += 1
+        return [self.table.get(w, Pos.OTHER) for w in words]
+
+
+def test_spans_are_the_taggers_words_of_the_types_part_of_speech():
+    spans = candidate_spans(NegType.replace_nouns, CAPTION, DEFAULT_TAGGER)
+    assert spans.candidates == ["man", "moped", "road"] and spans.repeated == []
+    red = "A red car next to a blue truck with two doors."
+    assert candidate_spans(NegType.swap_adjectives, red, DEFAULT_TAGGER).candidates == ["red", "blue", "two"]
+    # Any tagger behind PosTagger.tag decides: here "riding" is a noun and "man" is not.
+    tagger = FixedTagger({"riding": Pos.NOUN, "road": Pos.NOUN})
+    assert candidate_spans(NegType.swap_nouns, CAPTION, tagger).candidates == ["riding", "road"]
+    assert tagger.calls == 1
+
+
+def test_repeated_words_are_not_candidates_and_an_all_repeated_caption_has_no_constraint():
+    caption = "A dog chasing a dog near a tree."
+    spans = candidate_spans(NegType.replace_nouns, caption, DEFAULT_TAGGER)
+    assert spans.candidates == ["tree"] and spans.repeated == ["dog"]
+    only_repeats = candidate_spans(NegType.replace_nouns, "A dog and a dog.", DEFAULT_TAGGER)
+    assert only_repeats.candidates == [] and constraint_for(NegType.replace_nouns, only_repeats) is None
+    # A swap needs two different spans: one is not enough.
+    assert constraint_for(NegType.swap_nouns, spans) is None
+    assert constraint_for(NegType.replace_nouns, spans) is not None
+
+
+def test_replace_regex_allows_one_to_three_lowercase_words_after_a_caption_span():
+    regex = re.compile(edit_regex(NegType.replace_nouns, ["man", "moped", "road"]))
+    for ok in ["man -> woman", "moped -> fire truck", "road -> a b c", "road -> " + "x" * 15]:
+        assert regex.fullmatch(ok), ok
+    for bad in ["car -> bus", "man -> a b c d", "man -> Woman", "man->woman", "man -> " + "x" * 16, "man <-> road"]:
+        assert not regex.fullmatch(bad), bad
+    assert not re.fullmatch(edit_regex(NegType.replace_nouns, ["a.b"]), "axb -> c")  # spans are escaped
+
+
+def test_swap_regex_names_two_different_caption_spans():
+    regex = re.compile(edit_regex(NegType.swap_nouns, ["man", "moped", "road"]))
+    assert regex.fullmatch("man <-> road") and regex.fullmatch("road <-> man")
+    for bad in ["man <-> man", "man <-> car", "man -> road", "man <-> road <-> moped"]:
+        assert not regex.fullmatch(bad), bad
+    many = [f"w{i}" for i in range(MAX_SWAP_SPANS + 1)]
+    limited = re.compile(edit_regex(NegType.swap_nouns, many))
+    assert limited.fullmatch(f"w0 <-> w{MAX_SWAP_SPANS - 1}") and not limited.fullmatch(f"w0 <-> w{MAX_SWAP_SPANS}")
+
+
+def test_form_for_keeps_reshuffle_in_sentence_form():
+    assert form_for(NegType.reshuffle, "edit") == "sentence"
+    assert all(form_for(t, "edit") == "edit" and form_for(t, "sentence") == "sentence" for t in EDIT_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("caption", "answer", "neg_type", "expected"),
+    [
+        (CAPTION, "moped -> elephant", NegType.replace_nouns, "A man riding an elephant on a road."),
+        ("An apple on a table.", "apple -> pear", NegType.replace_nouns, "A pear on a table."),
+        ("Apples on a table.", "apples -> pear", NegType.replace_nouns, "Pears on a table."),  # number, case
+        ("A dog near the men.", "men -> woman", NegType.replace_nouns, "A dog near the women."),
+        ("Two cats on a bed.", "bed -> chairs", NegType.replace_nouns, "Two cats on a chair."),
+        ("A red car.", "red -> orange", NegType.replace_adjectives, "An orange car."),
+        ("An old man.", "old -> young", NegType.replace_adjectives, "A young man."),
+        ("A RED car.", "red -> blue", NegType.replace_adjectives, "A BLUE car."),
+        ("A man on a road.", "road -> hot dog", NegType.replace_nouns, "A man on a hot dog."),
+        ("A dog and an owl sit.", "dog <-> owl", NegType.swap_nouns, "An owl and a dog sit."),
+        # A swap moves the words as they are (the result stays a permutation); case follows the position.
+        ("Dogs chase a cat.", "cat <-> dogs", NegType.swap_nouns, "Cat chase a dogs."),
+        ("A man holds umbrellas.", "man <-> umbrellas", NegType.swap_nouns, "A umbrellas holds man."),
+        ("A red car and a blue bus.", "blue <-> red", NegType.swap_adjectives, "A blue car and a red bus."),
+    ],
+)
+def test_apply_edit(caption, answer, neg_type, expected):
+    assert apply_edit(caption, parse_edit(answer, neg_type), neg_type) == expected
+
+
+def test_applied_swaps_and_replaces_pass_the_validators():
+    cases = [
+        ("A dog and an owl sit on a branch.", "dog <-> owl", NegType.swap_nouns),
+        ("A red car parked near a blue bus.", "red <-> blue", NegType.swap_adjectives),
+        ("A man holds umbrellas in the rain.", "man <-> umbrellas", NegType.swap_nouns),  # one article only
+        ("A red car parked near a bus.", "red -> orange", NegType.replace_adjectives),
+        ("Two dogs playing with a ball.", "dogs -> cat", NegType.replace_nouns),
+    ]
+    for caption, answer, neg_type in cases:
+        negative = apply_edit(caption, parse_edit(answer, neg_type), neg_type)
+        assert validate(neg_type, caption, negative).accepted, (caption, negative)
+
+
+def test_first_occurrence_is_edited():
+    assert apply_edit("A cat and a cat toy.", Edit("replace", "cat", "dog"), NegType.replace_nouns) == (
+        "A dog and a cat toy."
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "neg_type", "reason"),
+    [
+        ("A man riding an elephant on a road.", NegType.replace_nouns, Reason.unparseable_edit),
+        ("man <-> road", NegType.replace_nouns, Reason.unparseable_edit),  # a swap arrow for a replace
+        ("man -> road", NegType.swap_nouns, Reason.unparseable_edit),
+        ('man -> "woman"', NegType.replace_nouns, Reason.unparseable_edit),
+        ("man ->", NegType.replace_nouns, Reason.unparseable_edit),
+        ("", NegType.replace_nouns, Reason.unparseable_edit),
+        ("car -> bus", NegType.replace_nouns, Reason.edit_span_not_in_caption),
+        ("man <-> car", NegType.swap_nouns, Reason.edit_span_not_in_caption),
+        ("man <-> man", NegType.swap_nouns, Reason.edit_span_not_in_caption),  # one man: no second span
+    ],
+)
+def test_bad_edits_are_rejected_with_a_reason(answer, neg_type, reason):
+    with pytest.raises(EditRejected) as caught:
+        apply_edit(CAPTION, parse_edit(answer, neg_type), neg_type)
+    assert caught.value.reason == reason and caught.value.detail
+
+
+def test_an_edit_that_changes_nothing_is_a_copy():
+    negative = apply_edit(CAPTION, parse_edit("man -> man", NegType.replace_nouns), NegType.replace_nouns)
+    assert validate(NegType.replace_nouns, CAPTION, negative).reason == Reason.copy
+
+
+def test_article_for():
+    assert [article_for(w) for w in ["apple", "hour", "unicorn", "umbrella", "car", "8", "one", "elephant"]] == [
+        "an",
+        "an",
+        "a",
+        "an",
+        "a",
+        "an",
+        "a",
+        "an",
+    ]
+
+
+@pytest.mark.parametrize("neg_type", sorted(EDIT_TYPES))
+def test_every_derived_edit_reapplies_to_its_pairs_negative(neg_type):
+    spec = load_prompt(neg_type)
+    derived = 0
+    for pair in spec.examples:
+        edit = derive_edit(neg_type, pair.original, pair.negative)
+        if edit is None:
+            continue
+        derived += 1
+        assert words(apply_edit(pair.original, edit, neg_type)) == words(pair.negative), pair
+    assert derived >= 40  # of 50: only pairs that change a noun's number (meatballs -> shrimp) have none
+
+
+def test_edit_prompts_use_derived_edits_in_fixed_sets():
+    spec = load_prompt(NegType.replace_nouns)
+    builder = PromptBuilder(spec, output="edit")
+    first = builder.render("c1", CAPTION)
+    assert builder.render("c1", CAPTION) == first  # fixed per caption id: the same prefix every time
+    assert len({builder.render(f"c{i}", CAPTION).prompt_sha for i in range(40)}) == builder.num_sets
+    answers = [m["content"] for m in first.messages if m["role"] == "assistant"]
+    assert len(answers) == 5 and all(re.fullmatch(r"[a-z ]+ -> [a-z ]+", a) for a in answers)
+    assert first.messages[-1] == {"role": "user", "content": CAPTION}
+    by_id = {ex.id: ex for ex in spec.examples}
+    for example_id, answer in zip(first.example_ids, answers, strict=True):
+        pair = by_id[example_id]
+        applied = apply_edit(pair.original, parse_edit(answer, NegType.replace_nouns), NegType.replace_nouns)
+        assert words(applied) == words(pair.negative)
+    sentence = PromptBuilder(spec).render("c1", CAPTION)
+    assert sentence.prompt_sha != first.prompt_sha and "->" not in str(sentence.messages)
+    paper = PromptBuilder(spec, layout="paper", output="edit").render("c1", CAPTION).messages
+    assert len(paper) == 1 and "Edit: " in paper[0]["content"] and paper[0]["content"].endswith(CAPTION)
+    # Reshuffle has no edit form: its prompt is the sentence prompt whatever the output setting.
+    shuffle = load_prompt(NegType.reshuffle)
+    assert PromptBuilder(shuffle, output="edit").render("c1", CAPTION) == PromptBuilder(shuffle).render("c1", CAPTION)
+
+
+def test_arbitrary_answers_never_crash():
+    import random
+
+    from neggen.apply_edit import negative_from_answer
+
+    rng = random.Random(0)
+    alphabet = "ab man road Moped -<>.'\"9\n\t\u00e9\ufffd"
+    for _ in range(2000):
+        answer = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        for neg_type in EDIT_TYPES:
+            try:
+                assert isinstance(negative_from_answer(neg_type, CAPTION, answer), str)
+            except EditRejected as exc:
+                assert exc.reason in (Reason.unparseable_edit, Reason.edit_span_not_in_caption)
