@@ -108,7 +108,7 @@ def test_apply_edit(caption, answer, neg_type, expected):
 
 def test_applied_swaps_and_replaces_pass_the_validators():
     cases = [
-        ("A dog and an owl sit on a branch.", "dog <-> owl", NegType.swap_nouns),
+        ("A dog chases an owl on a branch.", "dog <-> owl", NegType.swap_nouns),
         ("A red car parked near a blue bus.", "red <-> blue", NegType.swap_adjectives),
         ("A man holds umbrellas in the rain.", "man <-> umbrellas", NegType.swap_nouns),  # one article only
         ("A red car parked near a bus.", "red -> orange", NegType.replace_adjectives),

@@ -53,7 +53,7 @@ class CountingTagger:
 
 def test_a_chunk_is_validated_in_one_tagger_pass():
     tagger = CountingTagger()
-    config = GenerateConfig(max_attempts=1)
+    config = GenerateConfig(max_attempts=1, output="sentence")
     ctx = RunContext(run_id="r", engine=ScriptedEngine(synonym_then_real), config=config, tagger=tagger)
     builder = PromptBuilder(load_prompt(NegType.replace_nouns, config.prompts_dir), "chat", 1, 5)
     result = generate_chunk(ctx, builder, NegType.replace_nouns, table().to_pylist())
@@ -75,7 +75,7 @@ def test_the_switch_reaches_the_validators(tmp_path):
         return [last_user_text(request).replace("couch", "sofa")]
 
     for meaning, accepted in ((True, 0), (False, len(CAPTIONS))):
-        config = GenerateConfig(max_attempts=1, meaning_checks=meaning, sampling=SamplingParams(n=1))
+        config = GenerateConfig(max_attempts=1, output="sentence", meaning_checks=meaning, sampling=SamplingParams(n=1))
         out = tmp_path / str(meaning)
         summary = generate(table(), out, [NegType.replace_nouns], 1, ScriptedEngine(synonym_only), config)
         assert summary.accepted["replace_nouns"] == accepted

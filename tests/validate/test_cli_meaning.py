@@ -38,7 +38,7 @@ def captions_file(tmp_path):
 
 def run(tmp_path, captions_file, server, name, config_text=""):
     config = tmp_path / f"{name}.toml"
-    config.write_text("max_attempts = 1\n" + config_text)
+    config.write_text('max_attempts = 1\noutput = "sentence"\n' + config_text)
     out = tmp_path / name
     args = ["generate", "--captions", str(captions_file), "--type", "replace_nouns", "--engine", "openai"]
     result = neggen(*args, "--base-url", server.base_url, "--config", str(config), "--out", str(out))
@@ -86,7 +86,7 @@ def test_generate_without_wordnet_runs_when_the_meaning_checks_are_off(tmp_path,
     empty.mkdir()
     with FaultServer(synonym_answer) as server:
         config = tmp_path / "off.toml"
-        config.write_text("max_attempts = 1\nmeaning_checks = false\n")
+        config.write_text('max_attempts = 1\noutput = "sentence"\nmeaning_checks = false\n')
         args = ["generate", "--captions", str(captions_file), "--type", "replace_nouns", "--engine", "openai"]
         args += ["--base-url", server.base_url, "--config", str(config), "--out", str(tmp_path / "run")]
         result = neggen(*args, env={"NEGGEN_NLTK_DATA": str(empty)})
