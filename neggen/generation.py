@@ -45,7 +45,7 @@ class _Pending:
     caption: dict[str, Any]
     prompt: RenderedPrompt
     attempt: int = 0
-    seed: int = 0
+    seed: int | None = 0
     failed_reasons: list[str] = field(default_factory=list)
     last: Verdict = field(default_factory=lambda: reject(Reason.empty, "no attempt"))
     last_text: str | None = None
@@ -95,7 +95,9 @@ def _precheck(caption: str, config: GenerateConfig) -> Verdict | None:
     return None
 
 
-def _call_engine(ctx: RunContext, requests: list[Request]) -> list[Completion]:
+def call_engine(ctx: RunContext, requests: list[Request]) -> list[Completion]:
+    """One blocking batch call, retried with backoff on any engine failure (class 1), else ShardFailed."""
+
     def call() -> list[Completion]:
         out = ctx.engine.generate(requests)
         if not isinstance(out, list) or len(out) != len(requests):
@@ -174,42 +176,63 @@ def _judge(neg_type: NegType, p: _Pending, completion: Completion, ctx: RunConte
     return None
 
 
+def start_caption(
+    ctx: RunContext, builder: PromptBuilder, neg_type: NegType, caption: dict[str, Any]
+) -> tuple[_Pending, dict[str, Any] | None]:
+    """A caption's pending state, and its reject row when it is refused before any engine call."""
+    p = _Pending(caption, builder.render(caption["caption_id"], caption["caption"]))
+    verdict = _precheck(caption["caption"], ctx.config)
+    return p, (_reject_row(ctx, neg_type, p, verdict) if verdict is not None else None)
+
+
+def next_request(ctx: RunContext, neg_type: NegType, p: _Pending) -> Request:
+    """The caption's next attempt, with that attempt's seed (recorded even when the engine is not given it)."""
+    p.attempt += 1
+    seed = request_seed(ctx.config.seed, p.caption["caption_id"], neg_type, p.attempt)
+    p.seed = seed if ctx.config.per_request_seeds else None
+    schema = NEGATIVE_SCHEMA if ctx.config.structured_output else None
+    return Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema)
+
+
+def settle(
+    ctx: RunContext, neg_type: NegType, p: _Pending, completion: Completion
+) -> tuple[bool, dict[str, Any]] | None:
+    """The one step from a completion to a row: (accepted, row) when the caption is final, None to retry."""
+    p.prompt_tokens += completion.prompt_tokens or 0
+    p.completion_tokens += completion.completion_tokens or 0
+    if completion.error is not None:
+        return False, _reject_row(ctx, neg_type, p, reject(Reason.request_error, completion.error))
+    negative = _judge(neg_type, p, completion, ctx)
+    if negative is not None:
+        return True, _row(ctx, neg_type, p, negative)
+    if p.attempt >= ctx.config.max_attempts:
+        return False, _reject_row(ctx, neg_type, p, p.last)
+    return None
+
+
 def generate_chunk(
     ctx: RunContext, builder: PromptBuilder, neg_type: NegType, captions: list[dict[str, Any]]
 ) -> ChunkResult:
+    """The old blocking loop (one engine call per attempt of a chunk); kept as the baseline of bench/scheduler.py."""
     result = ChunkResult()
     pending: list[_Pending] = []
     for caption in captions:
-        p = _Pending(caption, builder.render(caption["caption_id"], caption["caption"]))
-        verdict = _precheck(caption["caption"], ctx.config)
-        if verdict is not None:
-            result.rejected.append(_reject_row(ctx, neg_type, p, verdict))
+        p, refused = start_caption(ctx, builder, neg_type, caption)
+        if refused is not None:
+            result.rejected.append(refused)
         else:
             pending.append(p)
-    for attempt in range(1, ctx.config.max_attempts + 1):
-        if not pending:
-            break
-        requests = []
-        for p in pending:
-            p.attempt = attempt
-            p.seed = request_seed(ctx.config.seed, p.caption["caption_id"], neg_type, attempt)
-            schema = NEGATIVE_SCHEMA if ctx.config.structured_output else None
-            requests.append(Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema))
+    while pending:
+        requests = [next_request(ctx, neg_type, p) for p in pending]
         started = time.perf_counter()
-        completions = _call_engine(ctx, requests)
+        completions = call_engine(ctx, requests)
         result.engine_seconds += time.perf_counter() - started
         still_pending = []
         for p, completion in zip(pending, completions, strict=True):
-            p.prompt_tokens += completion.prompt_tokens or 0
-            p.completion_tokens += completion.completion_tokens or 0
-            if completion.error is not None:
-                result.rejected.append(_reject_row(ctx, neg_type, p, reject(Reason.request_error, completion.error)))
-                continue
-            negative = _judge(neg_type, p, completion, ctx)
-            if negative is not None:
-                result.accepted.append(_row(ctx, neg_type, p, negative))
-            else:
+            final = settle(ctx, neg_type, p, completion)
+            if final is None:
                 still_pending.append(p)
+            else:
+                (result.accepted if final[0] else result.rejected).append(final[1])
         pending = still_pending
-    result.rejected += [_reject_row(ctx, neg_type, p, p.last) for p in pending]
     return result
