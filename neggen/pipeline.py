@@ -38,6 +38,7 @@ class RunSummary:
     accepted: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     skipped_done: int = 0
+    retried_tasks: int = 0  # ray: tasks given to a fresh actor after theirs died
 
 
 def check_shards(shards: int, shard_indices: list[int] | None) -> None:
