@@ -129,7 +129,7 @@ def main() -> None:
             print(
                 f"{args.captions} captions x 5 types, {args.shards} shards, parts of {part_rows} rows: {files} files "
                 f"(built in {build_s:.0f} s); `neggen status` median {statistics.median(status):.2f} s "
-                f"(of which run_status {statistics.median(in_process):.2f} s, the rest is interpreter start and imports); "
+                f"(of which run_status {statistics.median(in_process):.2f} s, the rest: start and imports); "
                 f"resume of the finished run: first {first_resume:.2f} s (writes _SUCCESS), "
                 f"then median {statistics.median(resumes):.2f} s",
                 flush=True,
