@@ -25,12 +25,16 @@ class PromptTokens:
         self._parts: OrderedDict[tuple, tuple[list[int], list[int]] | None] = OrderedDict()
         self._checked: dict[tuple, int] = {}
         self.prefix_misses = 0
+        # A fast tokenizer's Rust backend skips transformers' Python wrapper (most of the per-caption cost).
+        self._backend = getattr(tokenizer, "backend_tokenizer", None)
 
     def full(self, messages: list[dict[str, str]]) -> list[int]:
         text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         return list(self.tokenizer.encode(text, add_special_tokens=False))
 
     def _encode(self, text: str) -> list[int]:
+        if self._backend is not None:
+            return self._backend.encode(text, add_special_tokens=False).ids
         return list(self.tokenizer.encode(text, add_special_tokens=False))
 
     def __call__(self, messages: list[dict[str, str]]) -> list[int]:
