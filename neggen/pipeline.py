@@ -160,6 +160,9 @@ class ShardWriter:
                 "generated_this_invocation": len(task.todo),
                 # Shards of one invocation overlap in the engine: elapsed runs from this shard's first request.
                 "elapsed_s": round(elapsed, 3),
+                # Time spent waiting on the engine while this shard had requests in it (shared with overlapping
+                # shards, so the shards of one invocation can sum to more than its wall time).
+                "engine_s": round(task.state.get("engine_s", 0.0), 3),
                 "completion_tokens_per_s": round(counts["completion_tokens"] / elapsed, 2)
                 if task.todo and elapsed
                 else None,

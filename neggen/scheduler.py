@@ -96,6 +96,7 @@ class Scheduler:
         self.stream = stream or stream_for(ctx, self.window)
         self.stats = SchedulerStats()
         self._next_key = 0
+        self._active: dict[int, tuple[Task, int]] = {}  # id(task) -> (task, requests in flight)
 
     def _feed(self, tasks: list[Task]):
         """(task, pending) in (type, shard, example set) order; captions refused up front settle at once."""
@@ -116,7 +117,16 @@ class Scheduler:
     def _submit(self, pending: dict[int, tuple[Task, _Pending]], task: Task, p: _Pending) -> None:
         key, self._next_key = self._next_key, self._next_key + 1
         pending[key] = (task, p)
+        _, n = self._active.get(id(task), (task, 0))
+        self._active[id(task)] = (task, n + 1)
         self.stream.submit(key, next_request(self.ctx, task.neg_type, p))
+
+    def _landed(self, task: Task) -> None:
+        _, n = self._active[id(task)]
+        if n == 1:
+            del self._active[id(task)]
+        else:
+            self._active[id(task)] = (task, n - 1)
 
     def _final(self, task: Task, accepted: bool, row: dict[str, Any]) -> None:
         (task.accepted if accepted else task.rejected).append(row)
@@ -154,8 +164,11 @@ class Scheduler:
                 settled = time.perf_counter()
                 self.stats.wait_seconds += settled - waited
                 self.stats.polls += 1
+                for task, _ in self._active.values():  # engine time, shared by the shards it worked for
+                    task.state["engine_s"] = task.state.get("engine_s", 0.0) + settled - waited
                 for key, completion in finished:
                     task, p = pending.pop(key)
+                    self._landed(task)
                     self.stats.completions += 1
                     final = settle(self.ctx, task.neg_type, p, completion)
                     if final is None:

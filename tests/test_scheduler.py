@@ -107,3 +107,14 @@ def test_per_request_seeds_off_sends_no_seed_and_records_none(captions, tmp_path
 
     manifest = json.loads(RunLayout(tmp_path).manifest.read_text())
     assert manifest["config"]["per_request_seeds"] is False
+
+
+def test_success_records_engine_time_for_each_shard(captions, tmp_path):
+    import json
+
+    generate(captions, tmp_path, [NegType.reshuffle], 2, SlowEngine(reverse_words, per_poll=4), GenerateConfig())
+    layout = RunLayout(tmp_path)
+    for shard in (0, 1):
+        success = json.loads(layout.success(NegType.reshuffle, shard).read_text())
+        # ~20 captions at 4 per 0.03 s poll: at least 5 polls each; never more than the shard's own elapsed time
+        assert 0.1 < success["engine_s"] <= success["elapsed_s"] + 0.01
