@@ -47,8 +47,12 @@ class BatchStream:
 
 
 def default_window(ctx: RunContext) -> int:
-    """Requests in flight: the config's, else what the engine asks for, else one part's worth."""
-    return ctx.config.max_in_flight or getattr(ctx.engine, "max_in_flight", None) or ctx.config.chunk_size
+    """Requests in flight: the config's, else what the engine asks for, capped at two parts' worth (a kill loses
+    at most the window, so tiny parts keep a tiny window), else one part's worth."""
+    if ctx.config.max_in_flight:
+        return ctx.config.max_in_flight
+    wanted = getattr(ctx.engine, "max_in_flight", None) or ctx.config.chunk_size
+    return min(wanted, 2 * ctx.config.chunk_size)
 
 
 def stream_for(ctx: RunContext, window: int) -> RequestStream:
