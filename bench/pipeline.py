@@ -45,7 +45,7 @@ def bench_overhead(n: int, repeats: int) -> dict:
     captions, _ = load_captions(SAMPLE)
     captions = captions.slice(0, n)
     # One attempt and a chunk holding every caption: the pipeline makes exactly the bare engine's call.
-    config = GenerateConfig(max_attempts=1, chunk_size=n)
+    config = GenerateConfig(max_attempts=1, chunk_size=n, max_in_flight=n)
     engine = make_engine(config)
     builder = PromptBuilder(load_prompt(NEG_TYPE), config.prompt_layout, config.example_sets)
     rows = captions.to_pylist()

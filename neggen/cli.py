@@ -91,6 +91,7 @@ def generate(
     workers: Annotated[int, typer.Option("--workers", min=1, help="ray: engine actors")] = 2,
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="ray: 'auto' or ray://host:10001")] = None,
     gpus_per_worker: Annotated[float, typer.Option("--gpus-per-worker", min=0, help="ray: GPUs per actor")] = 0.0,
+    cpus_per_worker: Annotated[float, typer.Option("--cpus-per-worker", min=0, help="ray: CPUs per actor")] = 1.0,
     fmt: FormatOpt = "auto",
     caption_col: CaptionCol = "caption",
     image_col: ImageCol = "image_id",
@@ -122,7 +123,8 @@ def generate(
         check_shards(shards, shard_index)
         require_resources(meaning=config.meaning_checks)
         table = _read_source(captions, fmt, caption_col, image_col, image_path_col)
-        llm = make_engine(config)
+        # The ray driver only plans: each actor loads its own engine.
+        llm = make_engine(config) if runner == "local" else None
     except (*_USER_ERRORS, EngineError) as exc:
         raise _fail(str(exc).splitlines()[0] if isinstance(exc, EngineError) else str(exc)) from None
     invocation = {
@@ -130,20 +132,42 @@ def generate(
         "types": [t.value for t in types],
         "shard_indices": shard_index,
         "limit": limit,
-        "engine": llm.name,
-        "model": llm.model,
+        "engine": llm.name if llm else config.engine,
+        "model": llm.model if llm else config.model,
+        "runner": runner,
         "pid": os.getpid(),
     }
     try:
-        summary = run_generate(table, out, types, shards, llm, config, shard_index, limit, invocation=invocation)
+        if llm is None:
+            from neggen.ray_runner import generate_on_ray
+
+            summary = generate_on_ray(
+                table,
+                out,
+                types,
+                shards,
+                config,
+                shard_index,
+                limit,
+                invocation,
+                workers=workers,
+                address=ray_address,
+                cpus_per_worker=cpus_per_worker,
+                gpus_per_worker=gpus_per_worker,
+            )
+        else:
+            summary = run_generate(table, out, types, shards, llm, config, shard_index, limit, invocation=invocation)
     except ShardFailed as exc:
-        raise _fail(f"{exc}. Finished chunks are kept; re-run the same command to resume.", code=2) from None
+        raise _fail(f"{exc}. Finished parts are kept; re-run the same command to resume.", code=2) from None
     except _USER_ERRORS as exc:
         raise _fail(str(exc)) from None
     finally:
-        llm.close()
+        if llm is not None:
+            llm.close()
     for name in summary.accepted.keys() | summary.rejected.keys():
         _say(f"{name}: {summary.accepted[name]} accepted, {summary.rejected[name]} rejected this run")
+    if summary.retried_tasks:
+        _say(f"{summary.retried_tasks} task(s) were retried on a fresh worker after theirs died")
     if summary.skipped_done:
         _say(f"{summary.skipped_done} caption x type rows were already done (resumed)")
     typer.echo(str(out))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,19 +32,21 @@ class VLLMOptions(BaseModel):
     max_model_len: int = Field(4096, ge=256)
     gpu_memory_utilization: float = Field(0.90, gt=0, le=1)
     tensor_parallel_size: int = Field(1, ge=1)
-    max_num_seqs: int = Field(256, ge=1)
+    max_num_seqs: int | None = Field(None, ge=1, description="None: vLLM's own default (1,024 on an H100/H200)")
     enable_prefix_caching: bool = True
     # KV block size in tokens; only full blocks are reused, so on CPU (default 128) a ~300-token few-shot
     # prefix would barely be cached: None means 32 on CPU and vLLM's own default on GPU.
     block_size: int | None = None
-    request_chunk: int = Field(4096, ge=1, description="requests handed to vLLM per call")
+    # Any other vllm.LLM / EngineArgs argument (quantization, kv_cache_dtype, max_num_batched_tokens, ...);
+    # it overrides what neggen would set.
+    engine_args: dict[str, Any] = Field(default_factory=dict)
 
 
 class OpenAIOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     base_url: str = "http://127.0.0.1:8000/v1"
     api_key_env: str = "OPENAI_API_KEY"
-    concurrency: int = Field(16, ge=1)
+    concurrency: int = Field(256, ge=1, description="requests in flight over one keep-alive connection pool")
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(6, ge=1)
 
@@ -64,7 +66,12 @@ class GenerateConfig(BaseModel):
     sampling: SamplingParams = SamplingParams()
     seed: int = 0
     max_attempts: int = Field(3, ge=1, description="content failures are retried with a new seed this often")
-    chunk_size: int = Field(64, ge=1, description="captions per part file; the unit of atomic progress")
+    chunk_size: int = Field(4096, ge=1, description="most rows per part file; a part is the unit of durability")
+    part_seconds: float = Field(60.0, gt=0, description="commit finished rows at least this often")
+    max_in_flight: int | None = Field(
+        None, ge=1, description="requests in the engine at once; None: the engine's own (vLLM 4x max_num_seqs)"
+    )
+    per_request_seeds: bool = True  # off: vLLM keeps its faster batched sampler; rows record seed as null
     max_caption_words: int = Field(80, ge=1)
     engine_retries: int = Field(3, ge=1, description="tries of a failing engine call before the shard fails")
     # Reject edits that keep the meaning (synonyms, hypernyms, binding-preserving reorders); off for ablations.

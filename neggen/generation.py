@@ -50,7 +50,7 @@ class _Pending:
     constraint: str | None = None  # edit form: the regex of this caption's possible edits
     last_edit: str | None = None  # edit form: the model's answer behind last_text
     attempt: int = 0
-    seed: int = 0
+    seed: int | None = 0
     failed_reasons: list[str] = field(default_factory=list)
     last: Verdict = field(default_factory=lambda: reject(Reason.empty, "no attempt"))
     last_text: str | None = None
@@ -100,7 +100,9 @@ def _precheck(caption: str, config: GenerateConfig) -> Verdict | None:
     return None
 
 
-def _call_engine(ctx: RunContext, requests: list[Request]) -> list[Completion]:
+def call_engine(ctx: RunContext, requests: list[Request]) -> list[Completion]:
+    """One blocking batch call, retried with backoff on any engine failure (class 1), else ShardFailed."""
+
     def call() -> list[Completion]:
         out = ctx.engine.generate(requests)
         if not isinstance(out, list) or len(out) != len(requests):
@@ -237,48 +239,73 @@ def _edit_precheck(p: _Pending, neg_type: NegType, ctx: RunContext) -> Verdict |
     return reject(Reason.no_candidate_span, no_span_detail(neg_type, spans)) if p.constraint is None else None
 
 
+def start_caption(
+    ctx: RunContext, builder: PromptBuilder, neg_type: NegType, caption: dict[str, Any]
+) -> tuple[_Pending, dict[str, Any] | None]:
+    """A caption's pending state, and its reject row when it is refused before any engine call."""
+    p = _Pending(caption, builder.render(caption["caption_id"], caption["caption"]), builder.form)
+    verdict = _precheck(caption["caption"], ctx.config)
+    if verdict is None and p.form == "edit":
+        verdict = _edit_precheck(p, neg_type, ctx)
+    return p, (_reject_row(ctx, neg_type, p, verdict) if verdict is not None else None)
+
+
+def next_request(ctx: RunContext, neg_type: NegType, p: _Pending) -> Request:
+    """The caption's next attempt, with that attempt's seed (recorded even when the engine is not given it)."""
+    p.attempt += 1
+    seed = request_seed(ctx.config.seed, p.caption["caption_id"], neg_type, p.attempt)
+    p.seed = seed if ctx.config.per_request_seeds else None
+    # JSON output applies to sentence-form answers; edit-form answers follow their own regex.
+    schema = NEGATIVE_SCHEMA if ctx.config.structured_output and p.form == "sentence" else None
+    return Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema, p.constraint)
+
+
+Settled = tuple[bool, dict[str, Any]] | None  # (accepted, row) when the caption is final, None to retry
+
+
+def settle_all(ctx: RunContext, items: list[tuple[NegType, _Pending, Completion]]) -> list[Settled]:
+    """The one step from completions to rows, for a batch (validated in one tagger pass)."""
+    judged = iter(judge_all([item for item in items if item[2].error is None], ctx))
+    out: list[Settled] = []
+    for neg_type, p, completion in items:
+        p.prompt_tokens += completion.prompt_tokens or 0
+        p.completion_tokens += completion.completion_tokens or 0
+        if completion.error is not None:
+            out.append((False, _reject_row(ctx, neg_type, p, reject(Reason.request_error, completion.error))))
+            continue
+        negative = _judge(p, next(judged))
+        if negative is not None:
+            out.append((True, _row(ctx, neg_type, p, negative)))
+        elif p.attempt >= ctx.config.max_attempts:
+            out.append((False, _reject_row(ctx, neg_type, p, p.last)))
+        else:
+            out.append(None)
+    return out
+
+
 def generate_chunk(
     ctx: RunContext, builder: PromptBuilder, neg_type: NegType, captions: list[dict[str, Any]]
 ) -> ChunkResult:
+    """The old blocking loop (one engine call per attempt of a chunk); kept as the baseline of bench/scheduler.py."""
     result = ChunkResult()
     pending: list[_Pending] = []
     for caption in captions:
-        p = _Pending(caption, builder.render(caption["caption_id"], caption["caption"]), builder.form)
-        verdict = _precheck(caption["caption"], ctx.config)
-        if verdict is None and p.form == "edit":
-            verdict = _edit_precheck(p, neg_type, ctx)
-        if verdict is not None:
-            result.rejected.append(_reject_row(ctx, neg_type, p, verdict))
+        p, refused = start_caption(ctx, builder, neg_type, caption)
+        if refused is not None:
+            result.rejected.append(refused)
         else:
             pending.append(p)
-    for attempt in range(1, ctx.config.max_attempts + 1):
-        if not pending:
-            break
-        requests = []
-        for p in pending:
-            p.attempt = attempt
-            p.seed = request_seed(ctx.config.seed, p.caption["caption_id"], neg_type, attempt)
-            # JSON output applies to sentence-form answers; edit-form answers follow their own regex.
-            schema = NEGATIVE_SCHEMA if ctx.config.structured_output and p.form == "sentence" else None
-            requests.append(
-                Request(p.caption["caption_id"], p.prompt.messages, p.seed, ctx.config.sampling, schema, p.constraint)
-            )
+    while pending:
+        requests = [next_request(ctx, neg_type, p) for p in pending]
         started = time.perf_counter()
-        completions = _call_engine(ctx, requests)
+        completions = call_engine(ctx, requests)
         result.engine_seconds += time.perf_counter() - started
         still_pending = []
-        judged = judge_all([(neg_type, p, c) for p, c in zip(pending, completions, strict=True)], ctx)
-        for p, completion, candidates in zip(pending, completions, judged, strict=True):
-            p.prompt_tokens += completion.prompt_tokens or 0
-            p.completion_tokens += completion.completion_tokens or 0
-            if completion.error is not None:
-                result.rejected.append(_reject_row(ctx, neg_type, p, reject(Reason.request_error, completion.error)))
-                continue
-            negative = _judge(p, candidates)
-            if negative is not None:
-                result.accepted.append(_row(ctx, neg_type, p, negative))
-            else:
+        settled = settle_all(ctx, [(neg_type, p, c) for p, c in zip(pending, completions, strict=True)])
+        for p, final in zip(pending, settled, strict=True):
+            if final is None:
                 still_pending.append(p)
+            else:
+                (result.accepted if final[0] else result.rejected).append(final[1])
         pending = still_pending
-    result.rejected += [_reject_row(ctx, neg_type, p, p.last) for p in pending]
     return result

@@ -1,4 +1,4 @@
-"""`neggen generate` as a library call: captions -> shards -> chunks -> atomic part files -> _SUCCESS.json.
+"""`neggen generate` as a library call: captions -> shards -> one scheduler window -> atomic parts -> _SUCCESS.json.
 
 Resuming needs no state besides the output itself: a caption is done for a type when a complete part file
 (accepted or rejected) holds its row, so a re-run only generates what is missing, whatever was killed when.
@@ -20,11 +20,12 @@ import pyarrow.parquet as pq
 from neggen.atomic import remove_stale_temporaries, write_json_atomic, write_parquet_atomic
 from neggen.config import GenerateConfig
 from neggen.engines import Engine
-from neggen.generation import ChunkResult, RunContext, generate_chunk
+from neggen.generation import ChunkResult, RunContext
 from neggen.layout import RunLayout
 from neggen.manifest import open_run
 from neggen.progress import GenerationProgress
 from neggen.prompts import PromptBuilder, PromptSpec, load_prompt
+from neggen.scheduler import Scheduler, Task
 from neggen.schemas import CAPTIONS, NEGATIVES, REJECTS
 from neggen.sharding import shard_of
 from neggen.types import NegType
@@ -38,6 +39,7 @@ class RunSummary:
     accepted: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     skipped_done: int = 0
+    retried_tasks: int = 0  # ray: tasks given to a fresh actor after theirs died
 
 
 def check_shards(shards: int, shard_indices: list[int] | None) -> None:
@@ -112,6 +114,84 @@ def write_chunk(layout: RunLayout, neg_type: NegType, shard: int, index: int, re
     )
 
 
+class ShardWriter:
+    """The scheduler's commit: finished rows of a (type, shard) become the next part file; the last commit of a
+    shard writes _SUCCESS.json with counts over all its parts."""
+
+    def __init__(self, ctx: RunContext, layout: RunLayout, progress: GenerationProgress, summary: RunSummary):
+        self.ctx, self.layout, self.progress, self.summary = ctx, layout, progress, summary
+        self.started = time.perf_counter()
+
+    def open(self, builder: PromptBuilder, neg_type: NegType, shard: int, rows: list[dict[str, Any]]) -> Task | None:
+        """The shard's task with the captions not yet done, or None when it is complete already."""
+        layout = self.layout
+        for directory in (layout.negatives_dir(neg_type, shard), layout.rejects_dir(neg_type, shard)):
+            remove_stale_temporaries(directory)
+        done = layout.done_caption_ids(neg_type, shard)
+        todo = [r for r in rows if r["caption_id"] not in done]
+        self.summary.skipped_done += len(rows) - len(todo)
+        if not todo and layout.success(neg_type, shard).exists():
+            return None
+        layout.success(neg_type, shard).unlink(missing_ok=True)  # the shard is incomplete until we finish it
+        state = {"index": layout.next_part_index(neg_type, shard), "stats_before": self.ctx.engine.stats()}
+        return Task(neg_type, shard, builder, todo, state=state | {"started": time.perf_counter()})
+
+    def __call__(self, task: Task, final: bool) -> None:
+        neg_type, shard = task.neg_type, task.shard
+        if task.buffered:
+            write_chunk(self.layout, neg_type, shard, task.state["index"], ChunkResult(task.accepted, task.rejected))
+            task.state["index"] += 1
+            self.summary.accepted[neg_type.value] += len(task.accepted)
+            self.summary.rejected[neg_type.value] += len(task.rejected)
+            self.progress.advance(f"{neg_type.value}/shard={shard:05d}", task.buffered, len(task.accepted))
+            task.accepted, task.rejected = [], []
+        if final:
+            self._success(task)
+
+    def _success(self, task: Task) -> None:
+        ctx, neg_type, shard = self.ctx, task.neg_type, task.shard
+        counts = shard_counts(self.layout, neg_type, shard)
+        elapsed = time.perf_counter() - task.state["started"]
+        write_json_atomic(
+            self.layout.success(neg_type, shard),
+            {
+                "type": neg_type.value,
+                "shard": shard,
+                **counts,
+                "generated_this_invocation": len(task.todo),
+                # Shards of one invocation overlap in the engine: elapsed runs from this shard's first request.
+                "elapsed_s": round(elapsed, 3),
+                # Time spent waiting on the engine while this shard had requests in it (shared with overlapping
+                # shards, so the shards of one invocation can sum to more than its wall time).
+                "engine_s": round(task.state.get("engine_s", 0.0), 3),
+                "completion_tokens_per_s": round(counts["completion_tokens"] / elapsed, 2)
+                if task.todo and elapsed
+                else None,
+                "engine": ctx.engine.name,
+                "engine_version": ctx.engine.version(),
+                "engine_stats": stats_delta(task.state["stats_before"], ctx.engine.stats()),
+                "model": ctx.engine.model,
+                "per_request_seeds": ctx.config.per_request_seeds,
+                "finished_at": datetime.now(UTC).isoformat(),
+            },
+        )
+
+
+def run_tasks(
+    ctx: RunContext,
+    layout: RunLayout,
+    tasks: list[tuple[PromptBuilder, NegType, int, list[dict[str, Any]]]],
+    progress: GenerationProgress,
+    summary: RunSummary,
+) -> Scheduler:
+    """All (type, shard) tasks through one scheduler window; returns it for its stats."""
+    writer = ShardWriter(ctx, layout, progress, summary)
+    opened = [t for t in (writer.open(*spec) for spec in tasks) if t is not None]
+    scheduler = Scheduler(ctx, writer)
+    scheduler.run(opened)
+    return scheduler
+
+
 def run_shard(
     ctx: RunContext,
     layout: RunLayout,
@@ -122,44 +202,7 @@ def run_shard(
     progress: GenerationProgress,
     summary: RunSummary,
 ) -> None:
-    for directory in (layout.negatives_dir(neg_type, shard), layout.rejects_dir(neg_type, shard)):
-        remove_stale_temporaries(directory)
-    done = layout.done_caption_ids(neg_type, shard)
-    todo = [r for r in rows if r["caption_id"] not in done]
-    summary.skipped_done += len(rows) - len(todo)
-    if not todo and layout.success(neg_type, shard).exists():
-        return
-    layout.success(neg_type, shard).unlink(missing_ok=True)  # the shard is incomplete until we finish it
-    started, engine_seconds, stats_before = time.perf_counter(), 0.0, ctx.engine.stats()
-    index = layout.next_part_index(neg_type, shard)
-    label = f"{neg_type.value}/shard={shard:05d}"
-    for start in range(0, len(todo), ctx.config.chunk_size):
-        result = generate_chunk(ctx, builder, neg_type, todo[start : start + ctx.config.chunk_size])
-        write_chunk(layout, neg_type, shard, index, result)
-        index += 1
-        engine_seconds += result.engine_seconds
-        summary.accepted[neg_type.value] += len(result.accepted)
-        summary.rejected[neg_type.value] += len(result.rejected)
-        progress.advance(label, len(result.accepted) + len(result.rejected), len(result.accepted))
-    counts = shard_counts(layout, neg_type, shard)
-    elapsed = time.perf_counter() - started
-    write_json_atomic(
-        layout.success(neg_type, shard),
-        {
-            "type": neg_type.value,
-            "shard": shard,
-            **counts,
-            "generated_this_invocation": len(todo),
-            "elapsed_s": round(elapsed, 3),
-            "engine_s": round(engine_seconds, 3),
-            "completion_tokens_per_s": round(counts["completion_tokens"] / elapsed, 2) if todo and elapsed else None,
-            "engine": ctx.engine.name,
-            "engine_version": ctx.engine.version(),
-            "engine_stats": stats_delta(stats_before, ctx.engine.stats()),
-            "model": ctx.engine.model,
-            "finished_at": datetime.now(UTC).isoformat(),
-        },
-    )
+    run_tasks(ctx, layout, [(builder, neg_type, shard, rows)], progress, summary)
 
 
 @dataclass
@@ -211,9 +254,19 @@ def plan_run(
 def run_task(
     plan: RunPlan, engine: Engine, neg_type: NegType, shard: int, progress: GenerationProgress, summary: RunSummary
 ) -> None:
+    run_plan_tasks(plan, engine, [(neg_type, shard)], progress, summary)
+
+
+def run_plan_tasks(
+    plan: RunPlan,
+    engine: Engine,
+    tasks: list[tuple[NegType, int]],
+    progress: GenerationProgress,
+    summary: RunSummary,
+) -> Scheduler:
     ctx = RunContext(run_id=plan.run_id, engine=engine, config=plan.config)
-    rows = plan.by_shard.get(shard, [])
-    run_shard(ctx, plan.layout, plan.builder(neg_type), neg_type, shard, rows, progress, summary)
+    specs = [(plan.builder(t), t, s, plan.by_shard.get(s, [])) for t, s in tasks]
+    return run_tasks(ctx, plan.layout, specs, progress, summary)
 
 
 def generate(
@@ -233,8 +286,7 @@ def generate(
     summary = RunSummary(out=out, run_id=plan.run_id)
     progress = progress or GenerationProgress(plan.total_rows)
     try:
-        for neg_type, shard in plan.tasks:
-            run_task(plan, engine, neg_type, shard, progress, summary)
+        run_plan_tasks(plan, engine, plan.tasks, progress, summary)
     finally:
         progress.close()
     return summary

@@ -1,25 +1,31 @@
 """`neggen generate --runner ray`: the (type, shard) tasks of one run spread over a Ray cluster.
 
-Each worker is a Ray actor that loads one engine and owns whole shards; it runs the same `run_shard` with
-the same atomic writer as the local runner, so the output layout and the exactly-once resume semantics are
-identical (the output directory must be on a filesystem every node sees). The driver plans the run (manifest,
-captions, task list) once; shards that fail are reported together after the others have finished.
+The driver plans the run (manifest, captions, task list) and loads no engine. Each worker is a Ray actor that
+loads one engine (`--gpus-per-worker` GPUs: one engine per GPU is vLLM's data parallelism) for its life and
+takes the next (type, shard) from the driver's queue whenever it is free. It runs the same scheduler and atomic
+writer as the local runner, so the output layout and the exactly-once resume semantics are identical (the
+output directory must be on a filesystem every node sees). A task whose actor dies is given to a fresh actor:
+the parts its first actor committed count as done, so nothing is duplicated. Shards that fail are reported
+together after the others have finished.
 """
 
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from neggen.config import GenerateConfig
+from neggen.engines import EngineError
 from neggen.generation import ShardFailed
 from neggen.pipeline import RunPlan, RunSummary, plan_run, run_task
 from neggen.progress import GenerationProgress
 from neggen.types import NegType
+
+TaskResult = tuple[str, int, Counter, Counter, int, str | None]
 
 
 def _import_ray():
@@ -31,23 +37,41 @@ def _import_ray():
 
 
 class ShardWorker:
-    """One engine per actor; `run` processes one (type, shard) and returns its counts."""
+    """One engine per actor for its life; `run` processes one (type, shard) and returns its counts."""
 
     def __init__(self, config: GenerateConfig):
         from neggen.engines import make_engine
 
-        self.engine = make_engine(config)
+        self.engine, self.error = None, None
+        try:
+            self.engine = make_engine(config)
+        except (EngineError, ValueError) as exc:  # reported per task, not as a dead actor (which is retried)
+            self.error = f"engine did not start: {str(exc).splitlines()[0]}"
 
-    def run(self, plan: RunPlan, neg_type: NegType, shard: int) -> tuple[str, int, Counter, Counter, int, str | None]:
+    def pid(self) -> int:
+        return os.getpid()
+
+    def run(self, plan: RunPlan, neg_type: NegType, shard: int) -> TaskResult:
         summary = RunSummary(out=plan.layout.root, run_id=plan.run_id)
-        with open(os.devnull, "w") as sink:
-            try:
-                run_task(plan, self.engine, neg_type, shard, GenerationProgress(0, sink, True), summary)
-            except ShardFailed as exc:
-                error = str(exc)
-            else:
-                error = None
+        error = self.error
+        if self.engine is not None:
+            with open(os.devnull, "w") as sink:
+                try:
+                    run_task(plan, self.engine, neg_type, shard, GenerationProgress(0, sink, True), summary)
+                except ShardFailed as exc:
+                    error = str(exc)
         return neg_type.value, shard, summary.accepted, summary.rejected, summary.skipped_done, error
+
+
+def _start_ray(ray, address: str | None, workers: int, cpus_per_worker: float) -> bool:
+    if ray.is_initialized():
+        return False
+    options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+    if address is None:
+        # A local instance: every actor must fit even on a box with fewer cores than workers.
+        options["num_cpus"] = max(os.cpu_count() or 1, int(workers * cpus_per_worker + 0.999))
+    ray.init(address=address, **options)  # None starts a local instance; "auto" or ray://… joins a cluster
+    return True
 
 
 def generate_on_ray(
@@ -64,25 +88,54 @@ def generate_on_ray(
     cpus_per_worker: float = 1.0,
     gpus_per_worker: float = 0.0,
     progress: GenerationProgress | None = None,
+    task_retries: int = 2,
 ) -> RunSummary:
     ray = _import_ray()
-    from ray.util import ActorPool
+    from ray.exceptions import RayActorError
 
-    plan = plan_run(captions, out, types, shards, config, shard_indices, limit, invocation)
-    started_here = not ray.is_initialized()
-    if started_here:
-        # address None starts a local instance; "auto" or "ray://host:10001" joins a running cluster.
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    runner = {"runner": "ray", "workers": workers, "gpus_per_worker": gpus_per_worker, "ray_address": address}
+    plan = plan_run(captions, out, types, shards, config, shard_indices, limit, {**(invocation or {}), **runner})
+    started_here = _start_ray(ray, address, workers, cpus_per_worker)
     summary = RunSummary(out=out, run_id=plan.run_id)
     progress = progress or GenerationProgress(plan.total_rows)
     failures: list[str] = []
+    worker_cls = ray.remote(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker, max_restarts=0)(ShardWorker)
+    spawned = 0
+
+    def spawn():
+        nonlocal spawned
+        spawned += 1
+        return worker_cls.options(name=f"neggen-worker-{plan.run_id}-{spawned}").remote(config)
+
+    actors = [spawn() for _ in range(max(1, min(workers, len(plan.tasks))))]
     try:
-        worker_cls = ray.remote(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker)(ShardWorker)
-        actors = [worker_cls.remote(config) for _ in range(max(1, min(workers, len(plan.tasks))))]
         plan_ref = ray.put(plan)
-        pool = ActorPool(actors)
-        results = pool.map_unordered(lambda actor, task: actor.run.remote(plan_ref, *task), plan.tasks)
-        for neg_type, shard, accepted, rejected, skipped, error in results:
+        queue = deque((task, 0) for task in plan.tasks)
+        running: dict[Any, tuple[Any, tuple[NegType, int], int]] = {}
+        idle = list(actors)
+        while queue or running:
+            while queue and idle:
+                actor = idle.pop()
+                (neg_type, shard), tries = queue.popleft()
+                running[actor.run.remote(plan_ref, neg_type, shard)] = (actor, (neg_type, shard), tries)
+            [ref], _ = ray.wait(list(running), num_returns=1)
+            actor, task, tries = running.pop(ref)
+            try:
+                neg_type, shard, accepted, rejected, skipped, error = ray.get(ref)
+            except RayActorError as exc:
+                # The actor (its process or node) died mid-task: a fresh actor redoes what was not committed.
+                actors.remove(actor)
+                replacement = spawn()
+                actors.append(replacement)
+                idle.append(replacement)
+                label = f"{task[0].value}/shard={task[1]:05d}"
+                if tries < task_retries:
+                    summary.retried_tasks += 1
+                    queue.append((task, tries + 1))
+                else:
+                    failures.append(f"{label}: its worker died {tries + 1} times ({type(exc).__name__})")
+                continue
+            idle.append(actor)
             summary.accepted.update(accepted)
             summary.rejected.update(rejected)
             summary.skipped_done += skipped
@@ -92,6 +145,8 @@ def generate_on_ray(
                 failures.append(f"{neg_type}/shard={shard:05d}: {error}")
     finally:
         progress.close()
+        for actor in actors:
+            ray.kill(actor)  # frees the engines (and the actor names) now
         if started_here:
             ray.shutdown()
     if failures:

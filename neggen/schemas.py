@@ -34,7 +34,7 @@ _ROW_FIELDS = [
     pa.field("prompt_sha", pa.string(), nullable=False),
     pa.field("example_set", pa.int16(), nullable=False),
     pa.field("example_ids", pa.list_(pa.int16()), nullable=False),
-    pa.field("seed", pa.int64(), nullable=False),
+    pa.field("seed", pa.int64()),  # null when per_request_seeds is off
     pa.field("temperature", pa.float32(), nullable=False),
     pa.field("top_p", pa.float32(), nullable=False),
     pa.field("max_tokens", pa.int32(), nullable=False),

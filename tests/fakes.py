@@ -64,3 +64,41 @@ class FailingEngine(ScriptedEngine):
             self.calls += 1
             raise EngineError(f"worker died on call {call}")
         return super().generate(requests)
+
+
+class StreamingEngine(ScriptedEngine):
+    """An engine with the incremental interface: each poll finishes `per_poll` of the requests in flight, newest
+    first (so completions come back out of order), and raises EngineError once `die_after` have finished."""
+
+    def __init__(self, reply: Callable[[Request], list], per_poll: int = 3, die_after: int | None = None):
+        super().__init__(reply)
+        self.per_poll, self.die_after = per_poll, die_after
+        self.in_engine: list[tuple[int, Request]] = []
+        self.max_in_engine = 0
+        self.finished = 0
+        self.log: list[tuple[str, str, int]] = []  # ("submit" | "done", caption id, attempt seed)
+
+    def stream(self):
+        return self
+
+    def submit(self, key: int, request: Request) -> None:
+        self.requests.append(request)
+        self.in_engine.append((key, request))
+        self.max_in_engine = max(self.max_in_engine, len(self.in_engine))
+        self.log.append(("submit", request.request_id, request.seed))
+
+    def in_flight(self) -> int:
+        return len(self.in_engine)
+
+    def poll(self, timeout: float | None = None) -> list[tuple[int, Completion]]:
+        self.calls += 1
+        if self.die_after is not None and self.finished >= self.die_after:
+            raise EngineError("engine core died mid-stream")
+        out = []
+        for _ in range(min(self.per_poll, len(self.in_engine))):
+            key, request = self.in_engine.pop()
+            self.finished += 1
+            self.log.append(("done", request.request_id, request.seed))
+            texts = self.reply(request)
+            out.append((key, Completion(request.request_id, list(texts), ["stop"] * len(texts), 100, 10)))
+        return out

@@ -107,3 +107,25 @@ def test_ray_workers_run_the_real_hf_engine(local_ray, captions, tmp_path, bundl
         ]
     )
     assert rows["caption_id"].n_unique() == 8 and rows["engine"].unique().to_list() == ["hf"]
+
+
+def test_a_task_whose_actor_is_killed_mid_task_is_retried_exactly_once(local_ray, captions, tmp_path):
+    killed: list[str] = []
+
+    def kill_workers_once(call, body):
+        # On the 3rd request every worker is inside its first task: kill them all (SIGKILL of the process).
+        if call == 3 and not killed:
+            for name in ray.util.list_named_actors():
+                if name.startswith("neggen-worker-"):
+                    ray.kill(ray.get_actor(name))
+                    killed.append(name)
+        return 200, None, 0.05
+
+    with FaultServer(kill_workers_once) as server:
+        summary = generate_on_ray(captions, tmp_path, TYPES, 3, config_for(server), workers=2)
+    assert killed and summary.retried_tasks >= 1
+    _, rows = layout_and_rows(tmp_path)
+    ids = [i for group in rows.values() for i in group]
+    assert sorted(ids) == sorted(captions.column("caption_id").to_pylist() * 2)  # every row once
+    layout = RunLayout(tmp_path)
+    assert all(layout.success(t, s).exists() for t in TYPES for s in range(3))

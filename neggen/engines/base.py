@@ -20,7 +20,7 @@ class SamplingParams(BaseModel):
 class Request:
     request_id: str
     messages: list[dict[str, str]]
-    seed: int
+    seed: int | None  # None: the engine's own sampler state (vLLM's faster batched path); see per_request_seeds
     sampling: SamplingParams
     json_schema: dict[str, Any] | None = None
     # A full-match regex the answer must follow (the edit form). At most one of json_schema and regex; an
@@ -64,3 +64,24 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class RequestStream(Protocol):
+    """Incremental driving: requests go in as the scheduler has them, completions come out as they finish.
+
+    Keys are the caller's (unique among requests in flight); `poll` returns finished (key, completion) pairs in
+    any order, waiting up to `timeout` seconds for at least one, and raises EngineError when the engine dies.
+    """
+
+    def submit(self, key: int, request: Request) -> None: ...
+
+    def poll(self, timeout: float | None = None) -> list[tuple[int, Completion]]: ...
+
+    def in_flight(self) -> int: ...
+
+
+def open_stream(engine: Engine) -> RequestStream | None:
+    """The engine's own incremental interface, or None for an engine that only answers whole batches."""
+    stream = getattr(engine, "stream", None)
+    return stream() if callable(stream) else None

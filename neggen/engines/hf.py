@@ -29,6 +29,7 @@ from transformers import (
 
 from neggen.engines.base import Completion, EngineError, Request, SamplingParams
 from neggen.engines.grammar import GrammarCompiler, GrammarMask
+from neggen.engines.prompt_tokens import PromptTokens
 
 
 def cpu_supports_bf16() -> bool:
@@ -114,6 +115,10 @@ class HFEngine:
         eos = self.lm.generation_config.eos_token_id
         self.eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         self.eos_ids.add(self.tokenizer.eos_token_id)
+        self._prompt_tokens = PromptTokens(self.tokenizer)
+        # The scheduler keeps this many requests in each call: captions come in example-set order, so one call
+        # is about one full batch per shared prefix, refilled across chunks and types.
+        self.max_in_flight = batch_size
 
     def version(self) -> str:
         import transformers
@@ -129,8 +134,7 @@ class HFEngine:
             torch.cuda.empty_cache()
 
     def prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
-        text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self._prompt_tokens(messages)
 
     def generate(self, requests: Sequence[Request]) -> list[Completion]:
         if self.lm is None:
@@ -145,8 +149,10 @@ class HFEngine:
                 completions[index].error = f"prompt of {len(ids)} tokens exceeds the model's {self.max_positions}"
                 continue
             key = tuple(request.sampling.model_dump().items())
+            # No per-request seed: rows draw from torch's global generator, as transformers' own sampling does.
+            seed = request.seed if request.seed is not None else int(torch.randint(0, 2**62, ()).item())
             grammar = self._grammar(request)
-            rows = [_Row(index, ids, request.seed + j, grammar) for j in range(request.sampling.n)]
+            rows = [_Row(index, ids, seed + j, grammar) for j in range(request.sampling.n)]
             groups.setdefault(key, []).extend(rows)
         for key, rows in groups.items():
             sampling = SamplingParams(**dict(key))

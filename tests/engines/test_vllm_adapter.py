@@ -26,7 +26,9 @@ CAPTIONS = [
 def vllm_engine(bundled_model_dir):
     from neggen.engines.vllm_adapter import VLLMEngine
 
-    engine = VLLMEngine(str(bundled_model_dir), max_model_len=1024, max_num_seqs=16)
+    # max_num_seqs through engine_args: any EngineArgs field reaches vLLM (read back from its own config).
+    engine = VLLMEngine(str(bundled_model_dir), max_model_len=1024, engine_args={"max_num_seqs": 16})
+    assert engine.max_num_seqs == 16 and engine.max_in_flight == 32
     yield engine
     engine.close()
 
@@ -77,6 +79,30 @@ def test_structured_output_is_json_or_truncated(vllm_engine):
     assert parsed >= 6 and parsed + truncated == 12
     tiny = vllm_engine.generate(requests(SamplingParams(n=1, max_tokens=3), CAPTIONS[:2], schema=NEGATIVE_SCHEMA))
     assert [c.finish_reasons for c in tiny] == [["length"], ["length"]]
+
+
+def test_unseeded_requests_and_incremental_stream(vllm_engine):
+    sampling = SamplingParams(n=2, max_tokens=16)
+    batch = requests(sampling)
+    stream = vllm_engine.stream()
+    for key, request in enumerate(batch):
+        stream.submit(100 + key, Request(request.request_id, request.messages, None, sampling))
+    got = {}
+    while len(got) < len(batch):
+        got.update(stream.poll())
+    assert sorted(got) == [100 + k for k in range(len(batch))] and stream.in_flight() == 0
+    assert all(len(c.texts) == 2 and c.error is None for c in got.values())
+    assert stream.host_seconds / len(batch) < 0.05  # prefix tokenized once: only the caption per request
+
+
+def test_cuda_check_does_not_initialise_cuda(monkeypatch):
+    import torch
+
+    from neggen.engines.vllm_adapter import cuda_available
+
+    monkeypatch.delenv("PYTORCH_NVML_BASED_CUDA_CHECK", raising=False)
+    cuda_available()
+    assert os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] == "1" and not torch.cuda.is_initialized()
 
 
 def test_cpu_defaults_fill_only_what_the_user_left_unset(monkeypatch):

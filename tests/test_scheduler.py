@@ -1,0 +1,120 @@
+"""The streaming scheduler: a bounded window across shards and types, retries at once, parts by rows or time,
+and engine death mid-stream, with fake engines (the real ones are in tests/engines and tests/test_cli*.py)."""
+
+from __future__ import annotations
+
+import time
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from neggen.config import GenerateConfig
+from neggen.generation import ShardFailed
+from neggen.ingest import load_captions
+from neggen.layout import RunLayout
+from neggen.pipeline import generate
+from neggen.types import NegType
+from tests.fakes import StreamingEngine, last_user_text, reverse_words
+from tests.test_pipeline import all_rows, assert_exactly_once
+
+TYPES = [NegType.reshuffle, NegType.swap_nouns]
+
+
+@pytest.fixture(scope="module")
+def captions(karpathy_file):
+    table, _ = load_captions(karpathy_file)
+    return table.slice(0, 40)
+
+
+def test_the_window_spans_shards_and_types_and_is_never_exceeded(captions, tmp_path):
+    engine = StreamingEngine(reverse_words, per_poll=2)
+    config = GenerateConfig(max_in_flight=24, chunk_size=8)
+    generate(captions, tmp_path, TYPES, 3, engine, config)
+    # 3 shards of ~13 captions: 24 at once is only reachable by reaching across shards and types.
+    assert engine.max_in_engine == 24
+    assert_exactly_once(tmp_path, captions, TYPES)
+
+
+def test_a_failed_candidate_is_resubmitted_at_once_with_its_next_seed(captions, tmp_path):
+    def copy_first(request):
+        return [last_user_text(request)] if request.seed % 2 else reverse_words(request)
+
+    engine = StreamingEngine(copy_first, per_poll=1)
+    generate(captions.slice(0, 16), tmp_path, [NegType.reshuffle], 1, engine, GenerateConfig(max_in_flight=8))
+    first_retry = next(
+        i
+        for i, (kind, cid, _) in enumerate(engine.log)
+        if kind == "submit" and i > 0 and any(k == "submit" and c == cid for k, c, _ in engine.log[:i])
+    )
+    later_firsts = [
+        e
+        for e in engine.log[first_retry:]
+        if e[0] == "submit" and e[1] not in {c for k, c, _ in engine.log[:first_retry] if k == "submit"}
+    ]
+    assert later_firsts, "the retry waited until every first attempt was done"
+    seeds: dict[str, list[int]] = {}
+    for kind, cid, seed in engine.log:
+        if kind == "submit":
+            seeds.setdefault(cid, []).append(seed)
+    assert all(len(set(s)) == len(s) for s in seeds.values())  # each attempt its own seed
+    assert_exactly_once(tmp_path, captions.slice(0, 16), [NegType.reshuffle])
+
+
+def test_parts_are_committed_by_rows(captions, tmp_path):
+    generate(captions, tmp_path, [NegType.reshuffle], 1, StreamingEngine(reverse_words), GenerateConfig(chunk_size=7))
+    layout = RunLayout(tmp_path)
+    sizes = [pq.read_metadata(p).num_rows for p in layout.parts(NegType.reshuffle, 0) if "negatives" in str(p)]
+    assert max(sizes) == 7 and sum(sizes) == 40 and len(sizes) == 6  # 5 full parts of 7, then the last 5
+
+
+class SlowEngine(StreamingEngine):
+    def poll(self, timeout=None):
+        time.sleep(0.03)
+        return super().poll(timeout)
+
+
+def test_parts_are_committed_by_time_when_rows_come_slowly(captions, tmp_path):
+    engine = SlowEngine(reverse_words, per_poll=1)
+    generate(captions.slice(0, 20), tmp_path, [NegType.reshuffle], 1, engine, GenerateConfig(part_seconds=0.1))
+    parts = [p for p in RunLayout(tmp_path).parts(NegType.reshuffle, 0) if "negatives" in str(p)]
+    # 20 rows at ~0.03 s each with 4096 rows per part: only the 0.1 s clock can cut several parts.
+    assert len(parts) >= 3
+    assert_exactly_once(tmp_path, captions.slice(0, 20), [NegType.reshuffle])
+
+
+def test_engine_death_mid_stream_keeps_committed_parts_and_the_rerun_is_exactly_once(captions, tmp_path):
+    engine = StreamingEngine(reverse_words, per_poll=3, die_after=18)
+    config = GenerateConfig(chunk_size=4, max_in_flight=12)
+    with pytest.raises(ShardFailed, match="engine core died mid-stream"):
+        generate(captions, tmp_path, [NegType.reshuffle], 1, engine, config)
+    negatives, _ = all_rows(tmp_path)
+    assert len(negatives) == 18  # every row that was final when the engine died is committed
+    assert not RunLayout(tmp_path).success(NegType.reshuffle, 0).exists()
+    again = StreamingEngine(reverse_words)
+    generate(captions, tmp_path, [NegType.reshuffle], 1, again, config)
+    assert len(again.requests) == 40 - 18
+    assert_exactly_once(tmp_path, captions, [NegType.reshuffle])
+
+
+def test_per_request_seeds_off_sends_no_seed_and_records_none(captions, tmp_path):
+    engine = StreamingEngine(reverse_words)
+    generate(captions.slice(0, 8), tmp_path, [NegType.reshuffle], 1, engine, GenerateConfig(per_request_seeds=False))
+    assert {r.seed for r in engine.requests} == {None}
+    negatives = pl.read_parquet(tmp_path / "negatives" / "**" / "*.parquet")
+    assert negatives["seed"].null_count() == 8
+    import json
+
+    manifest = json.loads(RunLayout(tmp_path).manifest.read_text())
+    assert manifest["config"]["per_request_seeds"] is False
+
+
+def test_success_records_engine_time_for_each_shard(captions, tmp_path):
+    import json
+
+    generate(captions, tmp_path, [NegType.reshuffle], 2, SlowEngine(reverse_words, per_poll=4), GenerateConfig())
+    layout = RunLayout(tmp_path)
+    for shard in (0, 1):
+        success = json.loads(layout.success(NegType.reshuffle, shard).read_text())
+        # ~20 captions at 4 per 0.03 s poll: at least 5 polls each; never more than the shard's own elapsed time
+        assert 0.1 < success["engine_s"] <= success["elapsed_s"] + 0.01
