@@ -125,7 +125,9 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
         return []
     h = words[head]
     if dep in _MODIFIER:
-        return [("mod", h.text, w.text)]
+        # Keyed by the noun with all its attributes: "a small red and a large blue triangle" differs from
+        # "a small blue and a large red triangle", though each colour still modifies a triangle.
+        return [("mod", _noun(words, head) if h.pos == Pos.NOUN else h.text, w.text)]
     if dep in _SUBJECT and w.text not in _RELATIVE:
         return [("subj", h.text, _node(words, i))]
     if dep in _OBJECT:
