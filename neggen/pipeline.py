@@ -17,11 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from neggen.atomic import remove_stale_temporaries, write_json_atomic, write_parquet_atomic
+from neggen.atomic import write_json_atomic, write_parquet_atomic
 from neggen.config import GenerateConfig
 from neggen.engines import Engine
 from neggen.generation import ChunkResult, RunContext, generate_chunk
 from neggen.layout import RunLayout
+from neggen.locks import ShardBusy, run_lock, shard_lock
 from neggen.manifest import open_run
 from neggen.progress import GenerationProgress
 from neggen.prompts import PromptBuilder, PromptSpec, load_prompt
@@ -37,6 +38,8 @@ class RunSummary:
     accepted: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     skipped_done: int = 0
+    busy: list[str] = field(default_factory=list)  # (type, shard)s another process was generating
+    quarantined: list[Path] = field(default_factory=list)  # unreadable parts moved aside and regenerated
 
 
 def check_shards(shards: int, shard_indices: list[int] | None) -> None:
@@ -121,15 +124,16 @@ def run_shard(
     progress: GenerationProgress,
     summary: RunSummary,
 ) -> None:
-    for directory in (layout.negatives_dir(neg_type, shard), layout.rejects_dir(neg_type, shard)):
-        remove_stale_temporaries(directory)
+    summary.quarantined += layout.prepare_shard(neg_type, shard)
     done = layout.done_caption_ids(neg_type, shard)
     todo = [r for r in rows if r["caption_id"] not in done]
     summary.skipped_done += len(rows) - len(todo)
+    progress.resumed(len(rows) - len(todo))
     if not todo and layout.success(neg_type, shard).exists():
         return
     layout.success(neg_type, shard).unlink(missing_ok=True)  # the shard is incomplete until we finish it
     started, engine_seconds, stats_before = time.perf_counter(), 0.0, ctx.engine.stats()
+    tokens_now = 0  # this invocation's completion tokens: earlier invocations' rows must not inflate tokens/s
     index = layout.next_part_index(neg_type, shard)
     label = f"{neg_type.value}/shard={shard:05d}"
     for start in range(0, len(todo), ctx.config.chunk_size):
@@ -137,6 +141,7 @@ def run_shard(
         write_chunk(layout, neg_type, shard, index, result)
         index += 1
         engine_seconds += result.engine_seconds
+        tokens_now += sum(r["completion_tokens"] or 0 for r in (*result.accepted, *result.rejected))
         summary.accepted[neg_type.value] += len(result.accepted)
         summary.rejected[neg_type.value] += len(result.rejected)
         progress.advance(label, len(result.accepted) + len(result.rejected), len(result.accepted))
@@ -151,7 +156,8 @@ def run_shard(
             "generated_this_invocation": len(todo),
             "elapsed_s": round(elapsed, 3),
             "engine_s": round(engine_seconds, 3),
-            "completion_tokens_per_s": round(counts["completion_tokens"] / elapsed, 2) if todo and elapsed else None,
+            "completion_tokens_this_invocation": tokens_now,
+            "completion_tokens_per_s": round(tokens_now / elapsed, 2) if todo and elapsed else None,
             "engine": ctx.engine.name,
             "engine_version": ctx.engine.version(),
             "engine_stats": stats_delta(stats_before, ctx.engine.stats()),
@@ -195,9 +201,10 @@ def plan_run(
     check_shards(shards, shard_indices)
     layout = RunLayout(out)
     prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
-    manifest = open_run(layout, config, captions, shards, prompts, invocation or {})
-    if not layout.captions.exists():
-        write_parquet_atomic(layout.captions, captions, CAPTIONS)
+    with run_lock(layout):  # concurrent --shard-index tasks must agree on one manifest and run_id
+        manifest = open_run(layout, config, captions, shards, prompts, invocation or {})
+        if not layout.captions.exists():
+            write_parquet_atomic(layout.captions, captions, CAPTIONS)
     selected = sorted(shard_indices) if shard_indices else list(range(shards))
     by_shard = assign_shards(select_captions(captions, limit), shards)
     tasks = [(t, s) for t in types for s in selected]
@@ -209,7 +216,12 @@ def run_task(
 ) -> None:
     ctx = RunContext(run_id=plan.run_id, engine=engine, config=plan.config)
     rows = plan.by_shard.get(shard, [])
-    run_shard(ctx, plan.layout, plan.builder(neg_type), neg_type, shard, rows, progress, summary)
+    try:
+        with shard_lock(plan.layout, neg_type, shard):
+            run_shard(ctx, plan.layout, plan.builder(neg_type), neg_type, shard, rows, progress, summary)
+    except ShardBusy as exc:
+        progress.resumed(len(rows))  # not ours to do: off this invocation's bar and ETA
+        summary.busy.append(str(exc))
 
 
 def generate(
