@@ -16,7 +16,6 @@ from neggen.atomic import write_parquet_atomic
 from neggen.config import load_config
 from neggen.engines import EngineError, make_engine
 from neggen.errors import RESUME_HINT, check_model_path, check_writable_dir, fail, one_line
-from neggen.generation import ShardFailed
 from neggen.ingest import ColumnOptions, IngestError, load_captions
 from neggen.layout import RunLayout
 from neggen.manifest import RunMismatch
@@ -111,6 +110,7 @@ def generate(
     image_path_col: ImagePathCol = "image_path",
 ) -> None:
     """Write validated negatives for every caption x type; re-running the same command resumes."""
+    from neggen.generation import ShardFailed  # imports spaCy (seconds): only where generation runs
     from neggen.pipeline import check_shards
     from neggen.pipeline import generate as run_generate
 
