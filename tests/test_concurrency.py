@@ -15,12 +15,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from neggen.config import GenerateConfig
+from neggen.ingest import load_captions
 from neggen.layout import RunLayout
 from neggen.locks import ShardBusy, shard_lock
+from neggen.pipeline import plan_run
 from neggen.types import NegType
 from tests.conftest import REPO
 from tests.engines.fault_server import FaultServer
-from tests.served import child_env, neggen_cmd, served_generate_args
+from tests.served import SAMPLE, child_env, neggen_cmd, served_generate_args
 
 
 def rows_of(out: Path) -> pl.DataFrame:
@@ -89,3 +92,27 @@ def test_shard_lock_is_exclusive_per_type_and_shard_and_released_on_exit(tmp_pat
             pass  # other shards and other types stay free
     with shard_lock(layout, NegType.reshuffle, 0):
         pass  # released when the holder let go
+
+
+def _plan_after_barrier(barrier, out: str, captions_path: str, shard: int) -> str:
+    captions = load_captions(Path(captions_path))[0]
+    barrier.wait()  # every process reaches the manifest at the same moment
+    plan = plan_run(captions, Path(out), [NegType.reshuffle], 8, GenerateConfig(), [shard], None, {"shard": shard})
+    return plan.run_id
+
+
+@pytest.mark.slow
+def test_tasks_opening_one_run_at_the_same_moment_agree_on_its_run_id_and_all_are_recorded(tmp_path):
+    import multiprocessing
+
+    from neggen.manifest import library_versions
+
+    library_versions()  # imports torch and transformers here, so forked children need not (seconds each)
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Manager().Barrier(8)
+    with ctx.Pool(8) as pool:
+        args = [(barrier, str(tmp_path), str(SAMPLE), shard) for shard in range(8)]
+        run_ids = pool.starmap(_plan_after_barrier, args)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert set(run_ids) == {manifest["run_id"]}
+    assert sorted(inv["shard"] for inv in manifest["invocations"]) == list(range(8))
