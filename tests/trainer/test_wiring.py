@@ -96,3 +96,18 @@ def test_zero_shot_class_vectors_average_every_template_then_renormalise():
     s2, s = 1 / math.sqrt(2), math.sqrt(11.25)
     expected = torch.tensor([[s2, s2, 0.0], [0.0, 1.5 / s, 3.0 / s]], dtype=torch.float64)
     assert torch.allclose(weights, expected)
+
+
+def test_resume_with_nothing_to_resume_says_so(shapes_run, tmp_path, caplog):
+    from typer.testing import CliRunner
+
+    from trainer.cli import app
+
+    run_dir, images = shapes_run
+    args = ["train", "--out", str(tmp_path / "empty"), "--data", str(run_dir), "--resume"]
+    for item in (f"data.image_root={images}", "data.image_template=", "data.missing_slot=fill", "data.num_workers=0"):
+        args += ["--set", item]
+    args += ["--set", "model.tiny={}", "--set", "batch_size=16", "--set", "max_steps=1", "--set", "precision=fp32"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"nothing to resume in {tmp_path / 'empty'}" in caplog.text  # the [trainer] log line on stderr
