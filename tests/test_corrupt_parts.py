@@ -88,6 +88,7 @@ def test_status_names_the_truncated_part_and_marks_its_shard(truncated_run):
         ["export", "--format", "jsonl", "--out", "{tmp}/x.jsonl"],
         ["export", "--format", "degla-json", "--out", "{tmp}/x.json"],
         ["audit"],
+        ["report", "--out", "{tmp}/report.html"],
     ],
 )
 def test_every_qa_reader_names_the_bad_file_in_one_line(truncated_run, tmp_path, command):

@@ -111,3 +111,25 @@ def test_resume_with_nothing_to_resume_says_so(shapes_run, tmp_path, caplog):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert f"nothing to resume in {tmp_path / 'empty'}" in caplog.text  # the [trainer] log line on stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--set", "model.name=/no/such/clip"], "model.name /no/such/clip does not exist"),
+        (["--set", "optim.lr=fast"], "config key optim.lr: Input should be a valid number"),
+    ],
+)
+def test_trainer_errors_are_one_line_naming_the_key(shapes_run, tmp_path, extra, fragment):
+    from typer.testing import CliRunner
+
+    from trainer.cli import app
+
+    run_dir, images = shapes_run
+    args = ["train", "--out", str(tmp_path / "t"), "--data", str(run_dir), "--set", f"data.image_root={images}"]
+    args += ["--set", "data.image_template=", "--set", "data.num_workers=0", "--set", "data.missing_slot=fill"]
+    args += ["--set", "batch_size=16", *extra]
+    result = CliRunner().invoke(app, args)
+    lines = [line for line in result.stderr.splitlines() if line.startswith("trainer: error:")]
+    assert result.exit_code == 1 and len(lines) == 1 and fragment in lines[0], result.output
+    assert "Traceback" not in result.output
