@@ -29,7 +29,9 @@ def validation_message(exc: ValidationError, flags: Mapping[str, str] | None = N
     first = errors[0]
     key = ".".join(str(part) for part in first["loc"]) or "config"
     where = (flags or {}).get(key) or f"config key {key}"
-    got = f" (got {first['input']!r})" if first.get("type") != "missing" and "input" in first else ""
+    shown = repr(first.get("input"))
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."  # a whole sub-table is no help on one line
+    got = f" (got {shown})" if first.get("type") != "missing" and "input" in first else ""
     more = f" and {len(errors) - 1} more problem(s)" if len(errors) > 1 else ""
     return f"{where}: {first['msg']}{got}{more}"
 
