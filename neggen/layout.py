@@ -119,7 +119,8 @@ def quarantine(path: Path) -> Path:
 def read_manifest(root: Path) -> dict[str, Any]:
     path = root / "manifest.json"
     if not root.is_dir():
-        raise FileNotFoundError(f"{root} is not a directory")
+        why = "not a directory" if root.exists() else "no such directory"
+        raise FileNotFoundError(f"{root} is not a neggen run ({why})")
     if not path.exists():
         raise FileNotFoundError(f"{root} is not a neggen run (no manifest.json)")
     try:
