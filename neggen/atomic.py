@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,22 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     finally:
         tmp.unlink(missing_ok=True)
     fsync_dir(path.parent)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The same error with the final path and errno set: pyarrow's IO errors carry neither, only text."""
+    if exc.filename is not None and exc.errno is not None:
+        return exc
+    code = exc.errno
+    if code is None and (match := re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)):
+        code = int(match.group(1))
+    reason = os.strerror(code) if code else (exc.strerror or str(exc).strip().splitlines()[0])
+    return OSError(code, reason, str(path))
 
 
 def write_parquet_atomic(path: Path, table: pa.Table, schema: pa.Schema) -> None:

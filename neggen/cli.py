@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
+import pyarrow as pa
 import typer
 
 from neggen.atomic import write_parquet_atomic
 from neggen.config import load_config
 from neggen.engines import EngineError, make_engine
-from neggen.generation import ShardFailed
+from neggen.errors import RESUME_HINT, check_model_path, check_writable_dir, fail, one_line
 from neggen.ingest import ColumnOptions, IngestError, load_captions
 from neggen.layout import RunLayout
 from neggen.manifest import RunMismatch
@@ -22,12 +24,25 @@ from neggen.types import resolve_types
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Validated hard-negative captions from a local LLM.")
 
-_USER_ERRORS = (IngestError, RunMismatch, FileNotFoundError, ValueError)
+# UnreadablePart and pydantic's ValidationError are ValueErrors; OSError covers pyarrow's IO errors.
+_USER_ERRORS = (IngestError, RunMismatch, ValueError, OSError)
+# Config keys that have a flag: a validation error names the flag the user typed.
+_FLAGS = {
+    "engine": "--engine",
+    "model": "--model",
+    "prompt_layout": "--prompt-layout",
+    "chunk_size": "--chunk-size",
+    "seed": "--seed",
+    "openai.base_url": "--base-url",
+}
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"neggen: error: {message}", err=True)
-    return typer.Exit(code)
+    return fail("neggen", message, code)
+
+
+# A part whose footer reads but whose pages do not surfaces inside polars or arrow.
+_READ_ERRORS = (*_USER_ERRORS, pl.exceptions.PolarsError, pa.ArrowException)
 
 
 def _say(message: str) -> None:
@@ -62,10 +77,11 @@ def ingest(
     """Read a caption source into the canonical captions table (stable caption_id, deduplicated)."""
     try:
         table = _read_source(source, fmt, caption_col, image_col, image_path_col)
+        target = out if out.suffix == ".parquet" else out / "captions.parquet"
+        check_writable_dir(target.parent)
+        write_parquet_atomic(target, table, CAPTIONS)
     except _USER_ERRORS as exc:
-        raise _fail(str(exc)) from None
-    target = out if out.suffix == ".parquet" else out / "captions.parquet"
-    write_parquet_atomic(target, table, CAPTIONS)
+        raise _fail(one_line(exc)) from None
     typer.echo(str(target))
 
 
@@ -98,6 +114,7 @@ def generate(
     image_path_col: ImagePathCol = "image_path",
 ) -> None:
     """Write validated negatives for every caption x type; re-running the same command resumes."""
+    from neggen.generation import ShardFailed  # imports spaCy (seconds): only where generation runs
     from neggen.pipeline import check_shards
     from neggen.pipeline import generate as run_generate
     from neggen.validate import require_resources
@@ -123,10 +140,13 @@ def generate(
         check_shards(shards, shard_index)
         require_resources(meaning=config.meaning_checks)
         table = _read_source(captions, fmt, caption_col, image_col, image_path_col)
+        # Cheap checks before the engine loads (minutes for a real model).
+        check_writable_dir(out)
+        check_model_path(config.model)
         # The ray driver only plans: each actor loads its own engine.
         llm = make_engine(config) if runner == "local" else None
     except (*_USER_ERRORS, EngineError) as exc:
-        raise _fail(str(exc).splitlines()[0] if isinstance(exc, EngineError) else str(exc)) from None
+        raise _fail(one_line(exc, _FLAGS)) from None
     invocation = {
         "argv": sys.argv[1:],
         "types": [t.value for t in types],
@@ -157,13 +177,18 @@ def generate(
             )
         else:
             summary = run_generate(table, out, types, shards, llm, config, shard_index, limit, invocation=invocation)
-    except ShardFailed as exc:
-        raise _fail(f"{exc}. Finished parts are kept; re-run the same command to resume.", code=2) from None
+    except (ShardFailed, OSError) as exc:
+        # Generation had started (disk full, engine gone): whatever was committed is safe.
+        raise _fail(f"{one_line(exc)}; {RESUME_HINT}", code=2) from None
     except _USER_ERRORS as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(one_line(exc)) from None
     finally:
         if llm is not None:
             llm.close()
+    for path in summary.quarantined:
+        _say(f"moved an unreadable part aside to {path}; its captions were generated again")
+    for line in summary.busy:
+        _say(f"neggen: {line}")
     for name in summary.accepted.keys() | summary.rejected.keys():
         _say(f"{name}: {summary.accepted[name]} accepted, {summary.rejected[name]} rejected this run")
     if summary.retried_tasks:
@@ -177,15 +202,18 @@ def generate(
 def status(
     out: Annotated[Path, typer.Argument(help="a run directory")],
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+    check: Annotated[bool, typer.Option("--check", help="read every part file in full, not only its footer")] = False,
 ) -> None:
-    """Progress per type x shard."""
+    """Progress per type x shard; exit 1 when a part file is unreadable (listed with the way to recover)."""
     from neggen.status import format_status, run_status
 
     try:
-        report = run_status(RunLayout(out))
-    except (*_USER_ERRORS, OSError) as exc:
-        raise _fail(str(exc)) from None
+        report = run_status(RunLayout(out), check=check)
+    except _READ_ERRORS as exc:
+        raise _fail(one_line(exc)) from None
     typer.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+    if report["unreadable"]:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -198,8 +226,8 @@ def stats(
 
     try:
         report = compute_stats(out)
-    except (*_USER_ERRORS, OSError) as exc:
-        raise _fail(str(exc)) from None
+    except _READ_ERRORS as exc:
+        raise _fail(one_line(exc)) from None
     typer.echo(json.dumps(report, indent=2) if as_json else format_stats(report))
 
 
@@ -219,8 +247,8 @@ def show(
 
     try:
         rows = sample_rows(out, neg_type, reason, shard, rejects, n, seed)
-    except (*_USER_ERRORS, OSError) as exc:
-        raise _fail(str(exc)) from None
+    except _READ_ERRORS as exc:
+        raise _fail(one_line(exc)) from None
     use_color = sys.stdout.isatty() if color is None else color
     typer.echo(format_rows(rows, use_color), color=use_color)
 
@@ -235,8 +263,8 @@ def report(
         from neggen.qa.report import write_report
 
         path = write_report(out, target or out / "report.html")
-    except (*_USER_ERRORS, OSError, ImportError) as exc:
-        raise _fail(str(exc)) from None
+    except (*_READ_ERRORS, ImportError) as exc:
+        raise _fail(one_line(exc)) from None
     typer.echo(str(path))
 
 
@@ -262,8 +290,8 @@ def audit(
             from neggen.qa.rebalance import rebalance
 
             report["rebalance"] = rebalance(out, rebalance_out, seed) | {"out": str(rebalance_out)}
-    except (*_USER_ERRORS, OSError) as exc:
-        raise _fail(str(exc)) from None
+    except _READ_ERRORS as exc:
+        raise _fail(one_line(exc)) from None
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -294,8 +322,8 @@ def export(
 
     try:
         count = export_run(out, target, fmt, neg_type, require_all, rejects)
-    except (*_USER_ERRORS, OSError) as exc:
-        raise _fail(str(exc)) from None
+    except _READ_ERRORS as exc:
+        raise _fail(one_line(exc)) from None
     _say(f"{count} records")
     typer.echo(str(target))
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from neggen.edit_form import OutputForm
 from neggen.engines.base import SamplingParams
+from neggen.errors import one_line, validation_message
 from neggen.prompts import DEFAULT_PROMPTS_DIR, PromptLayout
 
 EngineName = Literal["hf", "vllm", "openai"]
@@ -98,6 +99,12 @@ def load_config(path: Path | None) -> GenerateConfig:
     if path is None:
         return GenerateConfig()
     try:
-        return GenerateConfig(**read_config_file(path))
-    except (OSError, ValueError, ValidationError) as exc:
-        raise ValueError(f"{path}: invalid config: {exc}") from exc
+        tree = read_config_file(path)
+    except Exception as exc:  # noqa: BLE001 - OSError, tomllib/json ValueErrors, PyYAML's own YAMLError
+        raise ValueError(f"{path}: cannot read config ({one_line(exc)})") from None
+    if not isinstance(tree, dict):
+        raise ValueError(f"{path}: the top level must be a table of keys, not a {type(tree).__name__}")
+    try:
+        return GenerateConfig(**tree)
+    except ValidationError as exc:
+        raise ValueError(f"{path}: {validation_message(exc)}") from None

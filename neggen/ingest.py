@@ -153,6 +153,9 @@ def _records_table(path: Path, frame: pl.DataFrame, columns: ColumnOptions) -> l
             path,
             f"missing column(s) {missing}; found {frame.columns} (set them with --caption-col/--image-col)",
         )
+    dtype = frame.schema[columns.caption]
+    if dtype not in (pl.String, pl.Null):  # numbers or lists are a wrong --caption-col, not "empty captions"
+        raise _fail(path, f"caption column {columns.caption!r} holds {dtype}, not text (set it with --caption-col)")
     frame = frame.with_columns(pl.col(columns.image_id).cast(pl.String))
     optional = {name: name in frame.columns for name in (columns.image_path, columns.split) if name}
     return [
@@ -248,13 +251,34 @@ def is_captions_table(path: Path) -> bool:
         return False
 
 
+def read_captions_table(path: Path) -> tuple[pa.Table, IngestReport]:
+    """A table already in the captions schema; a repeated caption_id keeps its first row (counted)."""
+    table = pq.read_table(path, columns=CAPTIONS.names)
+    for name in ("caption_id", "image_id", "caption"):
+        if not pa.types.is_string(table.schema.field(name).type) and not pa.types.is_large_string(
+            table.schema.field(name).type
+        ):
+            raise _fail(path, f"column {name!r} holds {table.schema.field(name).type}, not text")
+    report = IngestReport(str(path), "captions", rows_read=table.num_rows)
+    if table.column("caption_id").null_count or table.column("caption").null_count:
+        raise _fail(path, "column 'caption_id' or 'caption' has empty (null) values")
+    ids = table.column("caption_id").to_pylist()
+    first: dict[str, int] = {}
+    for i, caption_id in enumerate(ids):
+        first.setdefault(caption_id, i)
+    if len(first) < len(ids):
+        table = table.take(sorted(first.values()))  # keeps source order, so --limit still means the first N
+    report.duplicates_dropped = len(ids) - len(first)
+    report.kept = table.num_rows
+    return table.cast(CAPTIONS), report
+
+
 def load_captions(
     path: Path, fmt: SourceFormat = "auto", columns: ColumnOptions | None = None
 ) -> tuple[pa.Table, IngestReport]:
     """Read any supported source into the canonical table; a canonical table is read back as is."""
     if fmt == "auto" and is_captions_table(path):
-        table = pq.read_table(path, columns=CAPTIONS.names).cast(CAPTIONS)
-        return table, IngestReport(str(path), "captions", rows_read=table.num_rows, kept=table.num_rows)
+        return read_captions_table(path)
     fmt, records = read_raw(path, fmt, columns or ColumnOptions())
     report = IngestReport(str(path), fmt)
     table = canonicalize(records, source=path.name, report=report)

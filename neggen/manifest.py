@@ -6,7 +6,6 @@ else would silently mix two runs, so it is refused with a message saying what di
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import sys
@@ -19,19 +18,12 @@ import pyarrow as pa
 from neggen import __version__
 from neggen.atomic import write_json_atomic
 from neggen.config import GenerateConfig
-from neggen.layout import RunLayout
+from neggen.layout import RunLayout, captions_fingerprint, read_manifest
 from neggen.prompts import PromptSpec
 
 
 class RunMismatch(ValueError):
     """The output directory holds a different run."""
-
-
-def captions_fingerprint(captions: pa.Table) -> str:
-    digest = hashlib.sha256()
-    for caption_id in sorted(captions.column("caption_id").to_pylist()):
-        digest.update(caption_id.encode())
-    return digest.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -67,11 +59,14 @@ def open_run(
     prompts: dict[str, PromptSpec],
     invocation: dict[str, Any],
 ) -> dict[str, Any]:
-    """Create the manifest, or check a resumed run against it; returns the manifest (with run_id)."""
+    """Create the manifest, or check a resumed run against it; returns the manifest (with run_id).
+
+    A read-modify-write: callers running beside other processes hold `neggen.locks.run_lock`.
+    """
     fingerprint = captions_fingerprint(captions)
     now = datetime.now(UTC).isoformat()
     if layout.manifest.exists():
-        manifest = json.loads(layout.manifest.read_text(encoding="utf-8"))
+        manifest = read_manifest(layout.root)
         if manifest["shards"] != shards:
             raise RunMismatch(
                 f"{layout.root} was created with --shards {manifest['shards']}; re-run with that, or use a new --out"

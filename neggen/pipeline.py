@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,11 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from neggen.atomic import remove_stale_temporaries, write_json_atomic, write_parquet_atomic
+from neggen.atomic import write_json_atomic, write_parquet_atomic
 from neggen.config import GenerateConfig
 from neggen.engines import Engine
 from neggen.generation import ChunkResult, RunContext
 from neggen.layout import RunLayout
+from neggen.locks import ShardBusy, run_lock, shard_lock
 from neggen.manifest import open_run
 from neggen.progress import GenerationProgress
 from neggen.prompts import PromptBuilder, PromptSpec, load_prompt
@@ -40,6 +42,8 @@ class RunSummary:
     rejected: Counter = field(default_factory=Counter)
     skipped_done: int = 0
     retried_tasks: int = 0  # ray: tasks given to a fresh actor after theirs died
+    busy: list[str] = field(default_factory=list)  # (type, shard)s another process was generating
+    quarantined: list[Path] = field(default_factory=list)  # unreadable parts moved aside and regenerated
 
 
 def check_shards(shards: int, shard_indices: list[int] | None) -> None:
@@ -125,15 +129,16 @@ class ShardWriter:
     def open(self, builder: PromptBuilder, neg_type: NegType, shard: int, rows: list[dict[str, Any]]) -> Task | None:
         """The shard's task with the captions not yet done, or None when it is complete already."""
         layout = self.layout
-        for directory in (layout.negatives_dir(neg_type, shard), layout.rejects_dir(neg_type, shard)):
-            remove_stale_temporaries(directory)
+        self.summary.quarantined += layout.prepare_shard(neg_type, shard)
         done = layout.done_caption_ids(neg_type, shard)
         todo = [r for r in rows if r["caption_id"] not in done]
         self.summary.skipped_done += len(rows) - len(todo)
+        self.progress.resumed(len(rows) - len(todo))
         if not todo and layout.success(neg_type, shard).exists():
             return None
         layout.success(neg_type, shard).unlink(missing_ok=True)  # the shard is incomplete until we finish it
         state = {"index": layout.next_part_index(neg_type, shard), "stats_before": self.ctx.engine.stats()}
+        state["tokens_now"] = 0  # this invocation's completion tokens: earlier invocations' must not inflate tokens/s
         return Task(neg_type, shard, builder, todo, state=state | {"started": time.perf_counter()})
 
     def __call__(self, task: Task, final: bool) -> None:
@@ -141,6 +146,7 @@ class ShardWriter:
         if task.buffered:
             write_chunk(self.layout, neg_type, shard, task.state["index"], ChunkResult(task.accepted, task.rejected))
             task.state["index"] += 1
+            task.state["tokens_now"] += sum(r["completion_tokens"] or 0 for r in (*task.accepted, *task.rejected))
             self.summary.accepted[neg_type.value] += len(task.accepted)
             self.summary.rejected[neg_type.value] += len(task.rejected)
             self.progress.advance(f"{neg_type.value}/shard={shard:05d}", task.buffered, len(task.accepted))
@@ -164,7 +170,8 @@ class ShardWriter:
                 # Time spent waiting on the engine while this shard had requests in it (shared with overlapping
                 # shards, so the shards of one invocation can sum to more than its wall time).
                 "engine_s": round(task.state.get("engine_s", 0.0), 3),
-                "completion_tokens_per_s": round(counts["completion_tokens"] / elapsed, 2)
+                "completion_tokens_this_invocation": task.state["tokens_now"],
+                "completion_tokens_per_s": round(task.state["tokens_now"] / elapsed, 2)
                 if task.todo and elapsed
                 else None,
                 "engine": ctx.engine.name,
@@ -184,11 +191,24 @@ def run_tasks(
     progress: GenerationProgress,
     summary: RunSummary,
 ) -> Scheduler:
-    """All (type, shard) tasks through one scheduler window; returns it for its stats."""
+    """All (type, shard) tasks through one scheduler window; returns it for its stats.
+
+    Each (type, shard) is held with its lock for the whole window; one another process holds is skipped."""
     writer = ShardWriter(ctx, layout, progress, summary)
-    opened = [t for t in (writer.open(*spec) for spec in tasks) if t is not None]
-    scheduler = Scheduler(ctx, writer)
-    scheduler.run(opened)
+    with ExitStack() as held:
+        opened = []
+        for builder, neg_type, shard, rows in tasks:
+            try:
+                held.enter_context(shard_lock(layout, neg_type, shard))
+            except ShardBusy as exc:
+                progress.resumed(len(rows))  # not ours to do: off this invocation's bar and ETA
+                summary.busy.append(str(exc))
+                continue
+            task = writer.open(builder, neg_type, shard, rows)
+            if task is not None:
+                opened.append(task)
+        scheduler = Scheduler(ctx, writer)
+        scheduler.run(opened)
     return scheduler
 
 
@@ -242,9 +262,10 @@ def plan_run(
     require_resources(meaning=config.meaning_checks)
     layout = RunLayout(out)
     prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
-    manifest = open_run(layout, config, captions, shards, prompts, invocation or {})
-    if not layout.captions.exists():
-        write_parquet_atomic(layout.captions, captions, CAPTIONS)
+    with run_lock(layout):  # concurrent --shard-index tasks must agree on one manifest and run_id
+        manifest = open_run(layout, config, captions, shards, prompts, invocation or {})
+        if not layout.captions.exists():
+            write_parquet_atomic(layout.captions, captions, CAPTIONS)
     selected = sorted(shard_indices) if shard_indices else list(range(shards))
     by_shard = assign_shards(select_captions(captions, limit), shards)
     tasks = [(t, s) for t in types for s in selected]

@@ -1,50 +1,67 @@
-"""Progress of a run per type x shard, read from the output directory alone."""
+"""Progress of a run per type x shard, read from the output directory alone.
+
+An unreadable part file does not stop the report: its shard shows `corrupt` and the file is listed with
+what to do. `check=True` reads every part in full (slow on a big run) instead of only its footer.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from neggen.layout import RunLayout
+from neggen.layout import RunLayout, UnreadablePart, part_rows, planned_limit, read_manifest, read_part
 from neggen.pipeline import assign_shards, select_captions
 from neggen.types import NegType
 
 
-def run_status(layout: RunLayout) -> dict[str, Any]:
-    if not layout.manifest.exists():
-        raise FileNotFoundError(f"{layout.root} is not a neggen run (no manifest.json)")
-    manifest = json.loads(layout.manifest.read_text(encoding="utf-8"))
-    limit = manifest["invocations"][-1].get("limit") if manifest["invocations"] else None
-    by_shard = assign_shards(select_captions(pq.read_table(layout.captions), limit), manifest["shards"])
-    rows = []
+def _rows(path, check: bool) -> int:
+    return read_part(path).num_rows if check else part_rows(path)
+
+
+def run_status(layout: RunLayout, check: bool = False) -> dict[str, Any]:
+    manifest = read_manifest(layout.root)
+    try:
+        captions = pq.read_table(layout.captions)
+    except OSError as exc:
+        raise ValueError(f"{layout.captions} is unreadable ({str(exc).splitlines()[0]})") from None
+    # Totals are every caption any invocation planned: a later, smaller --limit does not shrink them.
+    by_shard = assign_shards(select_captions(captions, planned_limit(manifest)), manifest["shards"])
+    rows, unreadable = [], []
     for name in manifest["types"]:
         neg_type = NegType(name)
         for shard in range(manifest["shards"]):
             total = len(by_shard.get(shard, []))
-            accepted = rejected = 0
-            for part in layout.parts(neg_type, shard):
-                n = pq.read_metadata(part).num_rows
-                if part.parent == layout.rejects_dir(neg_type, shard):
-                    rejected += n
-                else:
-                    accepted += n
-            done = accepted + rejected
-            complete = layout.success(neg_type, shard).exists() and done >= total
-            state = "done" if complete else ("partial" if done else "pending")
+            counts = {"negatives": 0, "rejects": 0}
+            bad = False
+            for kind in counts:
+                for part in layout.parts(neg_type, shard, kind):
+                    try:
+                        counts[kind] += _rows(part, check)
+                    except UnreadablePart as exc:
+                        unreadable.append({"path": str(exc.path), "reason": exc.reason})
+                        bad = True
+            done = counts["negatives"] + counts["rejects"]
+            complete = layout.success(neg_type, shard).exists() and done >= total and not bad
+            state = "corrupt" if bad else "done" if complete else ("partial" if done else "pending")
             rows.append(
                 {
                     "type": name,
                     "shard": shard,
                     "total": total,
                     "done": done,
-                    "accepted": accepted,
-                    "rejected": rejected,
+                    "accepted": counts["negatives"],
+                    "rejected": counts["rejects"],
                     "state": state,
                 }
             )
-    return {"out": str(layout.root), "run_id": manifest["run_id"], "shards": manifest["shards"], "rows": rows}
+    return {
+        "out": str(layout.root),
+        "run_id": manifest["run_id"],
+        "shards": manifest["shards"],
+        "rows": rows,
+        "unreadable": unreadable,
+    }
 
 
 def format_status(status: dict[str, Any]) -> str:
@@ -59,4 +76,8 @@ def format_status(status: dict[str, Any]) -> str:
         f"total: {totals['done']}/{totals['total']} rows, {totals['accepted']} accepted, "
         f"{totals['rejected']} rejected; {complete}/{len(status['rows'])} type x shard complete"
     )
+    if status["unreadable"]:
+        lines.append(f"{len(status['unreadable'])} unreadable part file(s), not counted above:")
+        lines += [f"  {u['path']}: {u['reason']}" for u in status["unreadable"]]
+        lines.append("re-run the same `neggen generate` command: it moves them aside and regenerates their captions")
     return "\n".join(lines)

@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+
+from neggen.errors import fail as shared_fail
+from neggen.errors import one_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="DeGLA fine-tuning and evaluation of CLIP.")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"trainer: error: {message}", err=True)
-    return typer.Exit(code)
+    return shared_fail("trainer", message, code)
 
 
 @app.command()
@@ -43,8 +46,12 @@ def train(
     try:
         settings = load_train_config(config, extra)
         result = run_training(settings, resume=resume)
-    except (DataError, RunExists, TokenizerError, FileNotFoundError, ValueError) as exc:
-        raise fail(str(exc)) from None
+    except (DataError, RunExists, TokenizerError, OSError, ValueError) as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ValidationError):  # load_train_config wraps it: name the key, one line
+            where = f"{config}: " if config is not None else ""
+            raise fail(where + one_line(cause, {"out": "--out", "data.run_dir": "--data"})) from None
+        raise fail(one_line(exc)) from None
     typer.echo(json.dumps({"run_dir": str(result.run_dir), "step": result.step, "loss": result.last_loss}))
 
 

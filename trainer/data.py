@@ -7,8 +7,6 @@ a directory that does not look like that is refused with the reason. Sampling is
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ import pyarrow.parquet as pq
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from neggen import layout
 from neggen.schemas import CAPTIONS, NEGATIVES
 from neggen.sharding import stable_hash
 from neggen.types import NegType
@@ -72,33 +71,34 @@ def _check_columns(path: Path, schema, needed: tuple[str, ...], reference) -> No
             )
 
 
-def run_fingerprint(run_dir: Path) -> str:
-    """Hash of the manifest and of every accepted part file's name and size: what the model was trained on."""
-    digest = hashlib.sha256((run_dir / "manifest.json").read_bytes())
-    for part in sorted((run_dir / "negatives").rglob("*.parquet")):
-        digest.update(f"{part.relative_to(run_dir)}:{part.stat().st_size}".encode())
-    return digest.hexdigest()
+run_fingerprint = layout.run_fingerprint  # what the model was trained on; defined by the run contract
 
 
 def _check_run(run_dir: Path) -> list[Path]:
     if not run_dir.is_dir():
         raise DataError(f"{run_dir} is not a directory")
-    manifest = run_dir / "manifest.json"
-    if not manifest.exists():
+    if not (run_dir / "manifest.json").exists():
         raise DataError(f"{run_dir} has no manifest.json: not a neggen run (neggen generate --out writes one)")
     try:
-        info = json.loads(manifest.read_text(encoding="utf-8"))
-        info["run_id"], info["captions"]["path"]  # noqa: B018
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DataError(f"{manifest} is not a neggen manifest ({exc})") from exc
-    captions = run_dir / "captions.parquet"
+        layout.read_manifest(run_dir)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    captions = layout.RunLayout(run_dir).captions
     if not captions.exists():
         raise DataError(f"{run_dir} has no captions.parquet")
-    _check_columns(captions, pq.read_schema(captions), _NEEDED_CAPTION_COLUMNS, CAPTIONS)
-    parts = sorted((run_dir / "negatives").rglob("*.parquet"))
-    for part in parts:
-        _check_columns(part, pq.read_schema(part), _NEEDED_NEGATIVE_COLUMNS, NEGATIVES)
+    parts = layout.part_files(run_dir, "negatives")
+    try:
+        _check_columns(captions, _schema(captions), _NEEDED_CAPTION_COLUMNS, CAPTIONS)
+        for part in parts:
+            _check_columns(part, _schema(part), _NEEDED_NEGATIVE_COLUMNS, NEGATIVES)
+    except layout.UnreadablePart as exc:
+        raise DataError(str(exc)) from None
     return parts
+
+
+def _schema(path: Path):
+    layout.part_rows(path)  # names the file when its footer is unreadable
+    return pq.read_schema(path)
 
 
 def _image_path(row: dict, spec: DataSpec) -> str:

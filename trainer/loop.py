@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader
 from transformers import CLIPModel
 
 from neggen.atomic import write_json_atomic
+from neggen.errors import check_model_path
 from trainer import checkpoint as ckpt
 from trainer.config import TrainConfig
 from trainer.data import PairsDataset, SampleTable, StepBatches, collate, load_samples, run_fingerprint
@@ -50,6 +51,7 @@ class TrainResult:
 def _initial_model(config: TrainConfig, table: SampleTable, seed: int):
     if config.model.tiny is None:
         name = config.model.name
+        check_model_path(name, "model.name")
         path = Path(name)
         return load_clip(ckpt.resolve_model_dir(path) if path.exists() else name)
     tiny = config.model.tiny
@@ -107,6 +109,9 @@ def train(config: TrainConfig, resume: bool = False, hooks: Sequence[EvalHook] =
     existing = ckpt.latest_checkpoint(run_dir) if run_dir.exists() else None
     if existing is not None and not resume:
         raise RunExists(f"{run_dir} already holds a training run (at {existing.name}); pass --resume or a new --out")
+    if resume and existing is None:
+        # Said out loud: a mistyped --out with --resume would otherwise silently retrain from scratch.
+        log.warning("nothing to resume in %s (no checkpoint there): starting from step 0", run_dir)
 
     table = load_samples(config.data, config.seed, with_negatives=config.negatives)
     train_table, val_table = (
