@@ -14,8 +14,8 @@ DEMO_LIMIT ?= 24
 TRAIN_OUT ?= runs/train
 EVAL_DATA ?= data/benchmarks
 EVAL_OUT ?= runs/eval
-# Blind baselines need only annotations: use the data root's SugarCrepe, else the copy in ../shared/data.
-BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe ../shared/data/sugarcrepe))
+# Blind baselines need only annotations: use the data root's SugarCrepe, else the shipped data/annotations/.
+BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe data/annotations/sugarcrepe))
 
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false

@@ -12,16 +12,18 @@ from pathlib import Path
 
 import torch
 
+from neggen.resources import shipped_dir
 from trainer.eval.embed import EmbeddingCache, missing_images
 from trainer.eval.imagefolders import READERS, LayoutMissing
 from trainer.eval.results import Record
 
 TASK = "zeroshot_classification"
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "clip_benchmark"
+# CLIP_benchmark's class names and templates: data/annotations/clip_benchmark/ (a wheel ships them as package data).
+CLIP_BENCHMARK = shipped_dir("data/annotations/clip_benchmark", "trainer.eval.clip_benchmark")
 
 
 def load_prompts(directory: Path | None = None) -> tuple[dict, dict]:
-    directory = directory or SHARED
+    directory = directory or CLIP_BENCHMARK
     classnames = json.loads((directory / "en_classnames.json").read_text(encoding="utf-8"))
     templates = json.loads((directory / "en_zeroshot_classification_templates.json").read_text(encoding="utf-8"))
     return classnames, templates
