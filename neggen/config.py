@@ -1,11 +1,15 @@
-"""Generation settings: one pydantic model, loadable from TOML or YAML, overridden by CLI flags."""
+"""Generation settings: one pydantic model, loadable from TOML/YAML/JSON, overridden by `--set a.b=value`.
+
+The override syntax is shared with `python -m trainer train` (trainer/config.py uses `apply_overrides`).
+"""
 
 from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -81,10 +85,50 @@ def read_config_file(path: Path) -> dict:
     return tomllib.loads(text)
 
 
-def load_config(path: Path | None) -> GenerateConfig:
-    if path is None:
-        return GenerateConfig()
+def set_key(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set `a.b.c` in a nested dict, creating sections; refuses to descend into a non-section."""
+    keys = dotted.split(".")
+    if not all(keys):
+        raise ValueError(f"--set {dotted}: empty key")
+    node = tree
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"--set {dotted}: {key} is not a section")
+    node[keys[-1]] = value
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """`a.b=value`: the value parses as JSON (numbers, true, lists, objects), else stays a string (paths, names)."""
+    if "=" not in item:
+        raise ValueError(f"--set expects key=value, got {item!r}")
+    key, raw = item.split("=", 1)
     try:
-        return GenerateConfig(**read_config_file(path))
+        value: Any = json.loads(raw.strip())
+    except json.JSONDecodeError:
+        value = raw.strip()
+    return key.strip(), value
+
+
+def apply_overrides(
+    tree: dict[str, Any], overrides: Sequence[str] = (), shorthands: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """`--set` items in order, then the named flags (`shorthands`: dotted key -> typed value, None = not given)."""
+    for item in overrides:
+        set_key(tree, *parse_override(item))
+    for key, value in (shorthands or {}).items():
+        if value is not None:
+            set_key(tree, key, value)
+    return tree
+
+
+def load_config(
+    path: Path | None, overrides: Sequence[str] = (), shorthands: Mapping[str, Any] | None = None
+) -> GenerateConfig:
+    """The config file (if any), then `--set a.b=value` overrides, then the named flags."""
+    where = f"{path}: " if path is not None else ""
+    try:
+        tree = read_config_file(path) if path is not None else {}
+        return GenerateConfig.model_validate(apply_overrides(tree, overrides, shorthands))
     except (OSError, ValueError, ValidationError) as exc:
-        raise ValueError(f"{path}: invalid config: {exc}") from exc
+        raise ValueError(f"{where}invalid config: {exc}") from exc

@@ -9,12 +9,10 @@ from typing import Annotated
 
 import typer
 
+from trainer.cli_errors import fail
+from trainer.eval.cli import eval_app
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="DeGLA fine-tuning and evaluation of CLIP.")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"trainer: error: {message}", err=True)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -35,13 +33,10 @@ def train(
     from trainer.tokenizer import TokenizerError
 
     logging.basicConfig(level=logging.INFO, format="[trainer] %(message)s")
-    extra = list(overrides or [])
-    if out is not None:
-        extra.append(f"out={out}")
-    if run_dir is not None:
-        extra.append(f"data.run_dir={run_dir}")
+    # Named flags are shorthands for --set (applied after it, typed: a path never parses as a number).
+    shorthands = {"out": out, "data.run_dir": run_dir}
     try:
-        settings = load_train_config(config, extra)
+        settings = load_train_config(config, overrides or [], shorthands)
         result = run_training(settings, resume=resume)
     except (DataError, RunExists, TokenizerError, FileNotFoundError, ValueError) as exc:
         raise fail(str(exc)) from None
@@ -65,7 +60,5 @@ def export(
     tokenizer.save_pretrained(dest)
     typer.echo(str(dest))
 
-
-from trainer.eval.cli import eval_app  # noqa: E402  (imports fail() from this module)
 
 app.add_typer(eval_app, name="eval")

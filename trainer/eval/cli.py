@@ -9,17 +9,12 @@ from typing import Annotated
 
 import typer
 
+from trainer.cli_errors import fail as _fail
 from trainer.eval import aro_order
 from trainer.eval.results import Record, build, safe_tag, write_record
 from trainer.eval.suite import BENCHMARKS, add_aro_summary, blind_judge, image_judge, run_suite
 
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate CLIP models on the benchmarks.")
-
-
-def _fail(message: str) -> typer.Exit:
-    from trainer.cli import fail
-
-    return fail(message)
 
 
 def _benchmarks(text: str) -> tuple[str, ...]:

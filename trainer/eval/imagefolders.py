@@ -32,10 +32,7 @@ import torch
 from PIL import Image
 
 from trainer.eval.embed import ImageRef
-
-
-class LayoutMissing(FileNotFoundError):
-    pass
+from trainer.eval.missing import MissingData
 
 
 @dataclass
@@ -48,7 +45,7 @@ class Labelled:
 
 def _need(path: Path) -> Path:
     if not path.exists():
-        raise LayoutMissing(f"{path} is missing")
+        raise MissingData(f"{path} is missing")
     return path
 
 
@@ -142,7 +139,7 @@ def caltech101(root: Path, classnames: dict) -> Labelled:
     if "BACKGROUND_Google" not in categories:
         names = names[1:]
     if len(names) != len(categories):
-        raise LayoutMissing(f"{base}: {len(categories)} category folders, expected {len(names)}")
+        raise MissingData(f"{base}: {len(categories)} category folders, expected {len(names)}")
     refs, labels = [], []
     for label, category in enumerate(categories):
         for path in sorted((base / category).glob("*.jpg")):
@@ -155,7 +152,7 @@ def imagenet1k(root: Path, classnames: dict) -> Labelled:
     base = _need(root / "imagenet" / "val")
     wnids = sorted(p.name for p in base.iterdir() if p.is_dir())
     if len(wnids) != 1000:
-        raise LayoutMissing(f"{base}: {len(wnids)} wnid folders, expected 1000")
+        raise MissingData(f"{base}: {len(wnids)} wnid folders, expected 1000")
     refs, labels = [], []
     for label, wnid in enumerate(wnids):
         for path in sorted((base / wnid).iterdir()):
@@ -168,7 +165,7 @@ def _loadmat(path: Path) -> dict:
     try:
         from scipy.io import loadmat
     except ImportError as error:  # an optional dependency: the other nine datasets do not need it
-        raise LayoutMissing(f"{path}: reading .mat files needs scipy (pip install -e '.[eval]')") from error
+        raise MissingData(f"{path}: reading .mat files needs scipy (pip install -e '.[eval]')") from error
     return loadmat(_need(path), squeeze_me=True)
 
 

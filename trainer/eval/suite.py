@@ -16,17 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.eval import aro, aro_order, retrieval, sugarcrepe, valse
+from trainer.eval import aro, aro_order, retrieval, sugarcrepe, valse, zeroshot
 from trainer.eval.choice import ChoiceItem, TextScorer, run_blind, run_choice
 from trainer.eval.embed import EmbeddingCache, missing_images
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Judge, Record
 from trainer.eval.scoring import Choice, TieRule
 
 BENCHMARKS = ("sugarcrepe", "aro", "coco_order", "flickr30k_order", "valse", "zeroshot", "retrieval")
-
-
-class MissingData(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -139,8 +136,6 @@ def _run_one(
     if name == "zeroshot":
         if cache is None:
             return []
-        from trainer.eval import zeroshot
-
         return zeroshot.evaluate(cache, data_root / "zeroshot")
     raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
 

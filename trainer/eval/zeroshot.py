@@ -14,7 +14,8 @@ import torch
 
 from neggen.resources import shipped_dir
 from trainer.eval.embed import EmbeddingCache, missing_images
-from trainer.eval.imagefolders import READERS, LayoutMissing
+from trainer.eval.imagefolders import READERS
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Record
 
 TASK = "zeroshot_classification"
@@ -49,11 +50,11 @@ def metrics(logits: torch.Tensor, labels: torch.Tensor) -> tuple[dict[str, float
 def evaluate_dataset(cache: EmbeddingCache, name: str, root: Path, classnames: dict, templates: dict) -> Record:
     data = READERS[name](root, classnames)
     if not data.refs:
-        raise LayoutMissing(f"{name}: no images found under {root}")
+        raise MissingData(f"{name}: no images found under {root}")
     if "#" not in data.refs[0].path:  # CIFAR items live inside one pickle
         missing = missing_images(data.refs)
         if missing:
-            raise LayoutMissing(f"{name}: {len(missing)} image files missing, e.g. {missing[0]}")
+            raise MissingData(f"{name}: {len(missing)} image files missing, e.g. {missing[0]}")
     weights = classifier(cache, data.classnames, templates.get(name, templates["imagenet1k"]))
     images = cache.images(data.refs, data.load)
     scores, ties = metrics(100 * images @ weights.T, torch.tensor(data.labels))
@@ -82,8 +83,6 @@ def average(records: list[Record]) -> Record:
 
 
 def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None) -> list[Record]:
-    from trainer.eval.suite import MissingData
-
     if prompts_dir is None and (Path(root) / "clip_benchmark").exists():
         prompts_dir = Path(root) / "clip_benchmark"
     classnames, templates = load_prompts(prompts_dir)
@@ -91,7 +90,7 @@ def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None)
     for name in READERS:
         try:
             records.append(evaluate_dataset(cache, name, Path(root), classnames, templates))
-        except LayoutMissing as error:
+        except MissingData as error:
             missing.append(str(error))
     if len(records) == len(READERS):
         records.append(average(records))

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from neggen.atomic import write_json_atomic
 from trainer.config import TinyModel, TrainConfig, load_train_config
+from trainer.shapes.config import VERSIONS
 
-VERSIONS = ("in_distribution", "heldout")
 ZEROSHOT_SETS = ("shapes_object", "shapes_shape", "shapes_colour")
 # Variant -> training overrides on top of the shared fine-tuning settings (METHOD.md section 4's ablation rows).
 VARIANTS: dict[str, list[str]] = {

@@ -25,7 +25,7 @@ from neggen.atomic import write_atomic, write_json_atomic
 from neggen.ingest import load_captions
 from trainer.shapes.benchmarks import karpathy, valse_sets, vg_attribution, vg_relation
 from trainer.shapes.captions import Caption, sample_captions
-from trainer.shapes.config import WorldConfig
+from trainer.shapes.config import VERSIONS, WorldConfig
 from trainer.shapes.oracle import write_oracle_run
 from trainer.shapes.render import png_bytes, render
 from trainer.shapes.sugarcrepe import sugarcrepe_sets
@@ -34,7 +34,6 @@ from trainer.shapes.world import Heldout, Scene, make_heldout, sample_scene
 from trainer.shapes.zeroshot import TEMPLATES, classnames, zeroshot_images
 
 FORMAT = "neggen-shapes-world/1"
-VERSIONS = ("in_distribution", "heldout")
 EVAL_FILES = {
     "sugarcrepe/<subset>.json": "SugarCrepe: {index: {filename, caption, negative_caption}}; images/<version>/",
     "aro/visual_genome_relation.json": "ARO VG-Relation list; image_path under images/<version>/",

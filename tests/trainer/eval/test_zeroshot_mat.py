@@ -11,7 +11,8 @@ from tests.conftest import annotation_file
 from tests.trainer.eval.conftest import colour_image
 from trainer.eval import zeroshot
 from trainer.eval.embed import ClipEncoder, EmbeddingCache, ImageRef
-from trainer.eval.imagefolders import READERS, Labelled, LayoutMissing, flowers
+from trainer.eval.imagefolders import READERS, Labelled, flowers
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Record, write_record
 
 savemat = pytest.importorskip("scipy.io").savemat
@@ -150,5 +151,5 @@ def test_missing_scipy_reads_as_missing_data(tmp_path, classnames, monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_scipy)
-    with pytest.raises(LayoutMissing, match=r"needs scipy .*\[eval\]"):
+    with pytest.raises(MissingData, match=r"needs scipy .*\[eval\]"):
         flowers(tmp_path, classnames)

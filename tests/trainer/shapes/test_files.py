@@ -17,9 +17,9 @@ from neggen.types import ALL_TYPES
 from tests.trainer.shapes.conftest import load_scenes
 from tests.trainer.shapes.grammar import parse
 from trainer.shapes.captions import is_true, mentions_heldout
+from trainer.shapes.config import VERSIONS
 from trainer.shapes.sugarcrepe import SUBSETS
 from trainer.shapes.world import Heldout
-from trainer.shapes.writers import VERSIONS
 
 VALSE_FILES = ("existence", "counting-hard", "relations", "actant-swap", "foil-it")
 
