@@ -12,7 +12,9 @@ DEMO_OUT ?= data/demo-run
 DEMO_LIMIT ?= 24
 # make eval: the model to evaluate (a trainer run dir, checkpoint dir, model dir or hub name) and the data.
 TRAIN_OUT ?= runs/train
-EVAL_DATA ?= data/benchmarks
+# The benchmark downloads (docs/evaluation.md); without them make eval uses the shapes world make train built.
+BENCHMARKS_DIR ?= data/benchmarks
+EVAL_DATA ?= $(if $(wildcard $(BENCHMARKS_DIR)),$(BENCHMARKS_DIR),$(TRAIN_WORLD)/eval/in_distribution)
 EVAL_OUT ?= runs/eval
 # Blind baselines need only annotations: use the data root's SugarCrepe, else the shipped data/annotations/.
 BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe data/annotations/sugarcrepe))
@@ -49,6 +51,8 @@ demo: setup
 	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/rejects/**/*.parquet')['reason'].value_counts())\""
 
 eval: setup
+	$(if $(filter $(TRAIN_WORLD)/eval/%,$(EVAL_DATA)),@echo "make eval: no $(BENCHMARKS_DIR)/, so evaluating on the shapes world $(EVAL_DATA) (built by make train)")
+	@test -e $(EVAL_DATA) || { echo "make eval: $(EVAL_DATA) does not exist (make train builds the shapes world)"; exit 1; }
 	$(PY) -m trainer eval run --model $(TRAIN_OUT) --data-root $(EVAL_DATA) --out $(EVAL_OUT)
 	$(PY) -m trainer eval blind --data-root $(EVAL_DATA) --out $(EVAL_OUT) \
 		$(if $(BLIND_SUGARCREPE),--sugarcrepe-dir $(BLIND_SUGARCREPE))

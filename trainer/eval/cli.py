@@ -12,7 +12,7 @@ import typer
 from trainer.cli_errors import fail as _fail
 from trainer.eval import aro_order
 from trainer.eval.results import Record, build, safe_tag, write_record
-from trainer.eval.suite import BENCHMARKS, add_aro_summary, blind_judge, image_judge, run_suite
+from trainer.eval.suite import BENCHMARKS, IMAGE_ONLY, add_aro_summary, blind_judge, image_judge, run_suite
 
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate CLIP models on the benchmarks.")
 
@@ -104,7 +104,7 @@ def blind(
     """Text-only baselines (no images needed): the artefacts a benchmark leaves for a blind scorer."""
     from trainer.eval.blind import BLIND_SCORERS, LMScorer
 
-    selected = tuple(b for b in _benchmarks(benchmarks) if b not in ("zeroshot", "retrieval"))
+    selected = tuple(b for b in _benchmarks(benchmarks) if b not in IMAGE_ONLY)
     order_tagger = aro_order.make_tagger(tagger)
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     for name in (s.strip() for s in scorers.split(",") if s.strip()):

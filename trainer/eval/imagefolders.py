@@ -14,6 +14,8 @@ definitions; nothing is downloaded.
     dtd            dtd/dtd/labels/test1.txt, dtd/dtd/images/<class>/<file>.jpg
     caltech101     caltech101/101_ObjectCategories/<category>/image_*.jpg   (BACKGROUND_Google kept, as CLIP_benchmark)
     imagenet1k     imagenet/val/<wnid>/*.JPEG                                (sorted wnids)
+    <any other>    <name>/test/<class>/*.{png,jpg,jpeg}  torchvision ImageFolder; the class names file lists the
+                   classes in sorted-folder order, folder = class name with "_" for spaces (e.g. the shapes world)
     flowers        flowers-102/{imagelabels.mat,setid.mat}, flowers-102/jpg/image_<id:05d>.jpg  (test = tstid)
     cars           stanford_cars/{cars_test_annos_withlabels.mat,devkit/cars_meta.mat,cars_test/<fname>}
 
@@ -192,6 +194,26 @@ def cars(root: Path, classnames: dict) -> Labelled:
     names = _rows(_loadmat(base / "devkit" / "cars_meta.mat")["class_names"]).tolist()
     refs = [ImageRef(str(base / "cars_test" / str(a["fname"]))) for a in annotations]
     return Labelled(refs, [int(a["class"]) - 1 for a in annotations], [str(n) for n in names])
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def image_folder(root: Path, name: str, classnames: dict) -> Labelled:
+    """`<root>/<name>/test/<class>/*` (ImageFolder) with the classes listed under `name` in the class names file."""
+    base = _need(root / name / "test")
+    refs, labels = [], []
+    for label, classname in enumerate(classnames[name]):
+        folder = _need(base / classname.replace(" ", "_"))
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        refs += [ImageRef(str(f)) for f in files]
+        labels += [label] * len(files)
+    return Labelled(refs, labels, list(classnames[name]))
+
+
+def image_folder_datasets(root: Path, classnames: dict) -> list[str]:
+    """Datasets beyond the 11 that are present as `<root>/<name>/test/` and named in the class names file."""
+    return [n for n in classnames if n not in READERS and (Path(root) / n / "test").is_dir()]
 
 
 READERS: dict[str, Callable[[Path, dict], Labelled]] = {

@@ -14,7 +14,7 @@ import torch
 
 from neggen.resources import shipped_dir
 from trainer.eval.embed import EmbeddingCache, missing_images
-from trainer.eval.imagefolders import READERS
+from trainer.eval.imagefolders import READERS, image_folder, image_folder_datasets
 from trainer.eval.missing import MissingData
 from trainer.eval.results import Record
 
@@ -48,14 +48,15 @@ def metrics(logits: torch.Tensor, labels: torch.Tensor) -> tuple[dict[str, float
 
 
 def evaluate_dataset(cache: EmbeddingCache, name: str, root: Path, classnames: dict, templates: dict) -> Record:
-    data = READERS[name](root, classnames)
+    data = READERS[name](root, classnames) if name in READERS else image_folder(root, name, classnames)
     if not data.refs:
         raise MissingData(f"{name}: no images found under {root}")
     if "#" not in data.refs[0].path:  # CIFAR items live inside one pickle
         missing = missing_images(data.refs)
         if missing:
             raise MissingData(f"{name}: {len(missing)} image files missing, e.g. {missing[0]}")
-    weights = classifier(cache, data.classnames, templates.get(name, templates["imagenet1k"]))
+    # CLIP_benchmark falls back to the ImageNet templates; a class names file of its own needs none.
+    weights = classifier(cache, data.classnames, templates[name] if name in templates else templates["imagenet1k"])
     images = cache.images(data.refs, data.load)
     scores, ties = metrics(100 * images @ weights.T, torch.tensor(data.labels))
     return Record(
@@ -83,6 +84,7 @@ def average(records: list[Record]) -> Record:
 
 
 def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None) -> list[Record]:
+    """The 11 standard datasets present under `root`, then any other ImageFolder dataset the class names list."""
     if prompts_dir is None and (Path(root) / "clip_benchmark").exists():
         prompts_dir = Path(root) / "clip_benchmark"
     classnames, templates = load_prompts(prompts_dir)
@@ -92,11 +94,16 @@ def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None)
             records.append(evaluate_dataset(cache, name, Path(root), classnames, templates))
         except MissingData as error:
             missing.append(str(error))
-    if len(records) == len(READERS):
+    standard = len(records)
+    if standard == len(READERS):
         records.append(average(records))
-    if not records:
+    extra = [
+        evaluate_dataset(cache, n, Path(root), classnames, templates) for n in image_folder_datasets(root, classnames)
+    ]
+    if not records and not extra:
         raise MissingData("; ".join(missing))
-    if missing:
+    if missing and standard:
         print("  zeroshot, not evaluated: " + "; ".join(missing))
-        print(f"  zeroshot: no average written, it needs all {len(READERS)} datasets ({len(records)} evaluated)")
-    return records
+    if missing:
+        print(f"  zeroshot: no average written, it needs all {len(READERS)} standard datasets ({standard} evaluated)")
+    return records + extra
