@@ -51,7 +51,7 @@ demo: setup
 	@echo "  $(PY) -c \"import polars as pl; print(pl.read_parquet('$(DEMO_OUT)/rejects/**/*.parquet')['reason'].value_counts())\""
 
 eval: setup
-	$(if $(filter $(TRAIN_WORLD)/eval/%,$(EVAL_DATA)),@echo "make eval: no $(BENCHMARKS_DIR)/, so evaluating on the shapes world $(EVAL_DATA) (built by make train)")
+	$(if $(filter $(TRAIN_WORLD)/eval/%,$(EVAL_DATA)),@echo "make eval: no $(BENCHMARKS_DIR)/ here: evaluating on the shapes world $(EVAL_DATA) (built by make train)")
 	@test -e $(EVAL_DATA) || { echo "make eval: $(EVAL_DATA) does not exist (make train builds the shapes world)"; exit 1; }
 	$(PY) -m trainer eval run --model $(TRAIN_OUT) --data-root $(EVAL_DATA) --out $(EVAL_OUT)
 	$(PY) -m trainer eval blind --data-root $(EVAL_DATA) --out $(EVAL_OUT) \
