@@ -56,4 +56,4 @@ def test_make_eval_falls_back_to_the_world_and_says_so(tmp_path: Path) -> None:
     (tmp_path / "bench").mkdir()
     dry = subprocess.run([*args[:3], f"BENCHMARKS_DIR={tmp_path / 'bench'}"], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
-    assert f"--data-root {tmp_path / 'bench'} " in dry and "shapes world" not in dry
+    assert f"--data-root {tmp_path / 'bench'} " in dry and "evaluating on the shapes world" not in dry
