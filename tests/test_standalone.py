@@ -1,0 +1,48 @@
+"""The repository stands on its own: nothing reads outside the checkout, and the data-reading tests pass in a
+copy with no sibling folders (a clone from a public host has no ../shared)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+from tests.standalone import copy_checkout
+
+# Every test file that reads data/annotations/ (through the conftest fixtures), run in the lone copy.
+DATA_READING_TESTS = (
+    "tests/test_ingest.py",
+    "tests/validate/test_rules.py",
+    "tests/qa/test_stats.py",
+    "tests/trainer/eval/test_benchmarks.py",
+    "tests/trainer/eval/test_zeroshot.py",
+    "tests/trainer/eval/test_zeroshot_mat.py",
+    "tests/trainer/eval/test_cli.py",
+)
+OUTSIDE = re.compile(r"shared/data|shared/docs|\.\./shared|parents\[\d\]\.parent")
+
+
+def test_no_code_or_build_file_points_outside_the_checkout():
+    listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    offenders = []
+    for name in listed.splitlines():
+        path = REPO / name
+        if path.suffix in (".py", ".toml", ".md", ".cfg") or path.name in ("Makefile", "run"):
+            if path.is_file() and name != "tests/test_standalone.py":
+                offenders += [f"{name}: {m.group(0)}" for m in OUTSIDE.finditer(path.read_text(encoding="utf-8"))]
+    assert not offenders, offenders
+
+
+@pytest.mark.slow
+def test_data_reading_tests_pass_in_a_copy_with_nothing_beside_it(tmp_path):
+    lone = copy_checkout(tmp_path / "alone" / "neggen")
+    assert sorted(p.name for p in lone.parent.iterdir()) == ["neggen"]
+    env = {**os.environ, "PYTHONPATH": str(lone), "HF_HUB_OFFLINE": "1"}
+    args = [sys.executable, "-m", "pytest", "-q", "-x", "-m", "not slow", "-p", "no:cacheprovider", *DATA_READING_TESTS]
+    result = subprocess.run(args, cwd=lone, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "error" not in result.stdout.splitlines()[-1]
