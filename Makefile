@@ -22,7 +22,7 @@ BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe data/annotati
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test demo lint bench clean eval train replicate
+.PHONY: setup test test-fast demo lint bench clean eval train replicate
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,13 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 	$(PY) -m neggen models
 
+# make test: the whole suite (CI). make test-fast: the edit loop, without the tests marked slow (LLM runs,
+# vLLM, Ray, torchrun, training experiments, the wheel and lone-copy builds; see tests/conftest.py).
 test: setup
 	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
 demo: setup
 	$(PY) -m neggen generate --captions data/coco_karpathy_test_sample.json --type all \

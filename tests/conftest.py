@@ -23,6 +23,27 @@ def annotation_file(relative: str) -> Path:
     return path
 
 
+# `make test-fast` (-m "not slow") skips these. A test is slow when it loads the bundled LLM (these fixtures) or
+# lives in a file that starts vLLM, Ray, torchrun or a whole training experiment; others mark themselves.
+SLOW_FIXTURES = frozenset({"bundled_model_dir", "hf_engine"})
+SLOW_FILES = frozenset(
+    {
+        "test_cli_vllm.py",
+        "test_ray_runner.py",
+        "test_vllm_adapter.py",
+        "test_vllm_server.py",
+        "test_experiment.py",
+        "test_distributed.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def karpathy_file() -> Path:
     return annotation_file("coco_karpathy_test.json")

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 import torch
 from transformers import CLIPModel
 from typer.testing import CliRunner
@@ -19,6 +20,7 @@ from trainer.tokenizer import train_tokenizer
 EVALUATED = ("sugarcrepe", "aro", "coco_order", "valse", "winoground", "zeroshot", "retrieval")
 
 
+@pytest.mark.slow  # a world and a full evaluation: about a minute on 2 cores
 def test_eval_run_reads_a_world_version_as_its_data_root(world: Path, tmp_path: Path) -> None:
     captions = [json.loads(line)["caption"] for line in (world / "captions_train.jsonl").read_text().splitlines()]
     tokenizer = train_tokenizer(captions[:200], vocab_size=300)
