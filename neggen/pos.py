@@ -3,7 +3,7 @@
 The default tagger needs no download: an English lexicon (lemminflect's word -> possible parts of speech)
 plus closed-class word lists and a few context rules for caption-style noun phrases ("a red car": red is
 an adjective because a noun follows; "an orange on a plate": orange is a noun). It is a heuristic, not a
-trained tagger: README.md gives its measured agreement with SugarCrepe's human-checked negatives.
+trained tagger: docs/generating.md gives its measured agreement with SugarCrepe's human-checked negatives.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ DATA_READING_TESTS = (
     "tests/trainer/eval/test_zeroshot_mat.py",
     "tests/trainer/eval/test_cli.py",
 )
+# Pages other branches add (linked from the README; they appear on merge).
+FUTURE_DOCS = ("docs/negatives.md", "docs/edit-form.md", "docs/scale.md", "docs/failures.md")
 OUTSIDE = re.compile(r"shared/data|shared/docs|\.\./shared|parents\[\d\]\.parent")
 
 
@@ -35,6 +38,19 @@ def test_no_code_or_build_file_points_outside_the_checkout():
             if path.is_file() and name != "tests/test_standalone.py":
                 offenders += [f"{name}: {m.group(0)}" for m in OUTSIDE.finditer(path.read_text(encoding="utf-8"))]
     assert not offenders, offenders
+
+
+def test_documents_cited_in_code_exist():
+    """Code naming a document (`docs/<page>.md`, or an upper-case `NAME.md`) names a file the repository has."""
+    cited = re.compile(r"\bdocs/[a-z_-]+\.md\b|\b[A-Z]{3,}\.md\b")
+    listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    present = set(listed.splitlines()) | {Path(n).name for n in listed.splitlines()} | set(FUTURE_DOCS)
+    dangling = []
+    for name in listed.splitlines():
+        if name.startswith(("neggen/", "trainer/", "bench/")) and name.endswith((".py", ".toml")):
+            dangling += [f"{name}: {m}" for m in cited.findall((REPO / name).read_text(encoding="utf-8"))
+                         if m not in present]  # fmt: skip
+    assert not dangling, dangling
 
 
 @pytest.mark.slow

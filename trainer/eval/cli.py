@@ -50,7 +50,7 @@ def _finish(records: list[Record], out: Path, tag: str, model: str, run_id: str,
 @eval_app.command("run")
 def run(
     model: Annotated[str, typer.Option(help="trainer run/checkpoint/model dir, hub name, or OpenAI/open_clip .pt")],
-    data_root: Annotated[Path, typer.Option(help="root of the benchmark downloads (see README)")] = Path(
+    data_root: Annotated[Path, typer.Option(help="root of the benchmark downloads (see docs/evaluation.md)")] = Path(
         "data/benchmarks"
     ),
     out: Annotated[Path, typer.Option(help="results dir: <out>/<tag>/<benchmark>__<subset>__<task>.json")] = Path(

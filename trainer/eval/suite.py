@@ -1,6 +1,6 @@
 """Every benchmark under one data root: what is present gets evaluated, what is missing gets named with its source.
 
-Layout under `--data-root` (README "Evaluation" lists the downloads):
+Layout under `--data-root` (docs/evaluation.md lists the downloads):
 
     sugarcrepe/<subset>.json            coco/val2017/*.jpg
     aro/visual_genome_relation.json     aro/visual_genome_attribution.json     aro/images/*.jpg

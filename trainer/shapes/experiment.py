@@ -27,7 +27,7 @@ from trainer.config import TinyModel, TrainConfig, load_train_config
 from trainer.shapes.config import VERSIONS
 
 ZEROSHOT_SETS = ("shapes_object", "shapes_shape", "shapes_colour")
-# Variant -> training overrides on top of the shared fine-tuning settings (METHOD.md section 4's ablation rows).
+# Variant -> training overrides on top of the shared fine-tuning settings (docs/method.md section 4's ablation rows).
 VARIANTS: dict[str, list[str]] = {
     "plain": ["negatives=false", "loss.igc=0", "loss.tgc=0", "loss.distill=0"],
     "negclip": ["negatives=true", "loss.igc=0", "loss.tgc=0", "loss.distill=0"],
