@@ -24,5 +24,8 @@ def shipped_dir(checkout_relative: str, package: str) -> Path:
         found = resources.files(package)
     except ModuleNotFoundError:
         return local  # neither: the first read names the missing file
-    # Wheels install as plain folders, so the Traversable is a real path (zip imports are not supported).
-    return Path(str(found))
+    if isinstance(found, Path):
+        return found
+    # A data folder has no __init__.py, so it installs as a namespace package and files() gives a
+    # MultiplexedPath; its entries are real paths in the installed folder (zip imports are not supported).
+    return next(iter(found.iterdir())).parent
