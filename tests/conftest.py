@@ -24,7 +24,7 @@ def annotation_file(relative: str) -> Path:
 
 
 # `make test-fast` (-m "not slow") skips these. A test is slow when it loads the bundled LLM (these fixtures) or
-# lives in a file that starts vLLM, Ray, torchrun or a whole training experiment; others mark themselves.
+# lives in a file that starts vLLM, Ray or torchrun processes; others mark themselves (@pytest.mark.slow).
 SLOW_FIXTURES = frozenset({"bundled_model_dir", "hf_engine"})
 SLOW_FILES = frozenset(
     {
@@ -32,7 +32,6 @@ SLOW_FILES = frozenset(
         "test_ray_runner.py",
         "test_vllm_adapter.py",
         "test_vllm_server.py",
-        "test_experiment.py",
         "test_distributed.py",
     }
 )

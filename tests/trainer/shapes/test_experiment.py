@@ -99,6 +99,7 @@ def quick_world(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_quick_experiment_runs_and_writes_the_table(quick_world, tmp_path):
     """The CI check: `replicate --quick` end to end (a few minutes on 2 CPU cores)."""
     from trainer.shapes.experiment import run_experiment
