@@ -105,5 +105,5 @@ def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None)
     if missing and standard:
         print("  zeroshot, not evaluated: " + "; ".join(missing))
     if missing:
-        print(f"  zeroshot: no average written, it needs all {len(READERS)} standard datasets ({standard} evaluated)")
+        print(f"  zeroshot: no average written, it needs all {len(READERS)} datasets ({standard} evaluated)")
     return records + extra
