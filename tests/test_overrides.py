@@ -50,7 +50,7 @@ def test_named_flags_win_over_set_and_stay_typed():
     ("args", "message"),
     [
         (["--set", "max_attempts=0"], "max_attempts"),
-        (["--set", "sampling.temperatur=1"], "sampling.temperatur"),
+        (["--set", "hf.batch_sise=1"], "batch_sise"),
         (["--set", "chunk_size"], "--set expects key=value"),
         (["--set", "engine=hf", "--engine", "bogus"], "engine"),  # the named flag is applied after --set
     ],
