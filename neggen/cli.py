@@ -31,6 +31,7 @@ _FLAGS = {
     "engine": "--engine",
     "model": "--model",
     "prompt_layout": "--prompt-layout",
+    "output": "--output",
     "chunk_size": "--chunk-size",
     "seed": "--seed",
     "openai.base_url": "--base-url",
@@ -95,6 +96,10 @@ def generate(
     engine: Annotated[str | None, typer.Option("--engine", help="hf|vllm|openai")] = None,
     model: Annotated[str | None, typer.Option("--model", help="hub name or local folder")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help="TOML/YAML/JSON GenerateConfig")] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="override a config key: --set sampling.temperature=0.7 (repeatable, JSON values)"),
+    ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="first N captions only")] = None,
     prompt_layout: Annotated[str | None, typer.Option("--prompt-layout", help="chat|paper")] = None,
     output: Annotated[
@@ -120,20 +125,19 @@ def generate(
     from neggen.validate import require_resources
 
     try:
-        config = load_config(config_file)
         if output not in (None, "sentence", "edit"):
             raise ValueError(f"--output must be sentence or edit, not {output!r}")
-        overrides = {
+        # The named flags are shorthands for --set keys, applied after the --set items.
+        shorthands = {
             "engine": engine,
             "model": model,
             "prompt_layout": prompt_layout,
             "output": output,
             "chunk_size": chunk_size,
             "seed": seed,
+            "openai.base_url": base_url,
         }
-        config = config.model_validate({**config.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
-        if base_url:
-            config.openai.base_url = base_url
+        config = load_config(config_file, settings or [], shorthands, _FLAGS)
         if runner not in ("local", "ray"):
             raise ValueError("--runner must be local or ray")
         types = resolve_types(neg_type)

@@ -1,9 +1,13 @@
-"""Generation settings: one pydantic model, loadable from TOML or YAML, overridden by CLI flags."""
+"""Generation settings: one pydantic model, loadable from TOML/YAML/JSON, overridden by `--set a.b=value`.
+
+The override syntax is shared with `python -m trainer train` (trainer/config.py uses `apply_overrides`).
+"""
 
 from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -95,16 +99,64 @@ def read_config_file(path: Path) -> dict:
     return tomllib.loads(text)
 
 
-def load_config(path: Path | None) -> GenerateConfig:
-    if path is None:
-        return GenerateConfig()
+def set_key(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set `a.b.c` in a nested dict, creating sections; refuses to descend into a non-section."""
+    keys = dotted.split(".")
+    if not all(keys):
+        raise ValueError(f"--set {dotted}: empty key")
+    node = tree
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"--set {dotted}: {key} is not a section")
+    node[keys[-1]] = value
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """`a.b=value`: the value parses as JSON (numbers, true, lists, objects), else stays a string (paths, names)."""
+    if "=" not in item:
+        raise ValueError(f"--set expects key=value, got {item!r}")
+    key, raw = item.split("=", 1)
     try:
-        tree = read_config_file(path)
-    except Exception as exc:  # noqa: BLE001 - OSError, tomllib/json ValueErrors, PyYAML's own YAMLError
-        raise ValueError(f"{path}: cannot read config ({one_line(exc)})") from None
-    if not isinstance(tree, dict):
-        raise ValueError(f"{path}: the top level must be a table of keys, not a {type(tree).__name__}")
+        value: Any = json.loads(raw.strip())
+    except json.JSONDecodeError:
+        value = raw.strip()
+    return key.strip(), value
+
+
+def apply_overrides(
+    tree: dict[str, Any], overrides: Sequence[str] = (), shorthands: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """`--set` items in order, then the named flags (`shorthands`: dotted key -> typed value, None = not given)."""
+    for item in overrides:
+        set_key(tree, *parse_override(item))
+    for key, value in (shorthands or {}).items():
+        if value is not None:
+            set_key(tree, key, value)
+    return tree
+
+
+def load_config(
+    path: Path | None,
+    overrides: Sequence[str] = (),
+    shorthands: Mapping[str, Any] | None = None,
+    flags: Mapping[str, str] | None = None,
+) -> GenerateConfig:
+    """The config file (if any), then `--set a.b=value` overrides, then the named flags.
+
+    Errors are one line naming the flag (`flags`: dotted key -> flag, for the shorthands given) or the key."""
+    tree: Any = {}
+    if path is not None:
+        try:
+            tree = read_config_file(path)
+        except Exception as exc:  # noqa: BLE001 - OSError, tomllib/json ValueErrors, PyYAML's own YAMLError
+            raise ValueError(f"{path}: cannot read config ({one_line(exc)})") from None
+        if not isinstance(tree, dict):
+            raise ValueError(f"{path}: the top level must be a table of keys, not a {type(tree).__name__}")
     try:
-        return GenerateConfig(**tree)
+        return GenerateConfig.model_validate(apply_overrides(tree, overrides, shorthands))
     except ValidationError as exc:
-        raise ValueError(f"{path}: {validation_message(exc)}") from None
+        given = {k: v for k, v in (flags or {}).items() if (shorthands or {}).get(k) is not None}
+        where = f"{path}: " if path is not None else ""
+        message = validation_message(exc, given)
+        raise ValueError(message if message.startswith("--") else where + message) from None

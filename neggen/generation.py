@@ -1,6 +1,6 @@
 """One chunk of captions for one type: prompt -> engine -> parse -> validate -> retry -> one row each.
 
-Failure classes (DESIGN.md): an engine that raises is retried with backoff and then fails the shard
+Failure classes (docs/generating.md): an engine that raises is retried with backoff and then fails the shard
 (ShardFailed); a per-request error becomes a reject row at once; a content failure (unparseable, truncated,
 invalid) is retried with a new seed up to `max_attempts`, then becomes a reject row with its last reason.
 """

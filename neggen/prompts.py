@@ -19,11 +19,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 from neggen.edit_examples import derive_edit
 from neggen.edit_form import OutputForm, form_for
+from neggen.resources import shipped_dir
 from neggen.sharding import stable_hash
 from neggen.types import NegType
 
 PromptLayout = Literal["chat", "paper"]
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+# prompts/ of the checkout, or the copy a wheel ships as the package `neggen.prompt_files`.
+DEFAULT_PROMPTS_DIR = shipped_dir("prompts", "neggen.prompt_files")
 Messages = list[dict[str, str]]
 
 

@@ -12,25 +12,45 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+ANNOTATIONS = REPO / "data" / "annotations"
 
 
-def shared_file(relative: str) -> Path:
-    """A real annotation file from ../shared/data; fails (never skips) naming the file when it is absent."""
-    path = SHARED_DATA / relative
+def annotation_file(relative: str) -> Path:
+    """A real annotation file shipped in data/annotations/; fails (never skips) naming the file when absent."""
+    path = ANNOTATIONS / relative
     if not path.exists():
-        pytest.fail(f"missing real input {path}: these tests read ../shared/data beside the repository")
+        pytest.fail(f"missing real input {path}: the repository ships it in data/annotations/")
     return path
+
+
+# `make test-fast` (-m "not slow") skips these. A test is slow when it loads the bundled LLM (these fixtures) or
+# lives in a file that starts vLLM, Ray or torchrun processes; others mark themselves (@pytest.mark.slow).
+SLOW_FIXTURES = frozenset({"bundled_model_dir", "hf_engine"})
+SLOW_FILES = frozenset(
+    {
+        "test_cli_vllm.py",
+        "test_ray_runner.py",
+        "test_vllm_adapter.py",
+        "test_vllm_server.py",
+        "test_distributed.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
 def karpathy_file() -> Path:
-    return shared_file("coco_karpathy_test.json")
+    return annotation_file("coco_karpathy_test.json")
 
 
 @pytest.fixture(scope="session")
 def sugarcrepe_dir() -> Path:
-    return shared_file("sugarcrepe/swap_att.json").parent
+    return annotation_file("sugarcrepe/swap_att.json").parent
 
 
 @pytest.fixture(scope="session")

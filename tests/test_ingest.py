@@ -9,7 +9,7 @@ import pytest
 
 from neggen.ingest import ColumnOptions, IngestError, load_captions
 from neggen.schemas import CAPTIONS
-from tests.conftest import shared_file
+from tests.conftest import annotation_file
 
 
 def test_karpathy_test_split(karpathy_file):
@@ -113,5 +113,5 @@ def test_huge_caption_is_kept_for_the_pipeline_to_reject(tmp_path):
     assert len(table.column("caption")[0].as_py()) == 9999  # trimmed, not truncated
 
 
-def test_shared_real_files_are_present():
-    assert shared_file("sugarcrepe/add_att.json").stat().st_size > 0
+def test_shipped_annotation_files_are_present():
+    assert annotation_file("sugarcrepe/add_att.json").stat().st_size > 0

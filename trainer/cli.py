@@ -10,14 +10,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from neggen.errors import fail as shared_fail
 from neggen.errors import one_line
+from trainer.cli_errors import fail
+from trainer.eval.cli import eval_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="DeGLA fine-tuning and evaluation of CLIP.")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    return shared_fail("trainer", message, code)
 
 
 @app.command()
@@ -38,13 +35,10 @@ def train(
     from trainer.tokenizer import TokenizerError
 
     logging.basicConfig(level=logging.INFO, format="[trainer] %(message)s")
-    extra = list(overrides or [])
-    if out is not None:
-        extra.append(f"out={out}")
-    if run_dir is not None:
-        extra.append(f"data.run_dir={run_dir}")
+    # Named flags are shorthands for --set (applied after it, typed: a path never parses as a number).
+    shorthands = {"out": out, "data.run_dir": run_dir}
     try:
-        settings = load_train_config(config, extra)
+        settings = load_train_config(config, overrides or [], shorthands)
         result = run_training(settings, resume=resume)
     except (DataError, RunExists, TokenizerError, OSError, ValueError) as exc:
         cause = exc.__cause__
@@ -72,7 +66,5 @@ def export(
     tokenizer.save_pretrained(dest)
     typer.echo(str(dest))
 
-
-from trainer.eval.cli import eval_app  # noqa: E402  (imports fail() from this module)
 
 app.add_typer(eval_app, name="eval")

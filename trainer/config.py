@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from neggen.config import read_config_file
+from neggen.config import apply_overrides, read_config_file
 from neggen.types import NegType
 from trainer.losses import LossWeights
 
@@ -98,30 +97,13 @@ class TrainConfig(_Strict):
         return self
 
 
-def _set_path(tree: dict[str, Any], dotted: str, raw: str) -> None:
-    keys = dotted.split(".")
-    node = tree
-    for key in keys[:-1]:
-        node = node.setdefault(key, {})
-        if not isinstance(node, dict):
-            raise ValueError(f"--set {dotted}: {key} is not a section")
-    try:
-        value: Any = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw  # bare strings and paths
-    node[keys[-1]] = value
-
-
-def load_train_config(path: Path | None, overrides: Sequence[str] = ()) -> TrainConfig:
-    """The config file (if any) with `key.sub=value` overrides applied; values parse as JSON, else strings."""
+def load_train_config(
+    path: Path | None, overrides: Sequence[str] = (), shorthands: Mapping[str, Any] | None = None
+) -> TrainConfig:
+    """The config file (if any), then `--set a.b=value` overrides, then the named flags (neggen's syntax)."""
     try:
         tree: dict[str, Any] = read_config_file(path) if path is not None else {}
-        for item in overrides:
-            if "=" not in item:
-                raise ValueError(f"--set expects key=value, got {item!r}")
-            key, raw = item.split("=", 1)
-            _set_path(tree, key.strip(), raw.strip())
-        return TrainConfig.model_validate(tree)
+        return TrainConfig.model_validate(apply_overrides(tree, overrides, shorthands))
     except (OSError, ValueError, ValidationError) as exc:
         where = f"{path}: " if path is not None else ""
         raise ValueError(f"{where}invalid training config: {exc}") from exc

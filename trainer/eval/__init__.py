@@ -1,1 +1,1 @@
-"""Evaluators for CLIP models: SugarCrepe, ARO, VALSE, zero-shot classification, retrieval (see README)."""
+"""Evaluators for CLIP models: SugarCrepe, ARO, VALSE, Winoground, zero-shot, retrieval (docs/evaluation.md)."""

@@ -9,17 +9,12 @@ from typing import Annotated
 
 import typer
 
+from trainer.cli_errors import fail as _fail
 from trainer.eval import aro_order
 from trainer.eval.results import Record, build, safe_tag, write_record
-from trainer.eval.suite import BENCHMARKS, add_aro_summary, blind_judge, image_judge, run_suite
+from trainer.eval.suite import BENCHMARKS, IMAGE_ONLY, add_aro_summary, blind_judge, image_judge, run_suite
 
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate CLIP models on the benchmarks.")
-
-
-def _fail(message: str) -> typer.Exit:
-    from trainer.cli import fail
-
-    return fail(message)
 
 
 def _benchmarks(text: str) -> tuple[str, ...]:
@@ -55,7 +50,7 @@ def _finish(records: list[Record], out: Path, tag: str, model: str, run_id: str,
 @eval_app.command("run")
 def run(
     model: Annotated[str, typer.Option(help="trainer run/checkpoint/model dir, hub name, or OpenAI/open_clip .pt")],
-    data_root: Annotated[Path, typer.Option(help="root of the benchmark downloads (see README)")] = Path(
+    data_root: Annotated[Path, typer.Option(help="root of the benchmark downloads (see docs/evaluation.md)")] = Path(
         "data/benchmarks"
     ),
     out: Annotated[Path, typer.Option(help="results dir: <out>/<tag>/<benchmark>__<subset>__<task>.json")] = Path(
@@ -109,7 +104,7 @@ def blind(
     """Text-only baselines (no images needed): the artefacts a benchmark leaves for a blind scorer."""
     from trainer.eval.blind import BLIND_SCORERS, LMScorer
 
-    selected = tuple(b for b in _benchmarks(benchmarks) if b not in ("zeroshot", "retrieval"))
+    selected = tuple(b for b in _benchmarks(benchmarks) if b not in IMAGE_ONLY)
     order_tagger = aro_order.make_tagger(tagger)
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     for name in (s.strip() for s in scorers.split(",") if s.strip()):

@@ -14,6 +14,8 @@ definitions; nothing is downloaded.
     dtd            dtd/dtd/labels/test1.txt, dtd/dtd/images/<class>/<file>.jpg
     caltech101     caltech101/101_ObjectCategories/<category>/image_*.jpg   (BACKGROUND_Google kept, as CLIP_benchmark)
     imagenet1k     imagenet/val/<wnid>/*.JPEG                                (sorted wnids)
+    <any other>    <name>/test/<class>/*.{png,jpg,jpeg}  torchvision ImageFolder; the class names file lists the
+                   classes in sorted-folder order, folder = class name with "_" for spaces (e.g. the shapes world)
     flowers        flowers-102/{imagelabels.mat,setid.mat}, flowers-102/jpg/image_<id:05d>.jpg  (test = tstid)
     cars           stanford_cars/{cars_test_annos_withlabels.mat,devkit/cars_meta.mat,cars_test/<fname>}
 
@@ -32,10 +34,7 @@ import torch
 from PIL import Image
 
 from trainer.eval.embed import ImageRef
-
-
-class LayoutMissing(FileNotFoundError):
-    pass
+from trainer.eval.missing import MissingData
 
 
 @dataclass
@@ -48,7 +47,7 @@ class Labelled:
 
 def _need(path: Path) -> Path:
     if not path.exists():
-        raise LayoutMissing(f"{path} is missing")
+        raise MissingData(f"{path} is missing")
     return path
 
 
@@ -142,7 +141,7 @@ def caltech101(root: Path, classnames: dict) -> Labelled:
     if "BACKGROUND_Google" not in categories:
         names = names[1:]
     if len(names) != len(categories):
-        raise LayoutMissing(f"{base}: {len(categories)} category folders, expected {len(names)}")
+        raise MissingData(f"{base}: {len(categories)} category folders, expected {len(names)}")
     refs, labels = [], []
     for label, category in enumerate(categories):
         for path in sorted((base / category).glob("*.jpg")):
@@ -155,7 +154,7 @@ def imagenet1k(root: Path, classnames: dict) -> Labelled:
     base = _need(root / "imagenet" / "val")
     wnids = sorted(p.name for p in base.iterdir() if p.is_dir())
     if len(wnids) != 1000:
-        raise LayoutMissing(f"{base}: {len(wnids)} wnid folders, expected 1000")
+        raise MissingData(f"{base}: {len(wnids)} wnid folders, expected 1000")
     refs, labels = [], []
     for label, wnid in enumerate(wnids):
         for path in sorted((base / wnid).iterdir()):
@@ -168,7 +167,7 @@ def _loadmat(path: Path) -> dict:
     try:
         from scipy.io import loadmat
     except ImportError as error:  # an optional dependency: the other nine datasets do not need it
-        raise LayoutMissing(f"{path}: reading .mat files needs scipy (pip install -e '.[eval]')") from error
+        raise MissingData(f"{path}: reading .mat files needs scipy (pip install -e '.[eval]')") from error
     return loadmat(_need(path), squeeze_me=True)
 
 
@@ -195,6 +194,26 @@ def cars(root: Path, classnames: dict) -> Labelled:
     names = _rows(_loadmat(base / "devkit" / "cars_meta.mat")["class_names"]).tolist()
     refs = [ImageRef(str(base / "cars_test" / str(a["fname"]))) for a in annotations]
     return Labelled(refs, [int(a["class"]) - 1 for a in annotations], [str(n) for n in names])
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def image_folder(root: Path, name: str, classnames: dict) -> Labelled:
+    """`<root>/<name>/test/<class>/*` (ImageFolder) with the classes listed under `name` in the class names file."""
+    base = _need(root / name / "test")
+    refs, labels = [], []
+    for label, classname in enumerate(classnames[name]):
+        folder = _need(base / classname.replace(" ", "_"))
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        refs += [ImageRef(str(f)) for f in files]
+        labels += [label] * len(files)
+    return Labelled(refs, labels, list(classnames[name]))
+
+
+def image_folder_datasets(root: Path, classnames: dict) -> list[str]:
+    """Datasets beyond the 11 that are present as `<root>/<name>/test/` and named in the class names file."""
+    return [n for n in classnames if n not in READERS and (Path(root) / n / "test").is_dir()]
 
 
 READERS: dict[str, Callable[[Path, dict], Labelled]] = {

@@ -3,7 +3,7 @@
 `<results_dir>/<model_tag>/<benchmark>__<subset>__<task>.json` holds
 `{dataset, model, pretrained, task, metrics, language}` (CLIP_benchmark) plus `run_id, n_items, n_ties,
 benchmark, subset, info`. `build_table` flattens every file under a results dir into one long polars table;
-`headline_table` picks the paper's columns (METHOD.md section 4) and appends the paper's own rows, labelled.
+`headline_table` picks the paper's columns (docs/method.md section 4) and appends the paper's own rows, labelled.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def build_table(results_dir: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema).sort(["model", "benchmark", "subset", "task", "metric"])
 
 
-# The paper's numbers (DeGLA, arXiv 2504.16801, Tables 2-7, ViT-B/32), copied from METHOD.md section 4.
+# The paper's numbers (DeGLA, arXiv 2504.16801, Tables 2-7, ViT-B/32), copied from docs/method.md section 4.
 HEADLINE = (
     "VALSE avg",
     "SC replace",

@@ -1,12 +1,13 @@
 """Every benchmark under one data root: what is present gets evaluated, what is missing gets named with its source.
 
-Layout under `--data-root` (README "Evaluation" lists the downloads):
+Layout under `--data-root` (docs/evaluation.md lists the downloads):
 
     sugarcrepe/<subset>.json            coco/val2017/*.jpg
     aro/visual_genome_relation.json     aro/visual_genome_attribution.json     aro/images/*.jpg
     coco/coco_karpathy_test.json        coco/val2014/*.jpg        (COCO-Order, COCO 5k retrieval)
     flickr30k/flickr30k_test.json       flickr30k/flickr30k-images/*.jpg      (Flickr-Order, Flickr 1k retrieval)
     valse/data/<piece>.json             valse/images/{visual7w,val2017,swig,train2014,val2014,VisualDialog_val2018}/
+    winoground/examples.jsonl           winoground/images/<image_k>.png
     zeroshot/<torchvision layout per dataset>  (see trainer/eval/imagefolders.py)
 """
 
@@ -16,17 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.eval import aro, aro_order, retrieval, sugarcrepe, valse
+from trainer.eval import aro, aro_order, retrieval, sugarcrepe, valse, winoground, zeroshot
 from trainer.eval.choice import ChoiceItem, TextScorer, run_blind, run_choice
 from trainer.eval.embed import EmbeddingCache, missing_images
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Judge, Record
 from trainer.eval.scoring import Choice, TieRule
 
-BENCHMARKS = ("sugarcrepe", "aro", "coco_order", "flickr30k_order", "valse", "zeroshot", "retrieval")
-
-
-class MissingData(RuntimeError):
-    pass
+BENCHMARKS = ("sugarcrepe", "aro", "coco_order", "flickr30k_order", "valse", "winoground", "zeroshot", "retrieval")
+# Those that compare image embeddings with each other or rank images: a blind (text-only) judge cannot take them.
+IMAGE_ONLY = ("winoground", "zeroshot", "retrieval")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ SOURCES = {
     "valse": Source(
         "valse/data/*.json and valse/images/{visual7w,val2017,swig,train2014,val2014,VisualDialog_val2018}/",
         "https://github.com/Heidelberg-NLP/VALSE (data/ and the image sources its README lists)",
+    ),
+    "winoground": Source(
+        "winoground/examples.jsonl and winoground/images/",
+        "https://huggingface.co/datasets/facebook/winoground (data/examples.jsonl and data/images.zip; gated)",
     ),
     "zeroshot": Source(
         "zeroshot/<dataset> in torchvision's extracted layouts",
@@ -121,6 +125,16 @@ def _run_one(
         if not valse.available_files(data_root / "valse"):
             raise MissingData(f"no VALSE files in {data_root / 'valse' / 'data'}")
         return valse.evaluate(judge, data_root / "valse", task)
+    if name == "winoground":
+        if cache is None:
+            return []
+        examples, image_dir = data_root / "winoground" / "examples.jsonl", data_root / "winoground" / "images"
+        if not examples.exists():
+            raise MissingData(f"{examples} is missing")
+        missing = missing_images([ref for item in winoground.load_items(examples, image_dir) for ref in item.images])
+        if missing:
+            raise MissingData(f"{len(missing)} image files missing, e.g. {missing[0]}")
+        return [winoground.evaluate(cache, examples, image_dir)]
     if name == "retrieval":
         if cache is None:
             return []
@@ -139,8 +153,6 @@ def _run_one(
     if name == "zeroshot":
         if cache is None:
             return []
-        from trainer.eval import zeroshot
-
         return zeroshot.evaluate(cache, data_root / "zeroshot")
     raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
 

@@ -57,28 +57,21 @@ def image_dir_for(stem: str, image_file: str) -> str:
     return IMAGE_DIRS[stem]
 
 
-def load_file(
-    valse_dir: Path, stem: str, annotation_dir: Path | None = None, image_dir: Path | None = None
-) -> list[ChoiceItem]:
-    """Official layout by default (`<valse_dir>/data/<stem>.json`, images routed under `<valse_dir>/images/`);
-    `annotation_dir` / `image_dir` override them (one image folder for every file, e.g. the shapes world)."""
-    path = Path(annotation_dir or Path(valse_dir) / "data") / f"{stem}.json"
+def load_file(valse_dir: Path, stem: str) -> list[ChoiceItem]:
+    """The official layout: `<valse_dir>/data/<stem>.json`, images routed under `<valse_dir>/images/`."""
+    path = Path(valse_dir) / "data" / f"{stem}.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     items = []
     for row in data.values():
         if row["mturk"]["caption"] < 2:
             continue
-        folder = (
-            Path(image_dir)
-            if image_dir is not None
-            else Path(valse_dir) / "images" / image_dir_for(stem, row["image_file"])
-        )
+        folder = Path(valse_dir) / "images" / image_dir_for(stem, row["image_file"])
         items.append(ChoiceItem(ImageRef(str(folder / row["image_file"])), (row["caption"], row["foil"]), 0, stem))
     return items
 
 
-def available_files(valse_dir: Path, annotation_dir: Path | None = None) -> list[str]:
-    folder = Path(annotation_dir or Path(valse_dir) / "data")
+def available_files(valse_dir: Path) -> list[str]:
+    folder = Path(valse_dir) / "data"
     return [s for s in FILES if (folder / f"{s}.json").exists()]
 
 
@@ -98,13 +91,11 @@ def evaluate(
     judge: Judge,
     valse_dir: Path,
     task: str = TASK,
-    annotation_dir: Path | None = None,
-    image_dir: Path | None = None,
 ) -> list[Record]:
     choices: dict[str, Choice] = {}
     records = []
-    for stem in available_files(valse_dir, annotation_dir):
-        choice = judge(load_file(valse_dir, stem, annotation_dir, image_dir), TIE_RULE)
+    for stem in available_files(valse_dir):
+        choice = judge(load_file(valse_dir, stem), TIE_RULE)
         choices[stem] = choice
         records.append(choice_record("valse", stem, choice, task))
     if choices:

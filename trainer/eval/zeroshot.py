@@ -12,16 +12,19 @@ from pathlib import Path
 
 import torch
 
+from neggen.resources import shipped_dir
 from trainer.eval.embed import EmbeddingCache, missing_images
-from trainer.eval.imagefolders import READERS, LayoutMissing
+from trainer.eval.imagefolders import READERS, image_folder, image_folder_datasets
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Record
 
 TASK = "zeroshot_classification"
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "clip_benchmark"
+# CLIP_benchmark's class names and templates: data/annotations/clip_benchmark/ (a wheel ships them as package data).
+CLIP_BENCHMARK = shipped_dir("data/annotations/clip_benchmark", "trainer.eval.clip_benchmark")
 
 
 def load_prompts(directory: Path | None = None) -> tuple[dict, dict]:
-    directory = directory or SHARED
+    directory = directory or CLIP_BENCHMARK
     classnames = json.loads((directory / "en_classnames.json").read_text(encoding="utf-8"))
     templates = json.loads((directory / "en_zeroshot_classification_templates.json").read_text(encoding="utf-8"))
     return classnames, templates
@@ -45,14 +48,15 @@ def metrics(logits: torch.Tensor, labels: torch.Tensor) -> tuple[dict[str, float
 
 
 def evaluate_dataset(cache: EmbeddingCache, name: str, root: Path, classnames: dict, templates: dict) -> Record:
-    data = READERS[name](root, classnames)
+    data = READERS[name](root, classnames) if name in READERS else image_folder(root, name, classnames)
     if not data.refs:
-        raise LayoutMissing(f"{name}: no images found under {root}")
+        raise MissingData(f"{name}: no images found under {root}")
     if "#" not in data.refs[0].path:  # CIFAR items live inside one pickle
         missing = missing_images(data.refs)
         if missing:
-            raise LayoutMissing(f"{name}: {len(missing)} image files missing, e.g. {missing[0]}")
-    weights = classifier(cache, data.classnames, templates.get(name, templates["imagenet1k"]))
+            raise MissingData(f"{name}: {len(missing)} image files missing, e.g. {missing[0]}")
+    # CLIP_benchmark falls back to the ImageNet templates; a class names file of its own needs none.
+    weights = classifier(cache, data.classnames, templates[name] if name in templates else templates["imagenet1k"])
     images = cache.images(data.refs, data.load)
     scores, ties = metrics(100 * images @ weights.T, torch.tensor(data.labels))
     return Record(
@@ -80,8 +84,7 @@ def average(records: list[Record]) -> Record:
 
 
 def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None) -> list[Record]:
-    from trainer.eval.suite import MissingData
-
+    """The 11 standard datasets present under `root`, then any other ImageFolder dataset the class names list."""
     if prompts_dir is None and (Path(root) / "clip_benchmark").exists():
         prompts_dir = Path(root) / "clip_benchmark"
     classnames, templates = load_prompts(prompts_dir)
@@ -89,13 +92,18 @@ def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None)
     for name in READERS:
         try:
             records.append(evaluate_dataset(cache, name, Path(root), classnames, templates))
-        except LayoutMissing as error:
+        except MissingData as error:
             missing.append(str(error))
-    if len(records) == len(READERS):
+    standard = len(records)
+    if standard == len(READERS):
         records.append(average(records))
-    if not records:
+    extra = [
+        evaluate_dataset(cache, n, Path(root), classnames, templates) for n in image_folder_datasets(root, classnames)
+    ]
+    if not records and not extra:
         raise MissingData("; ".join(missing))
-    if missing:
+    if missing and standard:
         print("  zeroshot, not evaluated: " + "; ".join(missing))
-        print(f"  zeroshot: no average written, it needs all {len(READERS)} datasets ({len(records)} evaluated)")
-    return records
+    if missing:
+        print(f"  zeroshot: no average written, it needs all {len(READERS)} datasets ({standard} evaluated)")
+    return records + extra

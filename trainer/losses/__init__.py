@@ -1,4 +1,4 @@
-"""DeGLA's loss terms, one module each (METHOD.md §2). Features are L2-normalised; negatives sample-major."""
+"""DeGLA's loss terms, one module each (docs/method.md §2). Features are L2-normalised; negatives sample-major."""
 
 from trainer.losses.degla import LossTerms, LossWeights, degla_loss
 from trainer.losses.distill import distill_loss

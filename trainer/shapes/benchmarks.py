@@ -1,6 +1,6 @@
 """ARO (VG-Relation, VG-Attribution), VALSE-style foils and a Karpathy-style caption file on shapes scenes.
 
-Each returns plain JSON-ready structures in the official on-disk shapes (EVALUATION.md); image references are
+Each returns plain JSON-ready structures in the official on-disk shapes (docs/evaluation.md); image references are
 file names under the version's image root. Every false caption / foil is checked false against the scene.
 """
 

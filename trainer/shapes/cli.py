@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from trainer.cli_errors import fail
 from trainer.shapes.config import WorldConfig
 from trainer.shapes.writers import WorldExists, make_world
 
@@ -16,8 +17,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="The shapes w
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"shapes: error: {message}", err=True)
-    return typer.Exit(1)
+    return fail(message, prog="shapes")
 
 
 @app.command()

@@ -11,6 +11,8 @@ SHAPES = ("circle", "square", "triangle", "star", "diamond", "heart", "moon", "h
 COLOURS = ("red", "green", "blue", "yellow", "purple", "pink", "white", "gray")
 SIZES = ("small", "large")
 RELATIONS = ("left of", "right of", "above", "below")
+# The evaluation versions every world writes: training distribution, and unseen colour-shape pairs / triples.
+VERSIONS = ("in_distribution", "heldout")
 
 RGB: dict[str, tuple[int, int, int]] = {
     "red": (220, 30, 30),

@@ -24,10 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from neggen.atomic import write_json_atomic
 from trainer.config import TinyModel, TrainConfig, load_train_config
+from trainer.shapes.config import VERSIONS
 
-VERSIONS = ("in_distribution", "heldout")
 ZEROSHOT_SETS = ("shapes_object", "shapes_shape", "shapes_colour")
-# Variant -> training overrides on top of the shared fine-tuning settings (METHOD.md section 4's ablation rows).
+# Variant -> training overrides on top of the shared fine-tuning settings (docs/method.md section 4's ablation rows).
 VARIANTS: dict[str, list[str]] = {
     "plain": ["negatives=false", "loss.igc=0", "loss.tgc=0", "loss.distill=0"],
     "negclip": ["negatives=true", "loss.igc=0", "loss.tgc=0", "loss.distill=0"],
@@ -206,48 +206,22 @@ def _train(train_config: TrainConfig, log: Log) -> float:
 # ---------------------------------------------------------------------------------------------------- evaluation
 
 
-def _image_folder(root: Path, classnames: list[str]):
-    """torchvision ImageFolder over `root/<class>/*.png` (folder = class name with "_" for spaces)."""
-    from trainer.eval.embed import ImageRef
-    from trainer.eval.imagefolders import Labelled
-
-    refs, labels = [], []
-    for label, name in enumerate(classnames):
-        folder = root / name.replace(" ", "_")
-        files = sorted(folder.glob("*.png"))
-        if not files:
-            raise FileNotFoundError(f"{folder}: no images")
-        refs += [ImageRef(str(f)) for f in files]
-        labels += [label] * len(files)
-    return Labelled(refs, labels, classnames)
+# The replication's benchmarks, read by `python -m trainer eval run`'s suite from each eval/<version>/ data root.
+MODEL_BENCHMARKS = ("sugarcrepe", "aro", "valse", "winoground", "zeroshot")
+BLIND_BENCHMARKS = ("sugarcrepe", "aro", "valse")
 
 
-def zeroshot_records(cache, version_dir: Path) -> list:
-    """CLIP_benchmark's protocol (trainer.eval.zeroshot's classifier and metrics) on the world's ImageFolders."""
-    import torch
-
-    from trainer.eval import zeroshot
-    from trainer.eval.results import Record
-
-    classnames, templates = zeroshot.load_prompts(version_dir / "zeroshot")
-    records = []
-    for name in ZEROSHOT_SETS:
-        data = _image_folder(version_dir / "zeroshot" / name / "test", classnames[name])
-        weights = zeroshot.classifier(cache, data.classnames, templates[name])
-        scores, ties = zeroshot.metrics(100 * cache.images(data.refs) @ weights.T, torch.tensor(data.labels))
-        info = {"n_classes": len(data.classnames), "chance": 100 / len(data.classnames)}
-        records.append(Record(benchmark="zeroshot", subset=name, task=zeroshot.TASK, metrics=scores,
-                              n_items=len(data.refs), n_ties=ties, info=info))  # fmt: skip
-    return records
+def version_root(world: Path, version: str) -> Path:
+    return world / "eval" / version
 
 
-def compositional_records(judge, world: Path, version: str) -> list:
-    from trainer.eval import aro, sugarcrepe, valse
+def suite_records(judge, world: Path, version: str, benchmarks: tuple[str, ...], cache=None) -> list:
+    """The standard suite on one eval version; a world lacking one of its sets is an error, not a skip."""
+    from trainer.eval.suite import run_suite
 
-    eval_dir, images = world / "eval" / version, world / "images" / version
-    records = sugarcrepe.evaluate(judge, eval_dir / "sugarcrepe", images)
-    records += aro.evaluate(judge, eval_dir / "aro", image_dir=images)
-    records += valse.evaluate(judge, eval_dir, annotation_dir=eval_dir / "valse", image_dir=images)
+    records, missing = run_suite(judge, version_root(world, version), benchmarks, cache=cache)
+    if missing:
+        raise FileNotFoundError(f"{world} is not a complete shapes world: " + "; ".join(missing.values()))
     return records
 
 
@@ -276,7 +250,6 @@ def flatten(records: list) -> dict[str, float]:
 
 def evaluate_model(config: ExperimentConfig, world: Path, tag: str, model_dir: Path, log: Log) -> dict[str, float]:
     from trainer.checkpoint import resolve_model_dir
-    from trainer.eval import winoground
     from trainer.eval.embed import ClipEncoder, EmbeddingCache
     from trainer.eval.results import write_record
     from trainer.eval.suite import image_judge
@@ -290,11 +263,7 @@ def evaluate_model(config: ExperimentConfig, world: Path, tag: str, model_dir: P
     cache = EmbeddingCache(ClipEncoder(model, tokenizer, batch_size=config.eval_batch, device="cpu"))
     flat: dict[str, float] = {}
     for version in VERSIONS:
-        eval_dir = world / "eval" / version
-        records = compositional_records(image_judge(cache), world, version)
-        records.append(winoground.evaluate(cache, eval_dir / "winoground" / "examples.jsonl",
-                                           eval_dir / "winoground" / "images", version))  # fmt: skip
-        records += zeroshot_records(cache, eval_dir)
+        records = suite_records(image_judge(cache), world, version, MODEL_BENCHMARKS, cache)
         for record in records:
             write_record(config.out / "eval" / tag, version, record.model_copy(update={"model": tag}))
         flat |= {f"{version}/{k}": v for k, v in flatten(records).items()}
@@ -314,7 +283,8 @@ def evaluate_blind(config: ExperimentConfig, world: Path, name: str) -> dict[str
     judge = blind_judge(BLIND_SCORERS[name]())
     flat: dict[str, float] = {}
     for version in VERSIONS:
-        flat |= {f"{version}/{k}": v for k, v in flatten(compositional_records(judge, world, version)).items()}
+        records = suite_records(judge, world, version, BLIND_BENCHMARKS)
+        flat |= {f"{version}/{k}": v for k, v in flatten(records).items()}
     write_json_atomic(target, flat)
     return flat
 
@@ -327,7 +297,8 @@ def chance_levels(world: Path) -> dict[str, float]:
     for version in VERSIONS:
         out |= {f"{version}/{m}": 50.0 for m in ("sc_replace", "sc_swap", "sc_add", "vg_r", "vg_a", "valse")}
         out |= {f"{version}/wino_{k}": v for k, v in CHANCE.items()}
-        classnames = json.loads((world / "eval" / version / "zeroshot" / "en_classnames.json").read_text())
+        names = version_root(world, version) / "zeroshot" / "clip_benchmark" / "en_classnames.json"
+        classnames = json.loads(names.read_text())
         zs = {f"zs_{n.removeprefix('shapes_')}": 100 / len(classnames[n]) for n in ZEROSHOT_SETS}
         out |= {f"{version}/{k}": v for k, v in zs.items()}
         out[f"{version}/zs_avg"] = sum(zs.values()) / len(zs)

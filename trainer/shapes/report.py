@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from neggen.atomic import write_atomic, write_json_atomic
+from trainer.shapes.config import VERSIONS
 
 METRICS: dict[str, str] = {
     "sc_replace": "SugarCrepe replace",
@@ -171,8 +172,6 @@ def plots(
 
 
 def write_report(config, runs: dict[str, dict[str, Any]], timings: dict[str, float], chance: dict[str, float]) -> dict:
-    from trainer.shapes.experiment import VERSIONS
-
     out = Path(config.out)
     models, summary = aggregate(runs, VERSIONS)
     text = markdown(models, summary, chance, VERSIONS)

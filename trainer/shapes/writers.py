@@ -8,6 +8,10 @@ and renamed into place at the end, so a reader sees a complete world or none.
     WORLD/captions_train.jsonl                        neggen ingest source (+ caption_struct)
     WORLD/oracle/                                     a neggen run (engine "oracle", model "scene-graph")
     WORLD/eval/{in_distribution,heldout}/...          see EVAL_FILES
+
+Each eval/<version>/ is a `--data-root` in the layout `python -m trainer eval run` reads (trainer/eval/suite.py),
+so the world is evaluated by the same code as the real benchmarks. The benchmarks' image folders there are
+relative symbolic links to images/<version>/: every image is written once.
 """
 
 from __future__ import annotations
@@ -23,27 +27,35 @@ from typing import Any
 
 from neggen.atomic import write_atomic, write_json_atomic
 from neggen.ingest import load_captions
+from trainer.eval import valse
+from trainer.shapes.benchmarks import VALSE_FILES as VALSE_STEMS
 from trainer.shapes.benchmarks import karpathy, valse_sets, vg_attribution, vg_relation
+from trainer.shapes.build_sugarcrepe import sugarcrepe_sets
+from trainer.shapes.build_winoground import winoground_items
+from trainer.shapes.build_zeroshot import TEMPLATES, classnames, zeroshot_images
 from trainer.shapes.captions import Caption, sample_captions
-from trainer.shapes.config import WorldConfig
+from trainer.shapes.config import VERSIONS, WorldConfig
 from trainer.shapes.oracle import write_oracle_run
 from trainer.shapes.render import png_bytes, render
-from trainer.shapes.sugarcrepe import sugarcrepe_sets
-from trainer.shapes.winoground import winoground_items
 from trainer.shapes.world import Heldout, Scene, make_heldout, sample_scene
-from trainer.shapes.zeroshot import TEMPLATES, classnames, zeroshot_images
 
 FORMAT = "neggen-shapes-world/1"
-VERSIONS = ("in_distribution", "heldout")
 EVAL_FILES = {
-    "sugarcrepe/<subset>.json": "SugarCrepe: {index: {filename, caption, negative_caption}}; images/<version>/",
-    "aro/visual_genome_relation.json": "ARO VG-Relation list; image_path under images/<version>/",
-    "aro/visual_genome_attribution.json": "ARO VG-Attribution list; image_path under images/<version>/",
-    "valse/<file>.json": "VALSE: {id: {image_file, caption, foil, mturk, ...}}; images/<version>/",
+    "sugarcrepe/<subset>.json": "SugarCrepe: {index: {filename, caption, negative_caption}}; coco/val2017/",
+    "aro/visual_genome_relation.json": "ARO VG-Relation list; image_path under aro/images/",
+    "aro/visual_genome_attribution.json": "ARO VG-Attribution list; image_path under aro/images/",
+    "valse/data/<file>.json": "VALSE: {id: {image_file, caption, foil, mturk, ...}}; valse/images/<source>/",
     "winoground/examples.jsonl": "Winoground rows; images in winoground/images/<image_k>.png",
-    "karpathy_test.json": "[{image, caption: [...]}]; images/<version>/",
-    "zeroshot/<dataset>/test/<class>/*.png": "ImageFolder; zeroshot/en_classnames.json and templates",
+    "coco/coco_karpathy_test.json": "[{image: val2014/<file>, caption: [...]}]; COCO-Order and retrieval",
+    "zeroshot/<dataset>/test/<class>/*.png": "ImageFolder; zeroshot/clip_benchmark/en_classnames.json, templates",
 }
+# The benchmarks' image folders under eval/<version>/, each a link to images/<version>/ (see trainer/eval/).
+IMAGE_LINKS = (
+    "coco/val2017",
+    "coco/val2014",
+    "aro/images",
+    *sorted({f"valse/images/{valse.IMAGE_DIRS[stem]}" for stem in VALSE_STEMS}),
+)
 
 
 class WorldExists(FileExistsError):
@@ -58,6 +70,13 @@ def _write_lines(path: Path, rows: Iterable[dict[str, Any]]) -> None:
 def _write_png(path: Path, scene: Scene, config: WorldConfig) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png_bytes(render(scene, config.background)))
+
+
+def _link_images(version_dir: Path, images: Path) -> None:
+    for relative in IMAGE_LINKS:
+        link = version_dir / relative
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.relpath(images, link.parent), link, target_is_directory=True)
 
 
 def _scenes(config: WorldConfig, heldout: Heldout, split: str, n: int) -> list[tuple[str, Scene]]:
@@ -125,7 +144,7 @@ def write_eval(root: Path, config: WorldConfig, heldout: Heldout, version: str) 
         write_json_atomic(out / "aro" / f"{stem}.json", items)
         counts[f"aro/{stem}"] = len(items)
     for stem, items in valse_sets(scenes, config).items():
-        write_json_atomic(out / "valse" / f"{stem}.json", items)
+        write_json_atomic(out / "valse" / "data" / f"{stem}.json", items)
         counts[f"valse/{stem}"] = len(items)
     rows = []
     for row, first, second in winoground_items(config, heldout, version):
@@ -134,8 +153,8 @@ def write_eval(root: Path, config: WorldConfig, heldout: Heldout, version: str) 
         rows.append(row)
     _write_lines(out / "winoground" / "examples.jsonl", rows)
     counts["winoground"] = len(rows)
-    items = karpathy(scenes, config)
-    write_json_atomic(out / "karpathy_test.json", items)
+    items = [{**item, "image": f"val2014/{item['image']}"} for item in karpathy(scenes, config)]
+    write_json_atomic(out / "coco" / "coco_karpathy_test.json", items)
     counts["karpathy_test"] = len(items)
     images = zeroshot_images(config, heldout, version)
     for scene, paths in images:
@@ -144,8 +163,10 @@ def write_eval(root: Path, config: WorldConfig, heldout: Heldout, version: str) 
             target = out / "zeroshot" / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-    write_json_atomic(out / "zeroshot" / "en_classnames.json", classnames(config, heldout, version))
-    write_json_atomic(out / "zeroshot" / "en_zeroshot_classification_templates.json", TEMPLATES)
+    prompts = out / "zeroshot" / "clip_benchmark"
+    write_json_atomic(prompts / "en_classnames.json", classnames(config, heldout, version))
+    write_json_atomic(prompts / "en_zeroshot_classification_templates.json", TEMPLATES)
+    _link_images(out, root / "images" / version)
     counts["zeroshot_images"] = len(images)
     return counts
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import shared_file
+from tests.conftest import annotation_file
 from tests.trainer.eval.conftest import colour_image
 from trainer.eval import zeroshot
 from trainer.eval.embed import ClipEncoder, EmbeddingCache
@@ -67,7 +67,7 @@ def _write_fixtures(root):
 
 def test_readers_and_end_to_end(tmp_path, tiny_model, tiny_tokenizer):
     _write_fixtures(tmp_path)
-    classnames = json.loads(shared_file("clip_benchmark/en_classnames.json").read_text())
+    classnames = json.loads(annotation_file("clip_benchmark/en_classnames.json").read_text())
     cifar = READERS["cifar10"](tmp_path, classnames)
     assert cifar.labels == [0, 1, 2, 3, 4, 5] and cifar.classnames[1] == "automobile"
     assert np.array_equal(np.asarray(cifar.load(cifar.refs[2])), np.asarray(colour_image(2, 32)))
@@ -79,7 +79,7 @@ def test_readers_and_end_to_end(tmp_path, tiny_model, tiny_tokenizer):
     assert air.labels == [0, 2] and air.classnames[2] == "Cessna 172"
 
     cache = EmbeddingCache(ClipEncoder(tiny_model, tiny_tokenizer))
-    records = zeroshot.evaluate(cache, tmp_path, shared_file("clip_benchmark/en_classnames.json").parent)
+    records = zeroshot.evaluate(cache, tmp_path, annotation_file("clip_benchmark/en_classnames.json").parent)
     by = {r.subset: r for r in records}
     assert set(by) == {"cifar10", "dtd", "food101", "fgvc_aircraft"}  # no summary: not all 11 present
     assert by["cifar10"].n_items == 6 and by["cifar10"].info["n_classes"] == 10

@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import shared_file
+from tests.conftest import annotation_file
 from tests.trainer.eval.conftest import colour_image
 from trainer.eval import zeroshot
 from trainer.eval.embed import ClipEncoder, EmbeddingCache, ImageRef
-from trainer.eval.imagefolders import READERS, Labelled, LayoutMissing, flowers
+from trainer.eval.imagefolders import READERS, Labelled, flowers
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Record, write_record
 
 try:
@@ -24,7 +25,7 @@ CARS = ["AM General Hummer SUV 2000", "Acura RL Sedan 2012", "Acura TL Sedan 201
 
 @pytest.fixture(scope="module")
 def classnames():
-    return json.loads(shared_file("clip_benchmark/en_classnames.json").read_text())
+    return json.loads(annotation_file("clip_benchmark/en_classnames.json").read_text())
 
 
 def _flowers(root):
@@ -93,7 +94,7 @@ def test_flowers_and_cars_end_to_end(tmp_path, classnames, tiny_model, tiny_toke
     _flowers(tmp_path)
     _cars(tmp_path)
     cache = EmbeddingCache(ClipEncoder(tiny_model, tiny_tokenizer))
-    records = zeroshot.evaluate(cache, tmp_path, shared_file("clip_benchmark/en_classnames.json").parent)
+    records = zeroshot.evaluate(cache, tmp_path, annotation_file("clip_benchmark/en_classnames.json").parent)
     by = {r.subset: r for r in records}
     assert set(by) == {"flowers", "cars"}  # nine datasets missing: no average
     assert by["flowers"].n_items == 3 and by["flowers"].info["n_classes"] == 102
@@ -113,7 +114,7 @@ def test_average_is_written_when_all_eleven_are_present(tmp_path, monkeypatch, t
     assert len(READERS) == 11
     monkeypatch.setattr(zeroshot, "READERS", {name: _stub(i) for i, name in enumerate(READERS)})
     cache = EmbeddingCache(ClipEncoder(tiny_model, tiny_tokenizer))
-    records = zeroshot.evaluate(cache, tmp_path, shared_file("clip_benchmark/en_classnames.json").parent)
+    records = zeroshot.evaluate(cache, tmp_path, annotation_file("clip_benchmark/en_classnames.json").parent)
     summary = records[-1]
     assert [r.subset for r in records] == [*READERS, "summary"]
     assert summary.metrics["avg"] == pytest.approx(sum(r.metrics["acc1"] for r in records[:-1]) / 11)
@@ -153,5 +154,5 @@ def test_missing_scipy_reads_as_missing_data(tmp_path, classnames, monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_scipy)
-    with pytest.raises(LayoutMissing, match=r"needs scipy .*\[eval\]"):
+    with pytest.raises(MissingData, match=r"needs scipy .*\[eval\]"):
         flowers(tmp_path, classnames)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from trainer.shapes.build_sugarcrepe import sugarcrepe_sets
 from trainer.shapes.config import WorldConfig
-from trainer.shapes.sugarcrepe import sugarcrepe_sets
 from trainer.shapes.world import make_heldout, sample_scene
 
 

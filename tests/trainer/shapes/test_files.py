@@ -16,10 +16,10 @@ from neggen.text import words
 from neggen.types import ALL_TYPES
 from tests.trainer.shapes.conftest import load_scenes
 from tests.trainer.shapes.grammar import parse
+from trainer.shapes.build_sugarcrepe import SUBSETS
 from trainer.shapes.captions import is_true, mentions_heldout
-from trainer.shapes.sugarcrepe import SUBSETS
+from trainer.shapes.config import VERSIONS
 from trainer.shapes.world import Heldout
-from trainer.shapes.writers import VERSIONS
 
 VALSE_FILES = ("existence", "counting-hard", "relations", "actant-swap", "foil-it")
 
@@ -94,13 +94,13 @@ def test_valse_format_and_foils(world: Path) -> None:
     for version in VERSIONS:
         scenes = load_scenes(world, version)
         for stem in VALSE_FILES:
-            data = json.loads((world / "eval" / version / "valse" / f"{stem}.json").read_text())
+            data = json.loads((world / "eval" / version / "valse" / "data" / f"{stem}.json").read_text())
             assert data
             for item in data.values():
                 assert item["mturk"] == {"caption": 3, "foil": 0, "other": 0}
                 assert {"image_file", "caption", "foil", "dataset", "linguistic_phenomena"} <= set(item)
                 _check_pair(scenes[item["image_file"]], item["caption"], item["foil"])
-        existence = json.loads((world / "eval" / version / "valse" / "existence.json").read_text()).values()
+        existence = json.loads((world / "eval" / version / "valse" / "data" / "existence.json").read_text()).values()
         with_no = Counter(" no " in i["caption"] for i in existence)
         assert abs(with_no[True] - with_no[False]) <= 1  # "no" is on the true side half the time
 
@@ -122,20 +122,21 @@ def test_winoground_2x2(world: Path) -> None:
 def test_karpathy_and_zeroshot(world: Path) -> None:
     for version in VERSIONS:
         scenes = load_scenes(world, version)
-        items = json.loads((world / "eval" / version / "karpathy_test.json").read_text())
+        items = json.loads((world / "eval" / version / "coco" / "coco_karpathy_test.json").read_text())
         for item in items:
             assert isinstance(item["caption"], list) and len(item["caption"]) >= 4
-            assert all(is_true(parse(c), scenes[item["image"]]) for c in item["caption"])
+            assert item["image"].startswith("val2014/")  # relative to coco/, as the Karpathy split file
+            assert all(is_true(parse(c), scenes[Path(item["image"]).name]) for c in item["caption"])
         zs = world / "eval" / version / "zeroshot"
-        names = json.loads((zs / "en_classnames.json").read_text())
-        templates = json.loads((zs / "en_zeroshot_classification_templates.json").read_text())
+        names = json.loads((zs / "clip_benchmark" / "en_classnames.json").read_text())
+        templates = json.loads((zs / "clip_benchmark" / "en_zeroshot_classification_templates.json").read_text())
         assert set(names) == set(templates)
         for dataset, classes in names.items():
             assert all("{c}" in t for t in templates[dataset])
             folders = sorted(p.name for p in (zs / dataset / "test").iterdir())
             assert [f.replace("_", " ") for f in folders] == classes  # ImageFolder's sorted class order
             assert all(any((zs / dataset / "test" / f).glob("*.png")) for f in folders)
-    held = json.loads((world / "eval" / "heldout" / "zeroshot" / "en_classnames.json").read_text())
+    held = json.loads((world / "eval" / "heldout" / "zeroshot" / "clip_benchmark" / "en_classnames.json").read_text())
     assert {tuple(n.split()) for n in held["shapes_object"]} == _heldout(world).pairs
 
 
