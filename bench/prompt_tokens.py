@@ -24,7 +24,7 @@ from neggen.models import resolve_model  # noqa: E402
 from neggen.prompts import PromptBuilder, load_prompt  # noqa: E402
 from neggen.types import NegType  # noqa: E402
 
-KARPATHY = Path(__file__).resolve().parents[2] / "shared" / "data" / "coco_karpathy_test.json"
+KARPATHY = Path(__file__).resolve().parents[1] / "data" / "annotations" / "coco_karpathy_test.json"
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ from neggen.sharding import stable_hash
 from neggen.types import NegType
 
 REPO = Path(__file__).resolve().parents[1]
-KARPATHY = REPO.parent / "shared" / "data" / "coco_karpathy_test.json"
+KARPATHY = REPO / "data" / "annotations" / "coco_karpathy_test.json"
 LENGTHS = Path(__file__).resolve().parent / "data" / "smollm2_completion_tokens.json"
 
 

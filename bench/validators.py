@@ -74,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sugarcrepe", type=Path, default=Path("../shared/data/sugarcrepe"))
+    parser.add_argument("--sugarcrepe", type=Path, default=Path("data/annotations/sugarcrepe"))
     args = parser.parse_args()
     rows = load_rows(args.sugarcrepe, args.rows)
     mixed = pipeline_rows(rows)

@@ -30,7 +30,7 @@ from neggen.pipeline import generate, plan_run, write_chunk  # noqa: E402
 from neggen.progress import GenerationProgress  # noqa: E402
 from neggen.types import NegType  # noqa: E402
 
-KARPATHY = Path(__file__).resolve().parents[2] / "shared" / "data" / "coco_karpathy_test.json"
+KARPATHY = Path(__file__).resolve().parents[1] / "data" / "annotations" / "coco_karpathy_test.json"
 
 
 def bare(engine, plan, types) -> float:

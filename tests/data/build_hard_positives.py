@@ -213,4 +213,4 @@ def main(source: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/coco_karpathy_test.json")
+    main(sys.argv[1] if len(sys.argv) > 1 else "data/annotations/coco_karpathy_test.json")
