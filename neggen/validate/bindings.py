@@ -63,6 +63,16 @@ def _group(words: Analysis, i: int) -> str:
     return ",".join(sorted(_noun(words, j) for j in members)) if len(members) > 1 else _noun(words, i)
 
 
+def _conjuncts_have_own(words: Analysis, gov: int, name: str) -> bool:
+    """Does another conjunct of gov carry its own `name` relation? Then each keeps its own: in "a pot of soup and
+    a kettle of water" the soup is the pot's, while in "a dog and a cat on a couch" both are on the couch."""
+    root = _conj_root(words, gov)
+    members = {root} | {j for j, w in enumerate(words) if w.dep == "conj" and _conj_root(words, j) == root}
+    return any(
+        w.dep == "prep" and w.head in members - {gov} and _preposition(words, j)[0] == name for j, w in enumerate(words)
+    )
+
+
 def _conj_root(words: Analysis, j: int) -> int:
     seen = {j}
     while words[j].dep == "conj" and words[words[j].head].pos == Pos.NOUN and words[j].head not in seen:
@@ -142,7 +152,9 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
         if name in SYMMETRIC:
             pair = sorted((_node(words, _participant(words, gov)), _node(words, i)))
             return [("sym", name, *pair)]
-        governor = _group(words, gov) if words[gov].pos == Pos.NOUN else _node(words, gov)
+        governor = _node(words, gov)
+        if words[gov].pos == Pos.NOUN and not _conjuncts_have_own(words, gov, name):
+            governor = _group(words, gov)
         return [(name, governor, _node(words, i))]
     if dep in ("acl", "relcl") and w.pos == Pos.VERB:
         role = "obj" if w.tag == "VBN" else "subj"  # "a pizza sliced": the pizza is what was sliced

@@ -82,6 +82,12 @@ def test_reorders_that_keep_every_binding_are_rejected(neg_type, caption, negati
         (T.swap_nouns, "A girl sitting on a bed next to a lamp.", "A lamp sitting on a bed next to a girl."),
         (T.swap_adjectives, "A red car next to a blue bus.", "A blue car next to a red bus."),
         (T.reshuffle, "A dog chasing a cat in a yard.", "A cat in a yard chasing a dog."),
+        # Each conjunct has its own "of": the soup moves from the pot to the kettle.
+        (
+            T.swap_nouns,
+            "A pot of soup and a kettle of water on the stove.",
+            "A pot of water and a kettle of soup on the stove.",
+        ),
     ],
 )
 def test_reorders_that_change_a_binding_are_accepted(neg_type, caption, negative):
