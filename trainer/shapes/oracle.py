@@ -73,6 +73,7 @@ def oracle_generate_config(config: WorldConfig) -> GenerateConfig:
         model=MODEL,
         seed=config.seed,
         chunk_size=config.oracle_chunk_size,
+        output="sentence",  # the oracle answers whole false captions, not edits
         sampling=SamplingParams(temperature=0.0, n=CANDIDATES),
     )
     # engine is a Literal of the LLM engines; the manifest should still say which engine wrote the run.
