@@ -47,7 +47,7 @@ def test_runner_ray_from_the_cli_plans_on_the_driver_and_runs_on_actors(tmp_path
         return 200, None, 0.0
 
     config = tmp_path / "served.toml"
-    config.write_text("chunk_size = 3\nmodel = 'served'\n[sampling]\nn = 1\n")
+    config.write_text("chunk_size = 3\nmodel = 'served'\noutput = 'sentence'\n[sampling]\nn = 1\n")
     common = ["generate", "--captions", str(SAMPLE), "--type", "reshuffle", "--type", "swap_nouns", "--shards", "3"]
     common += ["--limit", "12", "--engine", "openai", "--config", str(config)]
     with FaultServer(ok) as server:

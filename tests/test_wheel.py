@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from neggen.wordnet import default_target
 from tests.conftest import REPO
 from tests.standalone import copy_checkout
 
@@ -55,6 +56,9 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, bundled_model_di
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"HF_HUB_OFFLINE": "1"}
+    # The fresh venv has no nltk_data of its own: point NLTK at the copy `make setup` prepared (a user's
+    # `nltk.download("wordnet")` does the same for their install).
+    env["NLTK_DATA"] = str(default_target())
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(args, cwd=elsewhere, env=env, capture_output=True, text=True)
