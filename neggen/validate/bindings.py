@@ -58,19 +58,21 @@ def _resolve(words: Analysis, i: int) -> int:
 def _group(words: Analysis, i: int) -> str:
     """A noun with its conjuncts, in a fixed order: "a dog and a cat on a couch" puts both on the couch,
     wherever the parser attached the phrase."""
-    root = _conj_root(words, i)
-    members = {root} | {j for j, w in enumerate(words) if w.dep == "conj" and _conj_root(words, j) == root}
+    members = _conjuncts(words, i)
     return ",".join(sorted(_noun(words, j) for j in members)) if len(members) > 1 else _noun(words, i)
+
+
+def _conjuncts(words: Analysis, i: int) -> set[int]:
+    """Noun i and the nouns conjoined with it ("a dog and a cat")."""
+    root = _conj_root(words, i)
+    return {root} | {j for j, w in enumerate(words) if w.dep == "conj" and _conj_root(words, j) == root}
 
 
 def _conjuncts_have_own(words: Analysis, gov: int, name: str) -> bool:
     """Does another conjunct of gov carry its own `name` relation? Then each keeps its own: in "a pot of soup and
     a kettle of water" the soup is the pot's, while in "a dog and a cat on a couch" both are on the couch."""
-    root = _conj_root(words, gov)
-    members = {root} | {j for j, w in enumerate(words) if w.dep == "conj" and _conj_root(words, j) == root}
-    return any(
-        w.dep == "prep" and w.head in members - {gov} and _preposition(words, j)[0] == name for j, w in enumerate(words)
-    )
+    others = _conjuncts(words, gov) - {gov}
+    return any(w.dep == "prep" and w.head in others and _preposition(words, j)[0] == name for j, w in enumerate(words))
 
 
 def _conj_root(words: Analysis, j: int) -> int:
