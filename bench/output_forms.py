@@ -6,8 +6,9 @@ For each engine (one engine instance, warmed up) both forms run the full pipelin
 prompts, engine, validators, retries) over the same Karpathy captions for the four swap/replace types, in
 alternating order per type so neither form gets the warmer engine. Printed per engine and form: acceptance per
 type, output tokens per accepted negative (every candidate's tokens, rejected ones included, over the accepted
-count), accepted negatives per engine-second, and the ratios edit/sentence. The meaning checks (another issue)
-are not on this branch; their share of rejected accepted rows is reported once they land.
+count), accepted negatives per engine-second, the ratios edit/sentence, and the meaning checks' share: of the
+candidates that passed the shape validators (accepted, or rejected by a meaning check), the share the meaning
+checks rejected (every candidate's reason is on its row: `failed_reasons`, plus a reject's final `reason`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def run_form(engine, captions, neg_type: str, form: str, out: Path) -> dict:
 
 def read_form(out: Path, form: str) -> dict:
     """The figures of one finished (type, form) run directory."""
+    from neggen.validate.reasons import MEANING_REASONS
+
     success = json.loads(next(out.glob("negatives/type=*/shard=*/_SUCCESS.json")).read_text())
     frames = [pl.read_parquet(p) for p in out.glob("*/type=*/shard=*/part-*.parquet")]
     rows = pl.concat(frames, how="diagonal_relaxed")
@@ -60,10 +63,15 @@ def read_form(out: Path, form: str) -> dict:
         else None
     )
     no_span = rows.filter(pl.col("reason") == "no_candidate_span").height if "reason" in rows.columns else 0
+    candidate_reasons = rows["failed_reasons"].explode().drop_nulls().to_list()
+    if "reason" in rows.columns:
+        candidate_reasons += rows["reason"].drop_nulls().to_list()
+    meaning_rejected = sum(reason in MEANING_REASONS for reason in candidate_reasons)
     return {
         "rows": rows.height,
         "with_span": rows.height - no_span,
         "accepted": accepted.height,
+        "meaning_rejected": meaning_rejected,
         "completion_tokens": int(rows["completion_tokens"].fill_null(0).sum()),
         "engine_s": success["engine_s"],
         "top_rejects": dict(zip(reasons["reason"], reasons["count"], strict=True)) if reasons is not None else {},
@@ -87,20 +95,24 @@ def _cell(r: dict) -> str:
 
 def summarize(results: dict, engine_name: str, types: list[str] = TYPES) -> list[str]:
     header = (
-        "| form | " + " | ".join(types) + " | all | output tokens | tokens/accepted | engine s | accepted/engine-s |"
+        "| form | "
+        + " | ".join(types)
+        + " | all | output tokens | tokens/accepted | engine s | accepted/engine-s | meaning checks rejected |"
     )
-    lines = [f"\n## {engine_name}", "", header, "|" + "---|" * (len(types) + 6)]
+    lines = [f"\n## {engine_name}", "", header, "|" + "---|" * (len(types) + 7)]
     totals = {}
     for form in [f for f in FORMS if all(t in results.get(f, {}) for t in types)]:
         runs = [results[form][t] for t in types]
         acc, rows = sum(r["accepted"] for r in runs), sum(r["rows"] for r in runs)
         tokens, secs = sum(r["completion_tokens"] for r in runs), sum(r["engine_s"] for r in runs)
+        meaning = sum(r["meaning_rejected"] for r in runs)
         # Tokens per accepted negative is undefined when none was accepted: shown as such, not as a number.
         tpa = tokens / acc if acc else None
         totals[form] = (tpa, acc / secs if secs else 0.0, acc / max(rows, 1))
         lines.append(
             f"| {form} | {' | '.join(_cell(r) for r in runs)} | {100 * acc / max(rows, 1):.0f}% | {tokens} | "
-            f"{f'{tpa:.1f}' if tpa is not None else f'inf ({tokens} for 0)'} | {secs:.1f} | {totals[form][1]:.3f} |"
+            f"{f'{tpa:.1f}' if tpa is not None else f'inf ({tokens} for 0)'} | {secs:.1f} | {totals[form][1]:.3f} | "
+            f"{meaning}/{meaning + acc} ({100 * meaning / max(meaning + acc, 1):.0f}%) |"
         )
     if len(totals) == 2:
         (ts, ss, sa), (te, se, ea) = totals["sentence"], totals["edit"]

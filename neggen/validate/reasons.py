@@ -35,6 +35,11 @@ class Reason(StrEnum):
     edit_span_not_in_caption = "edit_span_not_in_caption"
 
 
+# The meaning checks' reasons: a candidate with one of these had the right shape (stats and benchmarks count them
+# to say how many shape-valid candidates were hard positives).
+MEANING_REASONS = frozenset({Reason.same_meaning, Reason.no_content_word})
+
+
 @dataclass(frozen=True)
 class Verdict:
     reason: Reason | None = None
