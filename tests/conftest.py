@@ -28,6 +28,7 @@ def annotation_file(relative: str) -> Path:
 SLOW_FIXTURES = frozenset({"bundled_model_dir", "hf_engine"})
 SLOW_FILES = frozenset(
     {
+        "test_cli_ray.py",
         "test_cli_vllm.py",
         "test_ray_runner.py",
         "test_vllm_adapter.py",

@@ -74,6 +74,7 @@ def test_a_bad_output_form_is_one_line(tmp_path):
     assert result.stderr.strip() == "neggen: error: --output must be sentence or edit, not 'diff'"
 
 
+@pytest.mark.slow  # two CLI runs through a served engine: ~40 s each on 2 cores
 @pytest.mark.parametrize("form", ["edit", "sentence"])
 def test_output_flag_reaches_requests_rows_and_manifest(tmp_path, form):
     """Through the command users type, against a loopback server that enforces the regex it is sent."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import pytest
+
 from neggen.text import comparison_key
 from neggen.types import NegType
 from neggen.validate import validate
@@ -43,6 +45,7 @@ def test_heldout_free_negatives() -> None:
             assert not any(mentions_heldout(n, HELDOUT) for n in false_variants(caption, scene, edit, CONFIG, HELDOUT))
 
 
+@pytest.mark.slow  # parses every oracle negative with spaCy: ~1 min on 2 cores
 def test_oracle_negatives_pass_neggen_validators() -> None:
     """Acceptance rate of neggen.validate over every oracle candidate, per type (printed with -s)."""
     rates = {}
