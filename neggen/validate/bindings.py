@@ -182,6 +182,19 @@ def changed_bindings(caption: Analysis, negative: Analysis) -> bool:
     return bindings(caption) != bindings(negative)
 
 
+def repeated_modifier(words: Analysis, span: range) -> str | None:
+    """A word of span that modifies a noun another modifier of the same word already modifies: "red" -> "white"
+    in "a red and white train" gives "a white and white train", which describes nothing."""
+    for i in span:
+        dep, head = _effective(words, i)
+        if dep not in _MODIFIER or head == i or words[i].pos in (Pos.DET, Pos.OTHER):
+            continue
+        for j, w in enumerate(words):
+            if j != i and w.lemma == words[i].lemma and _effective(words, j) in ((d, head) for d in _MODIFIER):
+                return f"{words[i].text!r} already modifies {words[head].text!r}"
+    return None
+
+
 def _children(words: Analysis, h: int) -> list[int]:
     return [j for j, w in enumerate(words) if w.head == h and j != h]
 

@@ -79,6 +79,32 @@ def known(word: str) -> bool:
     return bool(_synsets(word))
 
 
+_NUMERAL = re.compile(r"\d+(st|nd|rd|th|s)?")
+
+
+@lru_cache(maxsize=1)
+def _closed_class() -> frozenset[str]:
+    # spaCy's English stop words: the articles, pronouns, prepositions, conjunctions, auxiliaries and number
+    # words a short span may hold, which WordNet (content words only) does not list.
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def placed(word: Word) -> bool:
+    """Is this a word of English: a number, a closed-class word, or a word WordNet knows in some part of
+    speech (morphy included) by its text or by the tagger's lemma ("cat's" -> "cat")?"""
+    text = word.text
+    if _NUMERAL.fullmatch(text) or text in _closed_class():  # number words are stop words or in WordNet
+        return True
+    return known(text) or known(word.lemma)
+
+
+def unknown_words(span: list[Word]) -> list[str]:
+    """The words of a new span nothing places: a model choosing words freely writes "olde" or "oxcab"."""
+    return [w.text for w in span if not placed(w)]
+
+
 def _ancestors(synsets: tuple, steps: int) -> set:
     seen, frontier = set(synsets), set(synsets)
     for _ in range(steps):

@@ -23,6 +23,8 @@ class Reason(StrEnum):
     # Meaning (the edit has the right shape but describes the same scene: a hard positive)
     same_meaning = "same_meaning"
     no_content_word = "no_content_word"
+    unknown_word = "unknown_word"  # a replacement's new word that neither WordNet nor the lemmatizer knows
+    duplicate_modifier = "duplicate_modifier"  # the new attribute already modifies that noun ("white and white")
     # Generation (decided before or instead of validation)
     truncated = "truncated"
     unparseable = "unparseable"

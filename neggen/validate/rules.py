@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from neggen.pos import Analysis, Pos
 from neggen.types import NegType
-from neggen.validate.bindings import changed_bindings, symmetric_exchange
-from neggen.validate.lexical import known, span_relation
+from neggen.validate.bindings import changed_bindings, repeated_modifier, symmetric_exchange
+from neggen.validate.lexical import known, span_relation, unknown_words
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 from neggen.validate.spans import Region, Swap, changed_region, content_blocks, find_swap
 
@@ -143,7 +143,15 @@ def _check_replace(edit: Edit, caption: Analysis, negative: Analysis, meaning: b
     relation = span_relation(old, new, wanted)
     if relation:
         return reject(Reason.same_meaning, f"{change}: {relation}")
-    unknown = [w.text for w in (*old, *new) if w.pos in (Pos.NOUN, Pos.ADJ) and not known(w.lemma)]
+    unplaced = unknown_words(new)
+    if unplaced:
+        return reject(
+            Reason.unknown_word, f"{change}: {', '.join(map(repr, unplaced))} in neither WordNet nor the lemmatizer"
+        )
+    repeated = repeated_modifier(negative, new_at)
+    if repeated:
+        return reject(Reason.duplicate_modifier, f"{change}: {repeated}")
+    unknown = [w.text for w in old if w.pos in (Pos.NOUN, Pos.ADJ) and not known(w.lemma)]
     if unknown:
         # Accepted on lemma and tag alone; the detail records that WordNet could not judge it.
         return Verdict(None, f"not in WordNet: {', '.join(unknown)}; judged by lemma and tagger")

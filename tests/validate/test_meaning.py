@@ -121,10 +121,62 @@ def test_odd_input_is_judged_with_a_reason(neg_type, caption, negative, reason):
     assert validate(neg_type, caption, negative).reason == reason
 
 
-def test_a_word_wordnet_lacks_is_judged_by_lemma_and_tagger_and_says_so():
-    verdict = validate(T.replace_nouns, "A blorp on a table.", "A flarp on a table.")
+def test_an_old_word_wordnet_lacks_is_judged_by_lemma_and_tagger_and_says_so():
+    verdict = validate(T.replace_nouns, "A blorp on a table.", "A cat on a table.")
     assert verdict.accepted
     assert "not in WordNet" in verdict.detail and "blorp" in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative", "unknown"),
+    [
+        # What the edit form's free right-hand side gave in `make demo`.
+        (
+            T.replace_adjectives,
+            "An older kitchen with wooden cabinets.",
+            "An olde shrefte verzwelte kitchen with wooden cabinets.",
+            "olde",
+        ),
+        (T.replace_nouns, "A man riding a moped on a road.", "A man riding an oxcab on a road.", "oxcab"),
+        (T.replace_nouns, "A blorp on a table.", "A flarp on a table.", "flarp"),
+        # One unknown word among known ones is enough.
+        (T.replace_nouns, "A man riding a moped on a road.", "A man riding a red zorbex on a road.", "zorbex"),
+    ],
+)
+def test_a_new_word_nothing_knows_is_rejected(neg_type, caption, negative, unknown):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.reason == Reason.unknown_word, verdict
+    assert repr(unknown) in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative"),
+    [
+        (T.replace_adjectives, "Two dogs playing in the snow.", "137 dogs playing in the snow."),  # a number
+        (T.replace_adjectives, "A dog on the first step.", "A dog on the 113th step."),  # an ordinal
+        (T.replace_nouns, "A dog's bowl on a table.", "A cat's bowl on a table."),  # placed by its lemma
+        (T.replace_nouns, "A dog on a table.", "A dog beside his desk."),  # closed-class words WordNet lacks
+        (T.replace_adjectives, "A man in a blue shirt.", "A man in a turquoise shirt."),  # a colour
+    ],
+)
+def test_numbers_colours_inflections_and_closed_class_words_are_placed(neg_type, caption, negative):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.accepted, verdict
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative", "reason"),
+    [
+        (T.replace_adjectives, "A red and white train.", "A white and white train.", Reason.duplicate_modifier),
+        (T.replace_adjectives, "A small red car.", "A red red car.", Reason.duplicate_modifier),
+        (T.replace_adjectives, "A red and white train.", "A blue and white train.", None),
+        # The same colour on another noun is a real edit.
+        (T.replace_adjectives, "A red car next to a white bus.", "A white car next to a white bus.", None),
+    ],
+)
+def test_a_new_attribute_the_noun_already_has_is_rejected(neg_type, caption, negative, reason):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.reason == reason, verdict
 
 
 def _parse(text):
