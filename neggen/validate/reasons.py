@@ -37,9 +37,9 @@ class Reason(StrEnum):
     edit_span_not_in_caption = "edit_span_not_in_caption"
 
 
-# The meaning checks' reasons: a candidate with one of these had the right shape (stats and benchmarks count them
-# to say how many shape-valid candidates were hard positives).
-MEANING_REASONS = frozenset({Reason.same_meaning, Reason.no_content_word})
+# The reasons only the meaning checks give (no_content_word is a part-of-speech check, on without them): a
+# candidate with one of these had the right shape; benchmarks count them as shape-valid hard positives.
+MEANING_REASONS = frozenset({Reason.same_meaning, Reason.unknown_word, Reason.duplicate_modifier})
 
 
 @dataclass(frozen=True)
