@@ -5,7 +5,7 @@
 Every engine gets the same requests (one type, the default chat prompts and sampling: n=2, max_tokens=48,
 per-request seeds), one attempt, no validation: the raw engine. Each engine runs in a fresh subprocess so
 its peak RSS (summed over the process tree, including vLLM's engine-core and worker processes or the server)
-is its own. Printed: captions/s, output tokens/s, peak RSS, and the ratios the engines issue asks for.
+is its own. Printed: captions/s, output tokens/s, peak RSS, and the ratios between them.
 """
 
 from __future__ import annotations
