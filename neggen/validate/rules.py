@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from neggen.pos import Analysis, Pos
 from neggen.types import NegType
 from neggen.validate.bindings import changed_bindings, repeated_modifier, symmetric_exchange
-from neggen.validate.lexical import known, span_relation, unknown_words
+from neggen.validate.lexical import known, same_noun, span_relation, unknown_words
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 from neggen.validate.spans import Region, Swap, changed_region, content_blocks, find_swap
 
@@ -34,15 +34,36 @@ class Edit:
 
 
 _QUANTIFIERS = frozenset("some many several few both all no each every".split())
+# Nouns that count what follows them: "a *group* of zebras" -> "a *solitary* zebra" changes a number, not a noun.
+_COLLECTIVES = frozenset(
+    "group groups herd herds bunch bunches crowd crowds couple pair pairs flock flocks lot lots pack set variety "
+    "number trio dozen dozens handful row rows pile stack assortment collection fleet swarm cluster array few "
+    "bundle".split()
+)
+# A colour standing alone as a noun is what someone wears: "a girl in *pink*", "a boy wearing *yellow*".
+_COLOURS = frozenset(
+    "red orange yellow green blue purple pink brown black white gray grey silver gold beige tan maroon navy "
+    "violet turquoise teal".split()
+)
 _NOUN_MODIFIER = frozenset({"compound", "amod", "nmod", "npadvmod"})
 
 
 def _attribute(words: Analysis, i: int) -> bool:
-    """An adjective, a number or quantifier, or a noun modifying a later noun ("a *metal* chair")."""
+    """An adjective, a number or quantifier, a counting noun before "of", a bare colour, or a noun modifying a
+    later noun ("a *metal* chair") or a later attribute of one ("*hand* written notes", "*tree* lined road")."""
     w = words[i]
     if w.pos in (Pos.ADJ, Pos.NUM) or w.text in _QUANTIFIERS:
         return True
-    return w.pos == Pos.NOUN and w.dep in _NOUN_MODIFIER and w.head > i and words[w.head].pos == Pos.NOUN
+    if w.pos != Pos.NOUN:
+        return False
+    if w.text in _COLLECTIVES and i + 1 < len(words) and words[i + 1].text == "of":
+        return True
+    if w.text in _COLOURS and not any(x.head == i and x.dep in ("det", "amod") for x in words):
+        return True
+    if w.dep not in _NOUN_MODIFIER or w.head <= i:
+        return False
+    head = words[w.head]
+    return head.pos == Pos.NOUN or (head.pos == Pos.ADJ and head.dep == "amod" and head.head > w.head)
 
 
 def _head_noun(words: Analysis, i: int) -> bool:
@@ -132,10 +153,16 @@ def _check_replace(edit: Edit, caption: Analysis, negative: Analysis, meaning: b
     content = [_attribute(a, i) or _head_noun(a, i) for a, at in ((caption, old_at), (negative, new_at)) for i in at]
     if not any(content):
         return reject(Reason.no_content_word, f"{change} replaces no noun, adjective or number")
+    # A noun on both sides ("a herd of cows" -> "a lone cow") is kept: the edit is to what modifies it.
+    nouns_old = [caption[i] for i in old_at if _head_noun(caption, i)]
+    nouns_new = [negative[i] for i in new_at if _head_noun(negative, i)]
+    changed_old = [a for a in nouns_old if not any(same_noun(a, b) for b in nouns_new)]
+    changed_new = [b for b in nouns_new if not any(same_noun(a, b) for a in nouns_old)]
     if wanted == Pos.NOUN:
-        ok = any(_head_noun(caption, i) for i in old_at) and any(_head_noun(negative, i) for i in new_at)
+        ok = bool(changed_old) and bool(changed_new)
     else:
-        ok = _adjectival(caption, old_at) and _adjectival(negative, new_at)
+        ok = not changed_old and not changed_new
+        ok = ok and any(_attribute(caption, i) for i in old_at) and any(_attribute(negative, i) for i in new_at)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{change} is not a {wanted.value.lower()} replacement")
     if not meaning:
