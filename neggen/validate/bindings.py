@@ -72,7 +72,12 @@ def _conjuncts_have_own(words: Analysis, gov: int, name: str) -> bool:
     """Does another conjunct of gov carry its own `name` relation? Then each keeps its own: in "a pot of soup and
     a kettle of water" the soup is the pot's, while in "a dog and a cat on a couch" both are on the couch."""
     others = _conjuncts(words, gov) - {gov}
-    return any(w.dep == "prep" and w.head in others and _preposition(words, j)[0] == name for j, w in enumerate(words))
+    # A relation of another name counts too ("donuts in a box and meat on a plate"), except "of", which belongs
+    # to the noun phrase ("a type of meat").
+    return any(
+        w.dep == "prep" and w.head in others and (w.text != "of" or _preposition(words, j)[0] == name)
+        for j, w in enumerate(words)
+    )
 
 
 def _conj_root(words: Analysis, j: int) -> int:

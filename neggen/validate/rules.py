@@ -15,7 +15,7 @@ from neggen.types import NegType
 from neggen.validate.bindings import changed_bindings, repeated_modifier, symmetric_exchange
 from neggen.validate.lexical import known, same_noun, span_relation, unknown_words
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
-from neggen.validate.spans import Region, Swap, changed_region, content_blocks, find_swap
+from neggen.validate.spans import AGREEMENT, Region, Swap, changed_region, content_blocks, find_move, find_swap
 
 MAX_SWAP_SPAN = 4
 MAX_REPLACE_SPAN = 4
@@ -103,9 +103,27 @@ def check_shape(neg_type: NegType, caption: list[str], negative: list[str]) -> V
     if neg_type == NegType.reshuffle:
         return Edit(neg_type)
     swap = find_swap(caption, negative, MAX_SWAP_SPAN)
+    if swap is None and neg_type == NegType.swap_adjectives:
+        swap = find_move(caption, negative, MAX_SWAP_SPAN, MAX_RESHUFFLE_SPAN)
     if swap is None:
         return reject(Reason.no_swap_found, "not one exchange of two short spans")
     return Edit(neg_type, swap=swap)
+
+
+_SOMEONE = frozenset("someone somebody everyone everybody anyone anybody".split())
+
+
+def _moved_attribute(words: Analysis, swap: Swap) -> bool:
+    """An attribute moved to another noun: the spans are adjacent, one is attributes only and the other, the
+    words it moves past, holds the noun it lands on."""
+    (a, b), (c, d) = swap.x, swap.y
+    if b != c:
+        return False
+    for moved, passed in ((range(a, b), range(c, d)), (range(c, d), range(a, b))):
+        if all(_attribute(words, i) or words[i].text in ("and", ",") for i in moved) and _attribute(words, moved[0]):
+            if any(_head_noun(words, i) for i in passed):
+                return True
+    return False
 
 
 def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
@@ -114,10 +132,12 @@ def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool
     spans = [edit.swap.x, edit.swap.y]
     span_text = " <-> ".join(" ".join(w.text for w in caption[a:b]) for a, b in spans)
     if wanted == Pos.NOUN:
-        # A noun phrase ends in its noun: "a man", "the fire hydrant".
-        ok = all(_head_noun(caption, b - 1) for _, b in spans)
+        # A noun phrase ends in its noun ("a man", "the fire hydrant"), or in the verb that agrees with it
+        # ("this lady is" <-> "those men are").
+        ends = [b - 2 if b - a > 1 and caption[b - 1].text in AGREEMENT else b - 1 for a, b in spans]
+        ok = all(_head_noun(caption, e) or caption[e].text in _SOMEONE for e in ends)
     else:
-        ok = all(_adjectival(caption, range(a, b)) for a, b in spans)
+        ok = all(_adjectival(caption, range(a, b)) for a, b in spans) or _moved_attribute(caption, edit.swap)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{span_text} are not both {wanted.value.lower()}s")
     if not meaning:
