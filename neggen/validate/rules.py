@@ -45,12 +45,16 @@ _COLOURS = frozenset(
     "red orange yellow green blue purple pink brown black white gray grey silver gold beige tan maroon navy "
     "violet turquoise teal".split()
 )
+# The time of the scene is one of its attributes, not an object in it: "a street *at night*" -> "*in the daytime*".
+_TIMES = frozenset(
+    "night nighttime daytime day morning evening afternoon dusk dawn sunset sunrise noon midnight".split()
+)
 _NOUN_MODIFIER = frozenset({"compound", "amod", "nmod", "npadvmod"})
 
 
 def _attribute(words: Analysis, i: int) -> bool:
-    """An adjective, a number or quantifier, a counting noun before "of", a bare colour, or a noun modifying a
-    later noun ("a *metal* chair") or a later attribute of one ("*hand* written notes", "*tree* lined road")."""
+    """An adjective, a number or quantifier, a counting noun before "of", a bare colour, the time of day after
+    a preposition, or a noun modifying a later noun ("a *metal* chair") or a later attribute of one ("*hand* written notes", "*tree* lined road")."""
     w = words[i]
     if w.pos in (Pos.ADJ, Pos.NUM) or w.text in _QUANTIFIERS:
         return True
@@ -59,6 +63,8 @@ def _attribute(words: Analysis, i: int) -> bool:
     if w.text in _COLLECTIVES and i + 1 < len(words) and words[i + 1].text == "of":
         return True
     if w.text in _COLOURS and not any(x.head == i and x.dep in ("det", "amod") for x in words):
+        return True
+    if w.text in _TIMES and w.dep == "pobj" and words[w.head].text in ("at", "in", "during"):
         return True
     if w.dep not in _NOUN_MODIFIER or w.head <= i:
         return False
@@ -181,8 +187,12 @@ def _check_replace(edit: Edit, caption: Analysis, negative: Analysis, meaning: b
     if wanted == Pos.NOUN:
         ok = bool(changed_old) and bool(changed_new)
     else:
-        ok = not changed_old and not changed_new
-        ok = ok and any(_attribute(caption, i) for i in old_at) and any(_attribute(negative, i) for i in new_at)
+        # A past participle stands for a state opposite an adjective ("the door is open" -> "is closed").
+        attrs_old = [_attribute(caption, i) for i in old_at]
+        attrs_new = [_attribute(negative, i) for i in new_at]
+        state_old = [a or caption[i].tag == "VBN" for a, i in zip(attrs_old, old_at, strict=True)]
+        state_new = [a or negative[i].tag == "VBN" for a, i in zip(attrs_new, new_at, strict=True)]
+        ok = not changed_old and not changed_new and any(state_old) and any(state_new) and any(attrs_old + attrs_new)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{change} is not a {wanted.value.lower()} replacement")
     if not meaning:
