@@ -204,15 +204,35 @@ def _children(words: Analysis, h: int) -> list[int]:
     return [j for j, w in enumerate(words) if w.head == h and j != h]
 
 
-def _phrase(words: Analysis, h: int) -> set[int]:
-    """h and everything under it, except its conjuncts ("dog" of "a dog and a cat") and articles."""
+def _phrase(words: Analysis, h: int, other: range, end: int) -> set[int]:
+    """h and everything under it, except its conjuncts ("dog" of "a dog and a cat") and articles, the branch
+    that reaches the other span (the relation between the two: "next to a building"), and, for the first of
+    the two, branches starting after both spans, which the parser hangs on the first conjunct but which belong
+    to both ("A and B *standing next to each other*")."""
     out, todo = {h}, [h]
     while todo:
         for j in _children(words, todo.pop()):
-            if j not in out and words[j].dep not in ("conj", "cc", "det"):
-                out.add(j)
-                todo.append(j)
+            trailing = j >= end and h < other.start  # only the first conjunct carries the shared branch
+            if j in out or words[j].dep in ("conj", "cc", "det") or trailing or _reaches(words, j, other):
+                continue
+            out.add(j)
+            todo.append(j)
     return out
+
+
+def _reaches(words: Analysis, j: int, other: range) -> bool:
+    """Does the subtree of j hold a word of `other`?"""
+    return any(_dominates(words, j, k) for k in other)
+
+
+def _dominates(words: Analysis, j: int, k: int) -> bool:
+    seen = set()
+    while k not in seen:
+        if k == j:
+            return True
+        seen.add(k)
+        k = words[k].head
+    return False
 
 
 def _span_head(words: Analysis, span: range) -> int:
@@ -221,15 +241,31 @@ def _span_head(words: Analysis, span: range) -> int:
     return inside[-1] if inside else span[-1]
 
 
+_CLAUSE_JOINS = frozenset({"while", "whilst", "as", "and"})
+
+
+def exchanged_clauses(words: Analysis, negative: list[str]) -> str | None:
+    """ "A holds B while C watches" -> "C watches while A holds B": the two clauses around a "while" (or an
+    "and" between two clauses, each with its verb) exchanged whole, decided on the caption's parse."""
+    texts = [w.text for w in words]
+    for k, word in enumerate(texts):
+        if word in _CLAUSE_JOINS and 0 < k < len(texts) - 1 and negative == texts[k + 1 :] + [word] + texts[:k]:
+            verbs = [any(words[i].pos == Pos.VERB for i in side) for side in (range(k), range(k + 1, len(texts)))]
+            if word != "and" or all(verbs):
+                return f"clauses around {word!r} exchanged"
+    return None
+
+
 def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
     """Why exchanging caption spans x and y keeps the scene, decided on the caption's parse alone (the parse
     of a reordered sentence is less reliable): both are whole conjuncts of one phrase, attributes of the same
     noun, or the two sides of a symmetric relation."""
     hx, hy = _span_head(words, x), _span_head(words, y)
-    whole = _phrase(words, hx) <= set(x) and _phrase(words, hy) <= set(y)
+    end = max(x.stop, y.stop)
+    whole = _phrase(words, hx, y, end) <= set(x) and _phrase(words, hy, x, end) <= set(y)
     if whole and words[hx].pos == words[hy].pos == Pos.NOUN and _conj_root(words, hx) == _conj_root(words, hy):
         return "exchanged conjuncts"
-    if all(words[h].dep in ("amod", "conj", "compound", "nummod") for h in (hx, hy)):
+    if all(words[h].dep in ("amod", "acomp", "conj", "compound", "nummod") for h in (hx, hy)):
         targets = {_effective(words, h)[1] for h in (hx, hy)}
         if len(targets) == 1 and whole:
             return "attributes of the same noun"

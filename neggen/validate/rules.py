@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from neggen.pos import Analysis, Pos
 from neggen.types import NegType
-from neggen.validate.bindings import changed_bindings, repeated_modifier, symmetric_exchange
+from neggen.validate.bindings import changed_bindings, exchanged_clauses, repeated_modifier, symmetric_exchange
 from neggen.validate.lexical import known, same_noun, span_relation, unknown_words
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 from neggen.validate.spans import AGREEMENT, Region, Swap, changed_region, content_blocks, find_move, find_swap
@@ -54,7 +54,8 @@ _NOUN_MODIFIER = frozenset({"compound", "amod", "nmod", "npadvmod"})
 
 def _attribute(words: Analysis, i: int) -> bool:
     """An adjective, a number or quantifier, a counting noun before "of", a bare colour, the time of day after
-    a preposition, or a noun modifying a later noun ("a *metal* chair") or a later attribute of one ("*hand* written notes", "*tree* lined road")."""
+    a preposition, or a noun modifying a later noun ("a *metal* chair") or a later attribute of one ("*hand*
+    written notes", "*tree* lined road")."""
     w = words[i]
     if w.pos in (Pos.ADJ, Pos.NUM) or w.text in _QUANTIFIERS:
         return True
@@ -159,9 +160,11 @@ def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool
 def _check_reshuffle(caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
     if not meaning:
         return ACCEPT
-    # A reorder that is one exchange of two phrases is judged like a swap, on the caption's parse.
-    swap = find_swap([w.text for w in caption], [w.text for w in negative], MAX_RESHUFFLE_SPAN)
+    # A reorder that is one exchange of two phrases or clauses is judged like a swap, on the caption's parse.
+    negative_words = [w.text for w in negative]
+    swap = find_swap([w.text for w in caption], negative_words, MAX_RESHUFFLE_SPAN)
     why = swap and symmetric_exchange(caption, range(*swap.x), range(*swap.y))
+    why = why or exchanged_clauses(caption, negative_words)
     if why:
         return reject(Reason.same_meaning, f"every binding kept ({why})")
     if not changed_bindings(caption, negative):
