@@ -204,20 +204,29 @@ def _children(words: Analysis, h: int) -> list[int]:
     return [j for j, w in enumerate(words) if w.head == h and j != h]
 
 
-def _phrase(words: Analysis, h: int, other: range, end: int) -> set[int]:
+def _phrase(words: Analysis, h: int, other: range, end: int, conjuncts: bool) -> set[int]:
     """h and everything under it, except its conjuncts ("dog" of "a dog and a cat") and articles, the branch
-    that reaches the other span (the relation between the two: "next to a building"), and, for the first of
-    the two, branches starting after both spans, which the parser hangs on the first conjunct but which belong
-    to both ("A and B *standing next to each other*")."""
+    that reaches the other span (the relation between the two: "next to a building"), and a branch after both
+    spans that belongs to both."""
     out, todo = {h}, [h]
     while todo:
         for j in _children(words, todo.pop()):
-            trailing = j >= end and h < other.start  # only the first conjunct carries the shared branch
+            # A branch after both spans is shared when it says so ("... next to each other") or, after two
+            # conjuncts, hangs on the first or is a participle clause ("A and B sleeping on a couch"); else it
+            # is the second's own ("a man next to a woman in a skirt").
+            shared = conjuncts and (h < other.start or words[j].dep == "acl")
+            trailing = j >= end and (shared or _reciprocal(words, j))
             if j in out or words[j].dep in ("conj", "cc", "det") or trailing or _reaches(words, j, other):
                 continue
             out.add(j)
             todo.append(j)
     return out
+
+
+def _reciprocal(words: Analysis, j: int) -> bool:
+    texts = [words[k].text for k in range(len(words)) if _dominates(words, j, k)]
+    pairs = set(zip(texts, texts[1:], strict=False))
+    return ("each", "other") in pairs or ("one", "another") in pairs or "together" in texts
 
 
 def _reaches(words: Analysis, j: int, other: range) -> bool:
@@ -262,8 +271,9 @@ def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
     noun, or the two sides of a symmetric relation."""
     hx, hy = _span_head(words, x), _span_head(words, y)
     end = max(x.stop, y.stop)
-    whole = _phrase(words, hx, y, end) <= set(x) and _phrase(words, hy, x, end) <= set(y)
-    if whole and words[hx].pos == words[hy].pos == Pos.NOUN and _conj_root(words, hx) == _conj_root(words, hy):
+    conj = words[hx].pos == words[hy].pos == Pos.NOUN and _conj_root(words, hx) == _conj_root(words, hy)
+    whole = _phrase(words, hx, y, end, conj) <= set(x) and _phrase(words, hy, x, end, conj) <= set(y)
+    if whole and conj:
         return "exchanged conjuncts"
     if all(words[h].dep in ("amod", "acomp", "conj", "compound", "nummod") for h in (hx, hy)):
         targets = {_effective(words, h)[1] for h in (hx, hy)}

@@ -139,7 +139,7 @@ def wordnet_relation(a: str, b: str, pos: Pos) -> str | None:
         # From the main sense only: "colorful"'s third sense, "colored", is similar to "monochromatic".
         similar_a = {t for s in _synsets(a, "a")[:1] for t in s.similar_tos() + s.also_sees()}  # "a" includes "s"
         similar_b = {t for s in _synsets(b, "a")[:1] for t in s.similar_tos() + s.also_sees()}
-        if similar_a & set(sb) or similar_b & set(sa):
+        if similar_a & set(_synsets(b, "a")[:1]) or similar_b & set(_synsets(a, "a")[:1]):
             return "similar adjectives"
     all_a = _senses(a, Pos.NOUN) + _senses(a, Pos.ADJ)
     all_b = _senses(b, Pos.NOUN) + _senses(b, Pos.ADJ)
