@@ -196,21 +196,21 @@ def _acceptance(path, neg_type, same_words_only=False) -> float:
 
 
 # (file, validator, only identical word multisets, floor or ceiling). Measured with spaCy + the meaning checks
-# (docs/negatives.md): 0.819, 0.823, 0.739, 0.857; with the old lexicon tagger 0.645, 0.829, 0.595, 0.806.
-# Issue 11's goals are 0.85 / 0.85 / 0.80 / 0.85: replace_obj meets it; the other floors sit just under the
-# measured figure so a regression fails. The cross-type rows measure that a validator does not accept the
-# other kind of edit (goal <= 0.05; replace_att -> replace_nouns is 0.089: noun modifiers such as "metal").
+# (docs/negatives.md): 0.882, 0.854, 0.811, 0.850 (before issue 11's second pass 0.819, 0.823, 0.739, 0.857;
+# with the old lexicon tagger 0.645, 0.829, 0.595, 0.806). Issue 11's goals are 0.85 / 0.85 / 0.80 / 0.85, all
+# met; the floors sit at the measured figure, so a regression fails. The cross-type rows measure that a
+# validator does not accept the other kind of edit (goal <= 0.05; measured 0.010, 0.049, 0.018, 0.048, 0.025).
 AGREEMENT = [
-    ("swap_att.json", T.swap_adjectives, True, 0.81),
-    ("swap_obj.json", T.swap_nouns, True, 0.82),
-    ("replace_att.json", T.replace_adjectives, False, 0.73),
+    ("swap_att.json", T.swap_adjectives, True, 0.88),
+    ("swap_obj.json", T.swap_nouns, True, 0.85),
+    ("replace_att.json", T.replace_adjectives, False, 0.81),
     ("replace_obj.json", T.replace_nouns, False, 0.85),
 ]
 CROSS = [
     ("swap_att.json", T.swap_nouns, True, 0.05),
     ("swap_obj.json", T.swap_adjectives, True, 0.05),
     ("replace_obj.json", T.replace_adjectives, False, 0.05),
-    ("replace_att.json", T.replace_nouns, False, 0.10),
+    ("replace_att.json", T.replace_nouns, False, 0.05),
     ("replace_rel.json", T.replace_nouns, False, 0.05),
 ]
 
