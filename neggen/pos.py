@@ -88,7 +88,14 @@ def _coarse(token: Any) -> Pos:
 
 def _normal(text: str) -> str:
     # The same normalisation neggen.text.words applies before lower-casing, so offsets agree with it.
-    return unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+    if not any(c.islower() for c in text):
+        # "A BOY WITH JEAN PANTS": the model tags shouted captions as proper nouns; sentence case is what it
+        # was trained on (the words, lower-cased by neggen.text.words, stay the same).
+        cased = text[:1] + text[1:].lower()
+        if len(cased) == len(text):
+            return cased
+    return text
 
 
 def align(text: str, doc: Any) -> Analysis:

@@ -86,3 +86,16 @@ def test_batch_is_one_pipe_call_and_equals_single_calls():
 def test_version_names_the_model():
     assert DEFAULT_TAGGER.name == "spacy"
     assert DEFAULT_TAGGER.version.startswith("en_core_web_sm") and "3.8" in DEFAULT_TAGGER.version
+
+
+def test_a_shouted_caption_is_tagged_as_in_sentence_case():
+    """The small model tags all-capital words as proper nouns; the analysis is that of the sentence-cased text
+    (and its words the same lower-cased words)."""
+    shouted, cased = DEFAULT_TAGGER.analyze(
+        [
+            "A PERSON HOLDING A BLACKBERRY CELL PHONE IN THEIR HAND",
+            "A person holding a blackberry cell phone in their hand",
+        ]
+    )
+    assert shouted == cased
+    assert [w.pos for w in shouted][:3] == [Pos.DET, Pos.NOUN, Pos.VERB]

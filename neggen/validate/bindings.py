@@ -72,7 +72,12 @@ def _conjuncts_have_own(words: Analysis, gov: int, name: str) -> bool:
     """Does another conjunct of gov carry its own `name` relation? Then each keeps its own: in "a pot of soup and
     a kettle of water" the soup is the pot's, while in "a dog and a cat on a couch" both are on the couch."""
     others = _conjuncts(words, gov) - {gov}
-    return any(w.dep == "prep" and w.head in others and _preposition(words, j)[0] == name for j, w in enumerate(words))
+    # A relation of another name counts too ("donuts in a box and meat on a plate"), except "of", which belongs
+    # to the noun phrase ("a type of meat").
+    return any(
+        w.dep == "prep" and w.head in others and (w.text != "of" or _preposition(words, j)[0] == name)
+        for j, w in enumerate(words)
+    )
 
 
 def _conj_root(words: Analysis, j: int) -> int:
@@ -199,15 +204,44 @@ def _children(words: Analysis, h: int) -> list[int]:
     return [j for j, w in enumerate(words) if w.head == h and j != h]
 
 
-def _phrase(words: Analysis, h: int) -> set[int]:
-    """h and everything under it, except its conjuncts ("dog" of "a dog and a cat") and articles."""
+def _phrase(words: Analysis, h: int, other: range, end: int, conjuncts: bool) -> set[int]:
+    """h and everything under it, except its conjuncts ("dog" of "a dog and a cat") and articles, the branch
+    that reaches the other span (the relation between the two: "next to a building"), and a branch after both
+    spans that belongs to both."""
     out, todo = {h}, [h]
     while todo:
         for j in _children(words, todo.pop()):
-            if j not in out and words[j].dep not in ("conj", "cc", "det"):
-                out.add(j)
-                todo.append(j)
+            # A branch after both spans is shared when it says so ("... next to each other") or, after two
+            # conjuncts, hangs on the first or is a participle clause ("A and B sleeping on a couch"); else it
+            # is the second's own ("a man next to a woman in a skirt").
+            shared = conjuncts and (h < other.start or words[j].dep == "acl")
+            trailing = j >= end and (shared or _reciprocal(words, j))
+            if j in out or words[j].dep in ("conj", "cc", "det") or trailing or _reaches(words, j, other):
+                continue
+            out.add(j)
+            todo.append(j)
     return out
+
+
+def _reciprocal(words: Analysis, j: int) -> bool:
+    texts = [words[k].text for k in range(len(words)) if _dominates(words, j, k)]
+    pairs = set(zip(texts, texts[1:], strict=False))
+    return ("each", "other") in pairs or ("one", "another") in pairs or "together" in texts
+
+
+def _reaches(words: Analysis, j: int, other: range) -> bool:
+    """Does the subtree of j hold a word of `other`?"""
+    return any(_dominates(words, j, k) for k in other)
+
+
+def _dominates(words: Analysis, j: int, k: int) -> bool:
+    seen = set()
+    while k not in seen:
+        if k == j:
+            return True
+        seen.add(k)
+        k = words[k].head
+    return False
 
 
 def _span_head(words: Analysis, span: range) -> int:
@@ -216,15 +250,32 @@ def _span_head(words: Analysis, span: range) -> int:
     return inside[-1] if inside else span[-1]
 
 
+_CLAUSE_JOINS = frozenset({"while", "whilst", "as", "and"})
+
+
+def exchanged_clauses(words: Analysis, negative: list[str]) -> str | None:
+    """ "A holds B while C watches" -> "C watches while A holds B": the two clauses around a "while" (or an
+    "and" between two clauses, each with its verb) exchanged whole, decided on the caption's parse."""
+    texts = [w.text for w in words]
+    for k, word in enumerate(texts):
+        if word in _CLAUSE_JOINS and 0 < k < len(texts) - 1 and negative == texts[k + 1 :] + [word] + texts[:k]:
+            verbs = [any(words[i].pos == Pos.VERB for i in side) for side in (range(k), range(k + 1, len(texts)))]
+            if word != "and" or all(verbs):
+                return f"clauses around {word!r} exchanged"
+    return None
+
+
 def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
     """Why exchanging caption spans x and y keeps the scene, decided on the caption's parse alone (the parse
     of a reordered sentence is less reliable): both are whole conjuncts of one phrase, attributes of the same
     noun, or the two sides of a symmetric relation."""
     hx, hy = _span_head(words, x), _span_head(words, y)
-    whole = _phrase(words, hx) <= set(x) and _phrase(words, hy) <= set(y)
-    if whole and words[hx].pos == words[hy].pos == Pos.NOUN and _conj_root(words, hx) == _conj_root(words, hy):
+    end = max(x.stop, y.stop)
+    conj = words[hx].pos == words[hy].pos == Pos.NOUN and _conj_root(words, hx) == _conj_root(words, hy)
+    whole = _phrase(words, hx, y, end, conj) <= set(x) and _phrase(words, hy, x, end, conj) <= set(y)
+    if whole and conj:
         return "exchanged conjuncts"
-    if all(words[h].dep in ("amod", "conj", "compound", "nummod") for h in (hx, hy)):
+    if all(words[h].dep in ("amod", "acomp", "conj", "compound", "nummod") for h in (hx, hy)):
         targets = {_effective(words, h)[1] for h in (hx, hy)}
         if len(targets) == 1 and whole:
             return "attributes of the same noun"

@@ -136,8 +136,10 @@ def wordnet_relation(a: str, b: str, pos: Pos) -> str | None:
     if set(sb) & _ancestors(tuple(first_a), HYPERNYM_STEPS):
         return f"hypernym ({b} is a kind above {a})"
     if pos != Pos.NOUN:
-        similar = {t for s in sa for t in s.similar_tos() + s.also_sees()}
-        if similar & set(sb) or {t for s in sb for t in s.similar_tos() + s.also_sees()} & set(sa):
+        # From the main sense only: "colorful"'s third sense, "colored", is similar to "monochromatic".
+        similar_a = {t for s in _synsets(a, "a")[:1] for t in s.similar_tos() + s.also_sees()}  # "a" includes "s"
+        similar_b = {t for s in _synsets(b, "a")[:1] for t in s.similar_tos() + s.also_sees()}
+        if similar_a & set(_synsets(b, "a")[:1]) or similar_b & set(_synsets(a, "a")[:1]):
             return "similar adjectives"
     all_a = _senses(a, Pos.NOUN) + _senses(a, Pos.ADJ)
     all_b = _senses(b, Pos.NOUN) + _senses(b, Pos.ADJ)
@@ -150,6 +152,16 @@ def _inflection(a: str, b: str) -> bool:
     """A plural the lemmatizer did not know ("blorp" / "blorps"): the lemma a dictionary would give."""
     short, long = sorted((a, b), key=len)
     return len(short) >= 3 and long in (short + "s", short + "es")
+
+
+_IRREGULAR_PLURALS = {"people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse"}
+
+
+def same_noun(a: Word, b: Word) -> bool:
+    """The singular and plural of one noun, also where the small lemmatizer slips ("vases" -> "vas", "people"
+    stays "people"). Word forms only: the part-of-speech checks run without WordNet too."""
+    x, y = (_IRREGULAR_PLURALS.get(w.text, w.text) for w in (a, b))
+    return a.lemma == b.lemma or x == y or _inflection(x, y)
 
 
 def word_relation(old: Word, new: Word, pos: Pos) -> str | None:

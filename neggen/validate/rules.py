@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from neggen.pos import Analysis, Pos
 from neggen.types import NegType
-from neggen.validate.bindings import changed_bindings, repeated_modifier, symmetric_exchange
-from neggen.validate.lexical import known, span_relation, unknown_words
+from neggen.validate.bindings import changed_bindings, exchanged_clauses, repeated_modifier, symmetric_exchange
+from neggen.validate.lexical import known, same_noun, span_relation, unknown_words
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
-from neggen.validate.spans import Region, Swap, changed_region, content_blocks, find_swap
+from neggen.validate.spans import AGREEMENT, Region, Swap, changed_region, content_blocks, find_move, find_swap
 
 MAX_SWAP_SPAN = 4
 MAX_REPLACE_SPAN = 4
@@ -34,15 +34,43 @@ class Edit:
 
 
 _QUANTIFIERS = frozenset("some many several few both all no each every".split())
+# Nouns that count what follows them: "a *group* of zebras" -> "a *solitary* zebra" changes a number, not a noun.
+_COLLECTIVES = frozenset(
+    "group groups herd herds bunch bunches crowd crowds couple pair pairs flock flocks lot lots pack set variety "
+    "number trio dozen dozens handful row rows pile stack assortment collection fleet swarm cluster array few "
+    "bundle".split()
+)
+# A colour standing alone as a noun is what someone wears: "a girl in *pink*", "a boy wearing *yellow*".
+_COLOURS = frozenset(
+    "red orange yellow green blue purple pink brown black white gray grey silver gold beige tan maroon navy "
+    "violet turquoise teal".split()
+)
+# The time of the scene is one of its attributes, not an object in it: "a street *at night*" -> "*in the daytime*".
+_TIMES = frozenset(
+    "night nighttime daytime day morning evening afternoon dusk dawn sunset sunrise noon midnight".split()
+)
 _NOUN_MODIFIER = frozenset({"compound", "amod", "nmod", "npadvmod"})
 
 
 def _attribute(words: Analysis, i: int) -> bool:
-    """An adjective, a number or quantifier, or a noun modifying a later noun ("a *metal* chair")."""
+    """An adjective, a number or quantifier, a counting noun before "of", a bare colour, the time of day after
+    a preposition, or a noun modifying a later noun ("a *metal* chair") or a later attribute of one ("*hand*
+    written notes", "*tree* lined road")."""
     w = words[i]
     if w.pos in (Pos.ADJ, Pos.NUM) or w.text in _QUANTIFIERS:
         return True
-    return w.pos == Pos.NOUN and w.dep in _NOUN_MODIFIER and w.head > i and words[w.head].pos == Pos.NOUN
+    if w.pos != Pos.NOUN:
+        return False
+    if w.text in _COLLECTIVES and i + 1 < len(words) and words[i + 1].text == "of":
+        return True
+    if w.text in _COLOURS and not any(x.head == i and x.dep in ("det", "amod") for x in words):
+        return True
+    if w.text in _TIMES and w.dep == "pobj" and words[w.head].text in ("at", "in", "during"):
+        return True
+    if w.dep not in _NOUN_MODIFIER or w.head <= i:
+        return False
+    head = words[w.head]
+    return head.pos == Pos.NOUN or (head.pos == Pos.ADJ and head.dep == "amod" and head.head > w.head)
 
 
 def _head_noun(words: Analysis, i: int) -> bool:
@@ -82,9 +110,27 @@ def check_shape(neg_type: NegType, caption: list[str], negative: list[str]) -> V
     if neg_type == NegType.reshuffle:
         return Edit(neg_type)
     swap = find_swap(caption, negative, MAX_SWAP_SPAN)
+    if swap is None and neg_type == NegType.swap_adjectives:
+        swap = find_move(caption, negative, MAX_SWAP_SPAN, MAX_RESHUFFLE_SPAN)
     if swap is None:
         return reject(Reason.no_swap_found, "not one exchange of two short spans")
     return Edit(neg_type, swap=swap)
+
+
+_SOMEONE = frozenset("someone somebody everyone everybody anyone anybody".split())
+
+
+def _moved_attribute(words: Analysis, swap: Swap) -> bool:
+    """An attribute moved to another noun: the spans are adjacent, one is attributes only and the other, the
+    words it moves past, holds the noun it lands on."""
+    (a, b), (c, d) = swap.x, swap.y
+    if b != c:
+        return False
+    for moved, passed in ((range(a, b), range(c, d)), (range(c, d), range(a, b))):
+        if all(_attribute(words, i) or words[i].text in ("and", ",") for i in moved) and _attribute(words, moved[0]):
+            if any(_head_noun(words, i) for i in passed):
+                return True
+    return False
 
 
 def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
@@ -93,10 +139,12 @@ def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool
     spans = [edit.swap.x, edit.swap.y]
     span_text = " <-> ".join(" ".join(w.text for w in caption[a:b]) for a, b in spans)
     if wanted == Pos.NOUN:
-        # A noun phrase ends in its noun: "a man", "the fire hydrant".
-        ok = all(_head_noun(caption, b - 1) for _, b in spans)
+        # A noun phrase ends in its noun ("a man", "the fire hydrant"), or in the verb that agrees with it
+        # ("this lady is" <-> "those men are").
+        ends = [b - 2 if b - a > 1 and caption[b - 1].text in AGREEMENT else b - 1 for a, b in spans]
+        ok = all(_head_noun(caption, e) or caption[e].text in _SOMEONE for e in ends)
     else:
-        ok = all(_adjectival(caption, range(a, b)) for a, b in spans)
+        ok = all(_adjectival(caption, range(a, b)) for a, b in spans) or _moved_attribute(caption, edit.swap)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{span_text} are not both {wanted.value.lower()}s")
     if not meaning:
@@ -112,9 +160,11 @@ def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool
 def _check_reshuffle(caption: Analysis, negative: Analysis, meaning: bool) -> Verdict:
     if not meaning:
         return ACCEPT
-    # A reorder that is one exchange of two phrases is judged like a swap, on the caption's parse.
-    swap = find_swap([w.text for w in caption], [w.text for w in negative], MAX_RESHUFFLE_SPAN)
+    # A reorder that is one exchange of two phrases or clauses is judged like a swap, on the caption's parse.
+    negative_words = [w.text for w in negative]
+    swap = find_swap([w.text for w in caption], negative_words, MAX_RESHUFFLE_SPAN)
     why = swap and symmetric_exchange(caption, range(*swap.x), range(*swap.y))
+    why = why or exchanged_clauses(caption, negative_words)
     if why:
         return reject(Reason.same_meaning, f"every binding kept ({why})")
     if not changed_bindings(caption, negative):
@@ -132,10 +182,20 @@ def _check_replace(edit: Edit, caption: Analysis, negative: Analysis, meaning: b
     content = [_attribute(a, i) or _head_noun(a, i) for a, at in ((caption, old_at), (negative, new_at)) for i in at]
     if not any(content):
         return reject(Reason.no_content_word, f"{change} replaces no noun, adjective or number")
+    # A noun on both sides ("a herd of cows" -> "a lone cow") is kept: the edit is to what modifies it.
+    nouns_old = [caption[i] for i in old_at if _head_noun(caption, i)]
+    nouns_new = [negative[i] for i in new_at if _head_noun(negative, i)]
+    changed_old = [a for a in nouns_old if not any(same_noun(a, b) for b in nouns_new)]
+    changed_new = [b for b in nouns_new if not any(same_noun(a, b) for a in nouns_old)]
     if wanted == Pos.NOUN:
-        ok = any(_head_noun(caption, i) for i in old_at) and any(_head_noun(negative, i) for i in new_at)
+        ok = bool(changed_old) and bool(changed_new)
     else:
-        ok = _adjectival(caption, old_at) and _adjectival(negative, new_at)
+        # A past participle stands for a state opposite an adjective ("the door is open" -> "is closed").
+        attrs_old = [_attribute(caption, i) for i in old_at]
+        attrs_new = [_attribute(negative, i) for i in new_at]
+        state_old = [a or caption[i].tag == "VBN" for a, i in zip(attrs_old, old_at, strict=True)]
+        state_new = [a or negative[i].tag == "VBN" for a, i in zip(attrs_new, new_at, strict=True)]
+        ok = not changed_old and not changed_new and any(state_old) and any(state_new) and any(attrs_old + attrs_new)
     if not ok:
         return reject(Reason.wrong_part_of_speech, f"{change} is not a {wanted.value.lower()} replacement")
     if not meaning:

@@ -69,6 +69,26 @@ def find_swap(caption: list[str], negative: list[str], max_span: int = 4) -> Swa
     return None
 
 
+def find_move(caption: list[str], negative: list[str], max_span: int = 4, max_distance: int = 8) -> Swap | None:
+    """One span of up to max_span words moved past up to max_distance others ("a *gigantic* pastry next to a
+    chair" -> "a pastry next to a *gigantic* chair"): an exchange of two adjacent spans, as a Swap whose middle
+    is empty; x is the moved span when it moves right, y when it moves left."""
+    if len(caption) != len(negative):
+        return None
+    region = changed_region(caption, negative)
+    cap = caption[region.start : region.cap_end]
+    neg = negative[region.start : region.neg_end]
+    n, start = len(cap), region.start
+    for k in range(1, min(max_span, n - 1) + 1):
+        if n - k > max_distance:
+            continue
+        if neg == cap[k:] + cap[:k]:
+            return Swap((start, start + k), (start + k, start + n))
+        if neg == cap[n - k :] + cap[: n - k]:
+            return Swap((start, start + n - k), (start + n - k, start + n))
+    return None
+
+
 # Words that change only to agree with a replaced noun ("a man ... his" -> "a woman ... her", "an" -> "a").
 AGREEMENT = frozenset(
     "a an the his her hers him he she their theirs they them its it is are was were has have this that these "

@@ -16,9 +16,9 @@ ROWS = [json.loads(line) for line in (REPO / "tests" / "data" / "hard_positives.
 
 # Share accepted by any of the five types. Issue 11's goal is 0.05 for every kind. Measured (docs/negatives.md):
 # curated 0.047, wordnet 0.003 (circular: built from WordNet), human 0.283 (two people's captions of one image
-# often differ in what they claim: "a small child" / "a little girl"), reorder 0.093 (parser slips on the
-# reordered sentence). Without the meaning checks: 0.970, 0.847, 0.310, 1.000.
-CEILING = {"curated": 0.05, "wordnet": 0.05, "human": 0.30, "reorder": 0.10}
+# often differ in what they claim: "a small child" / "a little girl"), reorder 0.015 (was 0.093 before the
+# clause-exchange and shared-branch rules). Without the meaning checks: 0.970, 0.847, 0.310, 1.000.
+CEILING = {"curated": 0.05, "wordnet": 0.01, "human": 0.29, "reorder": 0.02}
 FLOOR_WITHOUT_MEANING = {"curated": 0.90, "wordnet": 0.80, "reorder": 0.95}
 
 

@@ -75,6 +75,118 @@ def test_type_rules(neg_type, caption, negative, reason):
     assert verdict.reason == reason, verdict.detail
 
 
+# Edits SugarCrepe's annotators count as attribute or object edits that the first rules misjudged (issue 11).
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative", "reason"),
+    [
+        # A counting noun before "of" is an attribute; the noun on both sides is kept, not replaced.
+        (
+            T.replace_adjectives,
+            "A herd of elephants standing in a field.",
+            "A solitary elephant standing in a field.",
+            None,
+        ),
+        (
+            T.replace_nouns,
+            "A herd of elephants standing in a field.",
+            "A solitary elephant standing in a field.",
+            Reason.wrong_part_of_speech,
+        ),
+        (
+            T.replace_adjectives,
+            "A couple of children sitting on a blanket.",
+            "A group of children sitting on a blanket.",
+            None,
+        ),
+        # ... also where the lemmatizer slips ("vases" -> "vas").
+        (
+            T.replace_nouns,
+            "there are three vases made of clay",
+            "There is one vase made of clay.",
+            Reason.wrong_part_of_speech,
+        ),
+        # A bare colour, the time of day, a noun before a participle, a participle opposite an adjective.
+        (
+            T.replace_adjectives,
+            "A cute girl in pink is playing a video game.",
+            "A cute girl in black is playing a video game.",
+            None,
+        ),
+        (
+            T.replace_nouns,
+            "A cute girl in pink is playing a video game.",
+            "A cute girl in black is playing a video game.",
+            Reason.wrong_part_of_speech,
+        ),
+        (
+            T.replace_adjectives,
+            "Two men wearing ties cross the street at night.",
+            "Two men wearing ties cross the street in the daytime.",
+            None,
+        ),
+        (
+            T.replace_adjectives,
+            "Two large trucks along a tree-lined roadway.",
+            "Two large trucks along a deserted roadway.",
+            None,
+        ),
+        (
+            T.replace_adjectives,
+            "The bathroom door is open with the light on.",
+            "The bathroom door is closed with the light on.",
+            None,
+        ),
+        (
+            T.replace_adjectives,
+            "The bathroom door is shown with the light on.",
+            "The bathroom door is closed with the light on.",
+            Reason.no_content_word,
+        ),
+        # An attribute moved to another noun, near or far.
+        (
+            T.swap_adjectives,
+            "A person is eating a gigantic pastry next to a chair.",
+            "A person is eating a pastry next to a gigantic chair.",
+            None,
+        ),
+        (
+            T.swap_adjectives,
+            "A cat is sitting on a bright orange chair.",
+            "A bright orange cat is sitting on a chair.",
+            None,
+        ),
+        (
+            T.swap_adjectives,
+            "A dog chasing a cat in a yard.",
+            "A chasing dog a cat in a yard.",
+            Reason.wrong_part_of_speech,
+        ),
+        (
+            T.swap_nouns,
+            "A cat is sitting on a bright orange chair.",
+            "A bright orange cat is sitting on a chair.",
+            Reason.no_swap_found,
+        ),
+        # A noun phrase ending in its agreeing verb; an indefinite pronoun.
+        (
+            T.swap_nouns,
+            "this lady is using controllers and those men are watching",
+            "Those men are using controllers and this lady is watching.",
+            None,
+        ),
+        (
+            T.swap_nouns,
+            "A dog is sitting on a bed while someone looks on.",
+            "Someone is sitting on a bed while a dog looks on.",
+            None,
+        ),
+    ],
+)
+def test_edits_of_the_annotated_kinds(neg_type, caption, negative, reason):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.reason == reason, verdict.detail
+
+
 def _acceptance(path, neg_type, same_words_only=False) -> float:
     items = json.loads(path.read_text()).values()
     if same_words_only:
@@ -84,21 +196,21 @@ def _acceptance(path, neg_type, same_words_only=False) -> float:
 
 
 # (file, validator, only identical word multisets, floor or ceiling). Measured with spaCy + the meaning checks
-# (docs/negatives.md): 0.819, 0.823, 0.739, 0.857; with the old lexicon tagger 0.645, 0.829, 0.595, 0.806.
-# Issue 11's goals are 0.85 / 0.85 / 0.80 / 0.85: replace_obj meets it; the other floors sit just under the
-# measured figure so a regression fails. The cross-type rows measure that a validator does not accept the
-# other kind of edit (goal <= 0.05; replace_att -> replace_nouns is 0.089: noun modifiers such as "metal").
+# (docs/negatives.md): 0.882, 0.854, 0.811, 0.850 (before issue 11's second pass 0.819, 0.823, 0.739, 0.857;
+# with the old lexicon tagger 0.645, 0.829, 0.595, 0.806). Issue 11's goals are 0.85 / 0.85 / 0.80 / 0.85, all
+# met; the floors sit at the measured figure, so a regression fails. The cross-type rows measure that a
+# validator does not accept the other kind of edit (goal <= 0.05; measured 0.010, 0.049, 0.018, 0.048, 0.025).
 AGREEMENT = [
-    ("swap_att.json", T.swap_adjectives, True, 0.81),
-    ("swap_obj.json", T.swap_nouns, True, 0.82),
-    ("replace_att.json", T.replace_adjectives, False, 0.73),
+    ("swap_att.json", T.swap_adjectives, True, 0.88),
+    ("swap_obj.json", T.swap_nouns, True, 0.85),
+    ("replace_att.json", T.replace_adjectives, False, 0.81),
     ("replace_obj.json", T.replace_nouns, False, 0.85),
 ]
 CROSS = [
     ("swap_att.json", T.swap_nouns, True, 0.05),
     ("swap_obj.json", T.swap_adjectives, True, 0.05),
     ("replace_obj.json", T.replace_adjectives, False, 0.05),
-    ("replace_att.json", T.replace_nouns, False, 0.10),
+    ("replace_att.json", T.replace_nouns, False, 0.05),
     ("replace_rel.json", T.replace_nouns, False, 0.05),
 ]
 
