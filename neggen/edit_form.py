@@ -1,20 +1,22 @@
 """The edit form: the LLM names the edit (`red -> blue`, `dog <-> cat`) instead of rewriting the caption.
 
-This module decides, per caption and type, which spans an edit may touch (from the tagger, through
-`PosTagger.tag` only) and the regex an engine constrains decoding to, so the model can only name a span that
-is in this caption. `neggen.apply_edit` turns the answer back into a sentence.
+This module decides, per caption and type, which spans an edit may touch (from the caption's analysis, by the
+validators' own tests: `validate.rules.editable_words`, `validate.bindings.exchange_keeps_scene`) and the
+regex an engine constrains decoding to, so the model can only name an edit the checks can accept.
+`neggen.apply_edit` turns the answer back into a sentence.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from neggen.pos import Pos, PosTagger
-from neggen.text import words
+from neggen.pos import PosTagger
 from neggen.types import NegType
+from neggen.validate.bindings import exchange_keeps_scene
+from neggen.validate.rules import editable_words
 
 OutputForm = Literal["sentence", "edit"]
 
@@ -40,64 +42,78 @@ def form_for(neg_type: NegType, output: OutputForm) -> OutputForm:
     return "edit" if output == "edit" and neg_type in EDIT_TYPES else "sentence"
 
 
-def _wanted(neg_type: NegType) -> frozenset[Pos]:
-    return frozenset({Pos.NOUN}) if neg_type in NOUN_TYPES else frozenset({Pos.ADJ, Pos.NUM})
-
-
 @dataclass(frozen=True)
 class Spans:
-    """The words of one caption an edit of one type may name, and the ones left out because they repeat."""
+    """The words of one caption an edit of one type may name, the ones left out because they repeat, and for a
+    swap the ordered pairs the checks would not reject on the caption's parse alone (an exchange of two
+    attributes of one noun, of conjuncts, or of the two sides of "next to" keeps the scene)."""
 
     candidates: list[str]
     repeated: list[str]
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
 
 def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger) -> Spans:
-    """Single words the tagger gives the type's part of speech, in caption order, each once.
+    """Single words the checks would take as this type's spans, in caption order, each once.
 
-    A word that occurs twice in the caption is left out: `dog -> cat` would not say which dog, and the
-    regex cannot ask for an occurrence index from a small model reliably.
+    From the caption's own analysis, the one the validators read, so a span offered here is one they accept
+    (a noun modifying a noun, "*dirt* bike", is an attribute, not a noun). A word that occurs twice in the
+    caption is left out: `dog -> cat` would not say which dog, and the regex cannot ask a small model for an
+    occurrence index reliably.
     """
-    tokens = words(caption)
-    counts = Counter(tokens)
-    wanted = _wanted(neg_type)
+    analysis = tagger.analyze([caption])[0]
+    counts = Counter(w.text for w in analysis)
     candidates: list[str] = []
     repeated: list[str] = []
-    for token, tag in zip(tokens, tagger.tag(tokens), strict=True):
-        if tag not in wanted or not token.isalnum():
+    where: dict[str, int] = {}
+    for i in editable_words(neg_type, analysis):
+        token = analysis[i].text
+        if not token.isalnum():
             continue
         target = repeated if counts[token] > 1 else candidates
         if token not in target:
             target.append(token)
-    return Spans(candidates, repeated)
+            where[token] = i
+    pairs: list[tuple[str, str]] = []
+    if neg_type in SWAP_TYPES:
+        kept = candidates[:MAX_SWAP_SPANS]
+        pairs = [
+            (a, b) for a in kept for b in kept if a != b and not exchange_keeps_scene(analysis, where[a], where[b])
+        ]
+    return Spans(candidates, repeated, pairs)
 
 
-def edit_regex(neg_type: NegType, spans: list[str]) -> str:
-    """The full-match regex of an edit answer for these candidate spans (which must not be empty)."""
+def edit_regex(neg_type: NegType, spans: list[str], pairs: list[tuple[str, str]] | None = None) -> str:
+    """The full-match regex of an edit answer for these candidate spans (which must not be empty); a swap
+    names one of `pairs`, by default every ordered pair of two different spans."""
     if not spans:
         raise ValueError("an edit regex needs at least one candidate span")
     if neg_type in SWAP_TYPES:
         kept = spans[:MAX_SWAP_SPANS]
-        pairs = [f"{re.escape(a)}{SWAP_ARROW}{re.escape(b)}" for a in kept for b in kept if a != b]
+        if pairs is None:
+            pairs = [(a, b) for a in kept for b in kept if a != b]
         if not pairs:
             raise ValueError("a swap needs two different candidate spans")
-        return "(" + "|".join(pairs) + ")"
+        return "(" + "|".join(f"{re.escape(a)}{SWAP_ARROW}{re.escape(b)}" for a, b in pairs) + ")"
     left = "|".join(re.escape(s) for s in spans)
     return f"({left}){REPLACE_ARROW}{NEW_WORDS_REGEX}"
 
 
 def constraint_for(neg_type: NegType, spans: Spans) -> str | None:
     """The regex for this caption, or None when no edit of this type is possible (no_candidate_span)."""
-    enough = 2 if neg_type in SWAP_TYPES else 1
-    if len(spans.candidates) < enough:
-        return None
-    return edit_regex(neg_type, spans.candidates)
+    if neg_type in SWAP_TYPES:
+        return edit_regex(neg_type, spans.candidates, spans.pairs) if spans.pairs else None
+    return edit_regex(neg_type, spans.candidates) if spans.candidates else None
 
 
 def no_span_detail(neg_type: NegType, spans: Spans) -> str:
     kind = "noun" if neg_type in NOUN_TYPES else "adjective"
     need = "two different" if neg_type in SWAP_TYPES else "one"
     found = f"{len(spans.candidates)} unique {kind}(s)"
+    if neg_type in SWAP_TYPES and len(spans.candidates) >= 2:
+        found += (
+            " but no pair whose exchange changes the scene (conjuncts, attributes of one noun, a symmetric relation)"
+        )
     if spans.repeated:
         found += f"; repeated, so ambiguous: {', '.join(spans.repeated[:4])}"
     return f"needs {need} {kind} span(s), found {found}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,37 +16,70 @@ from neggen.edit_form import (
     constraint_for,
     edit_regex,
     form_for,
+    no_span_detail,
 )
-from neggen.pos import DEFAULT_TAGGER, Pos
+from neggen.ingest import load_captions
+from neggen.pos import DEFAULT_TAGGER
 from neggen.prompts import PromptBuilder, load_prompt
 from neggen.text import words
 from neggen.types import NegType
 from neggen.validate import Reason, validate
 
 CAPTION = "A man riding a moped on a road."
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "coco_karpathy_test_sample.json"
 
 
-class FixedTagger:
-    """Tags by a word -> Pos table (NOUN otherwise... OTHER): the spans must come from the tagger alone."""
-
-    def __init__(self, table: dict[str, Pos]):
-        self.table = table
-        self.calls = 0
-
-    def tag(self, words: list[str]) -> list[Pos]:
-        self.calls += 1
-        return [self.table.get(w, Pos.OTHER) for w in words]
-
-
-def test_spans_are_the_taggers_words_of_the_types_part_of_speech():
+def test_spans_are_the_words_the_checks_take_for_the_types_spans():
     spans = candidate_spans(NegType.replace_nouns, CAPTION, DEFAULT_TAGGER)
     assert spans.candidates == ["man", "moped", "road"] and spans.repeated == []
     red = "A red car next to a blue truck with two doors."
     assert candidate_spans(NegType.swap_adjectives, red, DEFAULT_TAGGER).candidates == ["red", "blue", "two"]
-    # Any tagger behind PosTagger.tag decides: here "riding" is a noun and "man" is not.
-    tagger = FixedTagger({"riding": Pos.NOUN, "road": Pos.NOUN})
-    assert candidate_spans(NegType.swap_nouns, CAPTION, tagger).candidates == ["riding", "road"]
-    assert tagger.calls == 1
+    # A noun modifying a noun is an attribute to the checks, so it is an adjective span, not a noun span.
+    bike = "A dirt bike sitting on a counter by some wine bottles."
+    assert candidate_spans(NegType.replace_nouns, bike, DEFAULT_TAGGER).candidates == ["bike", "counter", "bottles"]
+    assert {"dirt", "wine"} <= set(candidate_spans(NegType.replace_adjectives, bike, DEFAULT_TAGGER).candidates)
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "kept_pair"),
+    [
+        (NegType.swap_adjectives, "A large white dog sits on a bench.", None),  # two attributes of one noun
+        (NegType.swap_adjectives, "The bathroom is clean and ready to be used.", None),  # conjoined predicates
+        (NegType.swap_adjectives, "A red car next to a blue truck.", ("red", "blue")),
+        (NegType.swap_nouns, "A dog and a cat on a couch.", ("dog", "couch")),  # dog <-> cat is left out
+        (NegType.swap_nouns, "The woman stands next to the horse.", None),  # a symmetric relation
+    ],
+)
+def test_swaps_offer_only_pairs_whose_exchange_changes_a_binding(neg_type, caption, kept_pair):
+    spans = candidate_spans(neg_type, caption, DEFAULT_TAGGER)
+    regex = constraint_for(neg_type, spans)
+    if kept_pair is None:
+        assert len(spans.candidates) == 2 and regex is None
+        assert "no pair whose exchange changes the scene" in no_span_detail(neg_type, spans)
+        return
+    assert re.fullmatch(regex, " <-> ".join(kept_pair)) and re.fullmatch(regex, " <-> ".join(kept_pair[::-1]))
+    assert not re.fullmatch(regex, "dog <-> cat")
+
+
+def test_every_offered_span_has_the_shape_the_checks_accept():
+    """Apply every swap the constraint allows: no part-of-speech reject, and none keeps every binding by
+    construction (attributes of one noun, conjuncts, a symmetric relation). A swap's shape is judged on the
+    caption's parse alone; a replacement's also on its new word's, so only swaps are certain here."""
+    for caption in load_captions(SAMPLE)[0].column("caption").to_pylist()[:40]:
+        for neg_type in (NegType.swap_nouns, NegType.swap_adjectives):
+            spans = candidate_spans(neg_type, caption, DEFAULT_TAGGER)
+            for answer in [f"{a} <-> {b}" for a, b in spans.pairs]:
+                try:
+                    negative = apply_edit(caption, parse_edit(answer, neg_type), neg_type)
+                except EditRejected:
+                    continue
+                verdict = validate(neg_type, caption, negative)
+                assert verdict.reason != Reason.wrong_part_of_speech, (caption, answer, verdict)
+                assert "every binding kept (" not in verdict.detail or "conjuncts or" in verdict.detail, (
+                    caption,
+                    answer,
+                    verdict,
+                )
 
 
 def test_repeated_words_are_not_candidates_and_an_all_repeated_caption_has_no_constraint():

@@ -287,3 +287,12 @@ def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
             if name in SYMMETRIC and _participant(words, gov) == a and not (words[gov].pos == Pos.VERB and others):
                 return f"the two sides of {name!r}"
     return None
+
+
+def exchange_keeps_scene(words: Analysis, i: int, j: int) -> bool:
+    """Would exchanging the single words i and j keep the scene, judged on the caption's parse alone? What
+    symmetric_exchange says, or the two stand in the same place of the parse once conjuncts are collapsed
+    ("clean and ready", "a dog and a cat"), which changed_bindings would find on the reordered sentence. The
+    edit form offers no such pair."""
+    same_place = _effective(words, i) == _effective(words, j)
+    return same_place or symmetric_exchange(words, range(i, i + 1), range(j, j + 1)) is not None

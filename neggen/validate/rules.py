@@ -224,3 +224,12 @@ def check_edit(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool 
     if edit.swap is not None:
         return _check_swap(edit, caption, negative, meaning)
     return _check_replace(edit, caption, negative, meaning)
+
+
+def editable_words(neg_type: NegType, words: Analysis) -> list[int]:
+    """The single words an edit of this type may name, by this module's own tests: head nouns for the noun
+    types, attributes for the adjective types (so the edit form offers only spans these checks accept)."""
+    if neg_type not in _SWAP_POS and neg_type not in _REPLACE_POS:
+        return []
+    noun = (_SWAP_POS.get(neg_type) or _REPLACE_POS[neg_type]) == Pos.NOUN
+    return [i for i in range(len(words)) if (_head_noun if noun else _attribute)(words, i)]
