@@ -5,8 +5,8 @@
 
 Work is identical in every run: every caption x type once, its first attempt (max_attempts = 1, so the
 pipeline retries nothing), the same requests (prompts, seeds, sampling, edit-form regex constraints), and
-each timed run starts from an empty prefix cache, so none reuses the caption prompts of the one before. Measured side by side on one warm engine,
-alternating (bare, pipeline, old loop) `--repeats` times; medians are printed:
+each timed run starts from an empty prefix cache, so none reuses the caption prompts of the one before.
+Measured side by side on one warm engine, alternating (bare, pipeline, old loop) `--repeats` times; medians are printed:
   bare      one `LLM.chat` over all requests at once (vLLM's best case: its whole queue known up front)
   pipeline  the streaming scheduler through `run_plan_tasks` (prompts, incremental engine, validation, part
             files, _SUCCESS.json), timed from `plan_run` (manifest, captions file) to the last commit
@@ -33,7 +33,7 @@ import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from neggen.config import GenerateConfig  # noqa: E402
-from neggen.engines.base import Request, SamplingParams  # noqa: E402
+from neggen.engines.base import SamplingParams  # noqa: E402
 from neggen.generation import RunContext, generate_chunk, next_request, start_caption  # noqa: E402
 from neggen.ingest import load_captions  # noqa: E402
 from neggen.layout import RunLayout  # noqa: E402
