@@ -10,12 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from neggen.config import GenerateConfig
-from neggen.generation import ShardFailed
+from neggen.engines.base import Request
+from neggen.generation import ShardFailed, request_seed
 from neggen.ingest import load_captions
 from neggen.layout import RunLayout
 from neggen.pipeline import generate
 from neggen.types import NegType
-from tests.fakes import StreamingEngine, last_user_text, reverse_words
+from tests.fakes import ScriptedEngine, StreamingEngine, last_user_text, reverse_words
 from tests.test_pipeline import all_rows, assert_exactly_once
 
 TYPES = [NegType.reshuffle, NegType.swap_nouns]
@@ -153,3 +154,27 @@ def test_captions_are_started_as_the_window_has_room_in_example_set_order(captio
         order = [cid for t, cid in started if t == neg_type.value]
         assert order == sorted(order, key=lambda cid: (builder.set_for(cid), cid))  # neighbours share a prefix
     assert_exactly_once(tmp_path, captions, TYPES)
+
+
+def test_a_batch_only_engine_gets_full_calls_across_shards_parts_and_retries(captions, tmp_path):
+    """The hf path: while captions remain, every call is one full window, though shards hold ~13 captions,
+    parts 8 rows, and a third of the answers fail and are retried (retries join the next captions' call)."""
+    calls: list[list[Request]] = []
+
+    class Batch(ScriptedEngine):
+        max_in_flight = 16  # what HFEngine asks for: its batch_size
+
+        def generate(self, requests):
+            calls.append(list(requests))
+            return super().generate(requests)
+
+    def copy_every_third(request):
+        return [last_user_text(request)] if request.seed % 3 == 0 else reverse_words(request)
+
+    generate(captions, tmp_path, [NegType.reshuffle], 3, Batch(copy_every_third), GenerateConfig(chunk_size=8))
+    firsts = [sum(1 for r in call if r.seed == request_seed(0, r.request_id, NegType.reshuffle, 1)) for call in calls]
+    last_with_firsts = max(i for i, n in enumerate(firsts) if n)
+    assert sum(firsts) == 40 and sum(map(len, calls)) > 40  # some answers were retried
+    assert {len(call) for call in calls[:last_with_firsts]} == {16}  # full until the last captions go out
+    assert any(n < 16 and len(call) == 16 for n, call in zip(firsts, calls, strict=True))  # retries joined
+    assert_exactly_once(tmp_path, captions, [NegType.reshuffle])
