@@ -6,14 +6,15 @@
 Work is identical in every run: every caption x type once, its first attempt (max_attempts = 1, so the
 pipeline retries nothing), the same requests (prompts, seeds, sampling, edit-form regex constraints), and
 each timed run starts from an empty prefix cache, so none reuses the caption prompts of the one before.
-Measured side by side on one warm engine, alternating (bare, pipeline, old loop) `--repeats` times; medians are printed:
+Measured side by side on one warm engine, alternating (bare, pipeline, old loop; odd rounds in reverse) `--repeats` times; medians are printed:
   bare      one `LLM.chat` over all requests at once (vLLM's best case: its whole queue known up front)
   pipeline  the streaming scheduler through `run_plan_tasks` (prompts, incremental engine, validation, part
             files, _SUCCESS.json), timed from `plan_run` (manifest, captions file) to the last commit
   old loop  the chunk loop this scheduler replaced: one blocking call per 64 captions, parts of 64
 Both the engine and the pipeline (spaCy, WordNet, the prompt-token cache) are warmed on 8 other captions
 first, so one-time loading is not in any figure. Printed per run: seconds, caption x type / s, generated
-tokens / s; then the pipeline's host time by step (where it loses against bare), and the ratios.
+tokens / s, CPU seconds of this process (host) and of vLLM's engine processes (steadier than wall time on a
+shared machine); the pipeline's host time by step (where it would lose against bare); and the ratios.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import psutil  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
@@ -39,6 +41,7 @@ from neggen.ingest import load_captions  # noqa: E402
 from neggen.layout import RunLayout  # noqa: E402
 from neggen.models import resolve_model  # noqa: E402
 from neggen.pipeline import RunSummary, plan_run, run_plan_tasks, write_chunk  # noqa: E402
+from neggen.pos import DEFAULT_TAGGER  # noqa: E402
 from neggen.progress import GenerationProgress  # noqa: E402
 from neggen.types import NegType  # noqa: E402
 
@@ -68,6 +71,21 @@ def bare(engine, plan, types) -> tuple[float, int]:
     return elapsed, sum(len(o.token_ids) for out in outputs for o in out.outputs)
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by this process (the pipeline's host side, vLLM's front end) and by
+    its descendants (vLLM's engine core and worker): on a loaded machine a steadier measure of work than wall."""
+    me = psutil.Process()
+    t = me.cpu_times()
+    engine = 0.0
+    for child in me.children(recursive=True):
+        try:
+            c = child.cpu_times()
+            engine += c.user + c.system
+        except psutil.NoSuchProcess:
+            continue
+    return t.user + t.system, engine
+
+
 def generated_tokens(out: Path) -> int:
     parts = out.glob("*/type=*/shard=*/part-*.parquet")
     return sum(pc.sum(pq.read_table(p, columns=["completion_tokens"]).column(0)).as_py() or 0 for p in parts)
@@ -75,6 +93,9 @@ def generated_tokens(out: Path) -> int:
 
 def pipeline(engine, captions, out: Path, types, config, profile: str | None = None) -> tuple[float, int, dict]:
     engine.llm.reset_prefix_cache()  # no run reuses the previous run's caption prompts
+    DEFAULT_TAGGER._cache.clear()  # nor the analyses of the last run's captions and answers (bench only)
+    stream = engine.stream()
+    stream.host_seconds = 0.0  # the stream lives as long as the engine: a per-run figure
     started = time.perf_counter()
     plan = plan_run(captions, out, types, 1, config)
     summary = RunSummary(out=out, run_id=plan.run_id)
@@ -95,13 +116,11 @@ def pipeline(engine, captions, out: Path, types, config, profile: str | None = N
         "settle (validate)": s.settle_seconds,
         "submit (render+add)": s.submit_seconds,
         "commit (parts)": s.commit_seconds,
-        "  of which add_request": getattr(scheduler.stream, "host_seconds", 0.0),
+        "  of which add_request": stream.host_seconds,
         "polls": s.polls,
         "max in flight": s.max_in_flight_seen,
         "window": scheduler.window,
     }
-    if hasattr(scheduler.stream, "host_seconds"):
-        scheduler.stream.host_seconds = 0.0  # the stream lives as long as the engine: per-run figure
     return elapsed, generated_tokens(out), steps
 
 
@@ -137,7 +156,7 @@ def main() -> None:
     config = GenerateConfig(engine="vllm", max_attempts=1, sampling=SamplingParams(n=2, max_tokens=48))
     engine = VLLMEngine(resolve_model("default"), max_model_len=2048, max_num_seqs=args.max_num_seqs)
     work = args.captions * len(types)
-    seconds, tokens = defaultdict(list), defaultdict(list)
+    seconds, tokens, cpu = defaultdict(list), defaultdict(list), defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         bare(engine, plan_run(warm_captions, tmp / "warm-bare", types, 1, config), types)
@@ -145,22 +164,28 @@ def main() -> None:
         pipeline(engine, warm_captions, tmp / "warm-pipeline", types, config)  # loads spaCy, WordNet
         print(f"one-time pipeline start (8 captions, spaCy and WordNet loading): {time.perf_counter() - started:.1f} s")
         for r in range(args.repeats):
-            s, t = bare(engine, plan_run(captions, tmp / f"bare{r}", types, 1, config), types)
-            seconds["bare"].append(s), tokens["bare"].append(t)
             last = r == args.repeats - 1
-            s, t, steps = pipeline(engine, captions, tmp / f"pipe{r}", types, config, args.profile if last else None)
-            seconds["pipeline"].append(s), tokens["pipeline"].append(t)
-            print(f"round {r}: bare {seconds['bare'][-1]:.1f} s, pipeline {s:.1f} s;", flush=True)
-            print(
-                "  pipeline host time: "
-                + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in steps.items()),
-                flush=True,
-            )
+            runs = {
+                "bare": lambda r=r: bare(engine, plan_run(captions, tmp / f"bare{r}", types, 1, config), types),
+                "pipeline": lambda r=r, last=last: pipeline(
+                    engine, captions, tmp / f"pipe{r}", types, config, args.profile if last else None
+                ),
+            }
             if not args.no_old:
-                s, t = old_loop(engine, captions, tmp / f"old{r}", types, config)
-                seconds["old loop"].append(s), tokens["old loop"].append(t)
-                print(f"  old loop {s:.1f} s", flush=True)
-            print(f"  load average {os.getloadavg()[0]:.2f}", flush=True)
+                runs["old loop"] = lambda r=r: old_loop(engine, captions, tmp / f"old{r}", types, config)
+            order = list(runs.items())
+            for label, run in order if r % 2 == 0 else reversed(order):  # odd rounds reversed: drift cancels
+                before = cpu_seconds()
+                s, t, *steps = run()
+                after = cpu_seconds()
+                seconds[label].append(s), tokens[label].append(t)
+                cpu[label].append((after[0] - before[0], after[1] - before[1]))
+                print(f"round {r}: {label} {s:.1f} s, {t} tokens, cpu host {cpu[label][-1][0]:.1f} s"
+                      f" engine {cpu[label][-1][1]:.1f} s, load {os.getloadavg()[0]:.2f}", flush=True)
+                if steps:
+                    print("  pipeline host time: " + ", ".join(
+                        f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in steps[0].items()
+                    ), flush=True)
     engine.close()
     med = {k: statistics.median(v) for k, v in seconds.items()}
     for label, runs in seconds.items():
@@ -170,6 +195,12 @@ def main() -> None:
             f" {work / med[label]:6.2f} caption x type / s, {tok / med[label]:7.1f} generated tokens / s"
         )
     ratios = [b / p for b, p in zip(seconds["bare"], seconds["pipeline"], strict=True)]
+    for label, runs in cpu.items():
+        host, eng = statistics.median(h for h, _ in runs), statistics.median(e for _, e in runs)
+        print(f"{label:>9}: median cpu seconds host {host:.1f}, engine processes {eng:.1f}, total {host + eng:.1f}")
+    total = {k: [h + e for h, e in v] for k, v in cpu.items()}
+    by_cpu = [b / p for b, p in zip(total["bare"], total["pipeline"], strict=True)]
+    print(f"pipeline / bare by cpu seconds: median {statistics.median(by_cpu):.2f} of {[round(x, 2) for x in by_cpu]}")
     print(f"pipeline / bare throughput: median {statistics.median(ratios):.2f} of {[round(x, 2) for x in ratios]}")
     if seconds["old loop"]:
         old = [b / o for b, o in zip(seconds["bare"], seconds["old loop"], strict=True)]
