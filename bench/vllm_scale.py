@@ -6,7 +6,8 @@
 Work is identical in every run: every caption x type once, its first attempt (max_attempts = 1, so the
 pipeline retries nothing), the same requests (prompts, seeds, sampling, edit-form regex constraints), and
 each timed run starts from an empty prefix cache, so none reuses the caption prompts of the one before.
-Measured side by side on one warm engine, alternating (bare, pipeline, old loop; odd rounds in reverse) `--repeats` times; medians are printed:
+Measured side by side on one warm engine, alternating (bare, pipeline, old loop; odd rounds in reverse)
+`--repeats` times; medians are printed:
   bare      one `LLM.chat` over all requests at once (vLLM's best case: its whole queue known up front)
   pipeline  the streaming scheduler through `run_plan_tasks` (prompts, incremental engine, validation, part
             files, _SUCCESS.json), timed from `plan_run` (manifest, captions file) to the last commit
@@ -180,12 +181,19 @@ def main() -> None:
                 after = cpu_seconds()
                 seconds[label].append(s), tokens[label].append(t)
                 cpu[label].append((after[0] - before[0], after[1] - before[1]))
-                print(f"round {r}: {label} {s:.1f} s, {t} tokens, cpu host {cpu[label][-1][0]:.1f} s"
-                      f" engine {cpu[label][-1][1]:.1f} s, load {os.getloadavg()[0]:.2f}", flush=True)
+                print(
+                    f"round {r}: {label} {s:.1f} s, {t} tokens, cpu host {cpu[label][-1][0]:.1f} s"
+                    f" engine {cpu[label][-1][1]:.1f} s, load {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
                 if steps:
-                    print("  pipeline host time: " + ", ".join(
-                        f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in steps[0].items()
-                    ), flush=True)
+                    print(
+                        "  pipeline host time: "
+                        + ", ".join(
+                            f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in steps[0].items()
+                        ),
+                        flush=True,
+                    )
     engine.close()
     med = {k: statistics.median(v) for k, v in seconds.items()}
     for label, runs in seconds.items():
