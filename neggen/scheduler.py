@@ -87,8 +87,11 @@ class SchedulerStats:
     polls: int = 0
     completions: int = 0
     resubmitted: int = 0
-    settle_seconds: float = 0.0  # host time spent validating, measured so it can be compared to engine time
-    wait_seconds: float = 0.0  # time blocked in poll
+    # Host time per step, measured so it can be compared to engine time (bench/vllm_scale.py prints them).
+    settle_seconds: float = 0.0  # reading and validating completions
+    wait_seconds: float = 0.0  # blocked in poll (with vLLM: step(), incl. its output processing)
+    submit_seconds: float = 0.0  # rendering, prechecks and handing requests to the engine
+    commit_seconds: float = 0.0  # writing part files and _SUCCESS.json
     max_in_flight_seen: int = 0
 
 
@@ -103,18 +106,19 @@ class Scheduler:
         self._active: dict[int, tuple[Task, int]] = {}  # id(task) -> (task, requests in flight)
 
     def _feed(self, tasks: list[Task]):
-        """(task, pending) in (type, shard, example set) order; captions refused up front settle at once."""
+        """(task, pending) in (type, shard, example set) order; captions refused up front settle at once.
+
+        Each caption is started (rendered, prechecked) only when the window has room for it: the edit form's
+        precheck tags the caption (milliseconds each), and starting a whole shard before its first request left
+        the engine idle at every task boundary (a shard of 30,000 captions: over a minute)."""
         for task in tasks:
-            started = []
-            for caption in task.todo:
+            order = sorted(task.todo, key=lambda c: (task.builder.set_for(c["caption_id"]), c["caption_id"]))
+            for caption in order:
                 p, refused = start_caption(self.ctx, task.builder, task.neg_type, caption)
                 if refused is not None:
                     self._final(task, False, refused)
                 else:
-                    started.append(p)
-            started.sort(key=lambda p: (p.prompt.example_set, p.caption["caption_id"]))
-            for p in started:
-                yield task, p
+                    yield task, p
             if task.remaining == 0 and not task.state.get("finished"):
                 self._finish(task)
 
@@ -136,13 +140,18 @@ class Scheduler:
         (task.accepted if accepted else task.rejected).append(row)
         task.remaining -= 1
         if task.buffered >= self.ctx.config.chunk_size:
-            self.commit(task, False)
+            self._commit(task, False)
             task.last_commit = time.monotonic()
         if task.remaining == 0:
             self._finish(task)
 
+    def _commit(self, task: Task, final: bool) -> None:
+        started = time.perf_counter()
+        self.commit(task, final)
+        self.stats.commit_seconds += time.perf_counter() - started
+
     def _finish(self, task: Task) -> None:
-        self.commit(task, True)
+        self._commit(task, True)
         task.state["finished"] = True
 
     def run(self, tasks: list[Task]) -> None:
@@ -154,12 +163,14 @@ class Scheduler:
         exhausted = False
         try:
             while True:
+                fed = time.perf_counter()
                 while not exhausted and len(pending) < self.window:
                     item = next(feed, None)
                     if item is None:
                         exhausted = True
                     else:
                         self._submit(pending, *item)
+                self.stats.submit_seconds += time.perf_counter() - fed
                 if not pending:
                     break
                 self.stats.max_in_flight_seen = max(self.stats.max_in_flight_seen, len(pending))
@@ -180,7 +191,7 @@ class Scheduler:
                         self._submit(pending, task, p)
                     else:
                         self._final(task, *final)
-                self.stats.settle_seconds += time.perf_counter() - settled
+                self.stats.settle_seconds += time.perf_counter() - settled  # incl. resubmits and commits
                 self._commit_due(tasks)
         except (EngineError, ShardFailed) as exc:
             self._commit_all(tasks)  # rows already final are kept; what was in flight is redone on resume
@@ -195,10 +206,10 @@ class Scheduler:
         now = time.monotonic()
         for task in tasks:
             if task.buffered and now - task.last_commit >= self.ctx.config.part_seconds:
-                self.commit(task, False)
+                self._commit(task, False)
                 task.last_commit = now
 
     def _commit_all(self, tasks: list[Task]) -> None:
         for task in tasks:
             if task.buffered and not task.state.get("finished"):
-                self.commit(task, False)
+                self._commit(task, False)

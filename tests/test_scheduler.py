@@ -10,12 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from neggen.config import GenerateConfig
-from neggen.generation import ShardFailed
+from neggen.engines.base import Request
+from neggen.generation import ShardFailed, request_seed
 from neggen.ingest import load_captions
 from neggen.layout import RunLayout
 from neggen.pipeline import generate
 from neggen.types import NegType
-from tests.fakes import StreamingEngine, last_user_text, reverse_words
+from tests.fakes import ScriptedEngine, StreamingEngine, last_user_text, reverse_words
 from tests.test_pipeline import all_rows, assert_exactly_once
 
 TYPES = [NegType.reshuffle, NegType.swap_nouns]
@@ -118,3 +119,62 @@ def test_success_records_engine_time_for_each_shard(captions, tmp_path):
         success = json.loads(layout.success(NegType.reshuffle, shard).read_text())
         # ~20 captions at 4 per 0.03 s poll: at least 5 polls each; never more than the shard's own elapsed time
         assert 0.1 < success["engine_s"] <= success["elapsed_s"] + 0.01
+
+
+def test_captions_are_started_as_the_window_has_room_in_example_set_order(captions, tmp_path, monkeypatch):
+    import neggen.scheduler as scheduler
+    from neggen.prompts import PromptBuilder, load_prompt
+
+    started: list[tuple[str, str]] = []
+    real_start = scheduler.start_caption
+
+    def counting_start(ctx, builder, neg_type, caption):
+        started.append((neg_type.value, caption["caption_id"]))
+        return real_start(ctx, builder, neg_type, caption)
+
+    monkeypatch.setattr(scheduler, "start_caption", counting_start)
+    seen_at_submit: list[int] = []
+
+    class Recording(StreamingEngine):
+        def submit(self, key, request):
+            seen_at_submit.append(len(started))
+            super().submit(key, request)
+
+    engine = Recording(reverse_words, per_poll=2)
+    config = GenerateConfig(max_in_flight=4, max_attempts=1)
+    generate(captions, tmp_path, TYPES, 1, engine, config)
+    # A caption is started only when the window has room: never all of a shard before its first request, nor
+    # the next type's captions while the window is full of this type's.
+    assert len(started) == 2 * 40
+    refused = len(started) - len(seen_at_submit)  # max_attempts=1: one submit per caption sent
+    assert refused < 10
+    assert max(n - (i + 1) for i, n in enumerate(seen_at_submit)) <= refused  # each started caption waited
+    for neg_type in TYPES:
+        builder = PromptBuilder(load_prompt(neg_type), config.prompt_layout, config.example_sets)
+        order = [cid for t, cid in started if t == neg_type.value]
+        assert order == sorted(order, key=lambda cid: (builder.set_for(cid), cid))  # neighbours share a prefix
+    assert_exactly_once(tmp_path, captions, TYPES)
+
+
+def test_a_batch_only_engine_gets_full_calls_across_shards_parts_and_retries(captions, tmp_path):
+    """The hf path: while captions remain, every call is one full window, though shards hold ~13 captions,
+    parts 8 rows, and a third of the answers fail and are retried (retries join the next captions' call)."""
+    calls: list[list[Request]] = []
+
+    class Batch(ScriptedEngine):
+        max_in_flight = 16  # what HFEngine asks for: its batch_size
+
+        def generate(self, requests):
+            calls.append(list(requests))
+            return super().generate(requests)
+
+    def copy_every_third(request):
+        return [last_user_text(request)] if request.seed % 3 == 0 else reverse_words(request)
+
+    generate(captions, tmp_path, [NegType.reshuffle], 3, Batch(copy_every_third), GenerateConfig(chunk_size=8))
+    firsts = [sum(1 for r in call if r.seed == request_seed(0, r.request_id, NegType.reshuffle, 1)) for call in calls]
+    last_with_firsts = max(i for i, n in enumerate(firsts) if n)
+    assert sum(firsts) == 40 and sum(map(len, calls)) > 40  # some answers were retried
+    assert {len(call) for call in calls[:last_with_firsts]} == {16}  # full until the last captions go out
+    assert any(n < 16 and len(call) == 16 for n, call in zip(firsts, calls, strict=True))  # retries joined
+    assert_exactly_once(tmp_path, captions, [NegType.reshuffle])
