@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from neggen.pos import PosTagger
+from neggen.text import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
 from neggen.validate.rules import editable_words
@@ -32,9 +33,11 @@ SWAP_ARROW = " <-> "
 # The right side of a replace: one to three lowercase words (a word of up to 15 letters keeps a looping
 # model from spending max_tokens on one "word").
 NEW_WORDS_REGEX = r"[a-z]{1,15}( [a-z]{1,15}){0,2}"
-# Swaps enumerate ordered pairs (the two sides must differ, which a regex cannot say otherwise); more spans
-# than this would make the alternation large for little gain, so the first ones in the caption are kept.
+# Swaps enumerate ordered pairs (the two sides must differ, which a regex cannot say otherwise); a longer
+# alternation than eight spans' pairs costs grammar compilation for little gain, so the first ones are kept.
 MAX_SWAP_SPANS = 8
+MAX_SWAP_PAIRS = MAX_SWAP_SPANS * (MAX_SWAP_SPANS - 1)
+_RAW_WORD = re.compile(WORD_PATTERN)
 
 
 def form_for(neg_type: NegType, output: OutputForm) -> OutputForm:
@@ -63,12 +66,13 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger) -> Spans
     """
     analysis = tagger.analyze([caption])[0]
     counts = Counter(w.text for w in analysis)
+    nameable = _nameable(caption)
     candidates: list[str] = []
     repeated: list[str] = []
     where: dict[str, int] = {}
     for i in editable_words(neg_type, analysis):
         token = analysis[i].text
-        if not token.isalnum():
+        if token not in nameable:
             continue
         target = repeated if counts[token] > 1 else candidates
         if token not in target:
@@ -76,11 +80,29 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger) -> Spans
             where[token] = i
     pairs: list[tuple[str, str]] = []
     if neg_type in SWAP_TYPES:
-        kept = candidates[:MAX_SWAP_SPANS]
+        # Filtered before the cap: eight colours of one kite must not hide "red <-> white" of another noun.
         pairs = [
-            (a, b) for a in kept for b in kept if a != b and not exchange_keeps_scene(analysis, where[a], where[b])
-        ]
+            (a, b)
+            for a in candidates
+            for b in candidates
+            if a != b and not exchange_keeps_scene(analysis, where[a], where[b])
+        ][:MAX_SWAP_PAIRS]
     return Spans(candidates, repeated, pairs)
+
+
+def _nameable(caption: str) -> set[str]:
+    """Words an answer can name and apply_edit can find: plain ASCII (the answer's alphabet), spelled as in
+    the raw caption (not only after NFKC: "ＤＯＧ"), and not a piece of a hyphenated word ("t" of "t-shirt",
+    "year" of "ten-year-old", which an edit would split)."""
+    found: set[str] = set()
+    hyphenated: set[str] = set()
+    for m in _RAW_WORD.finditer(caption):
+        token = m.group(0).lower()
+        if caption[m.end() : m.end() + 1] == "-" or caption[max(m.start() - 1, 0) : m.start()] == "-":
+            hyphenated.add(token)
+        elif token.isascii() and token.isalnum():
+            found.add(token)
+    return found - hyphenated
 
 
 def edit_regex(neg_type: NegType, spans: list[str], pairs: list[tuple[str, str]] | None = None) -> str:

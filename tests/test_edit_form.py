@@ -61,6 +61,28 @@ def test_swaps_offer_only_pairs_whose_exchange_changes_a_binding(neg_type, capti
     assert not re.fullmatch(regex, "dog <-> cat")
 
 
+def test_pairs_are_filtered_before_the_cap():
+    kite = "A red, blue, green, yellow, pink, purple, orange and black kite near a white car."
+    spans = candidate_spans(NegType.swap_adjectives, kite, DEFAULT_TAGGER)
+    assert len(spans.candidates) == 9  # eight colours of the kite and the car's white
+    regex = constraint_for(NegType.swap_adjectives, spans)
+    assert regex and re.fullmatch(regex, "red <-> white") and not re.fullmatch(regex, "red <-> blue")
+
+
+@pytest.mark.parametrize(
+    ("caption", "left_out"),
+    [
+        ("A man in a red t-shirt on a king-size bed.", {"t", "king", "size"}),  # pieces of hyphenated words
+        ("A ten-year-old boy with a dog.", {"ten", "year", "old"}),
+        ("A jalapeño pizza on a café table.", {"jalapeño", "café"}),  # an answer is plain ASCII
+        ("A ＤＯＧ on a couch.", {"dog"}),  # NFKC makes it "dog", but the caption does not spell it so
+    ],
+)
+def test_spans_an_answer_cannot_name_or_apply_are_left_out(caption, left_out):
+    offered = {c for t in EDIT_TYPES for c in candidate_spans(t, caption, DEFAULT_TAGGER).candidates}
+    assert offered and not offered & left_out, offered
+
+
 def test_every_offered_span_has_the_shape_the_checks_accept():
     """Apply every swap the constraint allows: no part-of-speech reject, and none keeps every binding by
     construction (attributes of one noun, conjuncts, a symmetric relation). A swap's shape is judged on the
