@@ -78,6 +78,8 @@ def test_real_replacements_are_accepted(neg_type, caption, negative):
             "A man and a woman standing next to each other.",
             "A woman and a man standing next to each other.",
         ),
+        (T.swap_nouns, "A dog and a cat sleeping on a couch.", "A cat and a dog sleeping on a couch."),
+        (T.swap_nouns, "A boy and a girl playing in the snow.", "A girl and a boy playing in the snow."),
         (
             T.reshuffle,
             "A woman is frying vegetables and meat while a man stares in the background.",
