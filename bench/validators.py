@@ -9,20 +9,26 @@ SpacyTagger over the same loaded pipeline). Variants, measured side by side in t
 - batch, meaning off: the `meaning_checks = false` ablation (shape and part-of-speech checks only);
 - per row, meaning on: validate() in a loop (one spaCy call per text);
 - pipeline-like: every caption judged for 5 types x 2 candidates, as `generate` does, so its parse is
-  reused (the cache) and only negatives are parsed.
-Prints the median rows/s of each and its ratio to the first.
+  reused (the cache) and only negatives are parsed;
+- parse only: the spaCy pass over the batch's texts and nothing else, the floor the first variant stands on;
+- the first and the pipeline-like variant again on a pipeline without the attribute ruler's memo.
+The memo lives with the loaded pipeline, so after the warm-up it is warm in every variant that uses it, as it
+is after a run's first chunks.
+Prints the median rows/s of each, its ratio to the first, and the load average before and after (the machine
+is shared: absolute figures move with the load, ratios within one run much less).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from neggen.pos import SpacyTagger, default_tagger
+from neggen.pos import SpacyTagger, default_tagger, load_pipeline
 from neggen.types import NegType
 from neggen.validate import validate, validate_batch
 from neggen.wordnet import load as load_wordnet
@@ -54,16 +60,16 @@ def pipeline_rows(rows: list[tuple[NegType, str, str]]) -> list[tuple[NegType, s
     return out[: len(rows)]
 
 
-def fresh_tagger() -> SpacyTagger:
+def fresh_tagger(nlp: object = None) -> SpacyTagger:
     tagger = SpacyTagger()
-    tagger._nlp = default_tagger().nlp  # the loaded model, an empty cache
+    tagger._nlp = nlp or default_tagger().nlp  # the loaded model, an empty cache
     return tagger
 
 
-def rate(fn: Callable[[SpacyTagger], object], n: int, repeats: int) -> float:
+def rate(fn: Callable[[SpacyTagger], object], n: int, repeats: int, nlp: object = None) -> float:
     times = []
     for _ in range(repeats):
-        tagger = fresh_tagger()
+        tagger = fresh_tagger(nlp)
         started = time.perf_counter()
         fn(tagger)
         times.append(time.perf_counter() - started)
@@ -81,18 +87,31 @@ def main() -> None:
     default_tagger().analyze(["A warm-up caption."])
     load_wordnet()
     validate_batch(rows[:200])  # warm WordNet's lazy indexes, outside the timings
+    plain = load_pipeline(memo=False)  # the attribute ruler without its memo, for the last two variants
     variants = {
         "batch, meaning on": lambda t: validate_batch(rows, t),
         "batch, meaning off": lambda t: validate_batch(rows, t, meaning=False),
         "per row, meaning on": lambda t: [validate(*r, tagger=t) for r in rows],
         "pipeline-like (5 types x 2 candidates), meaning on": lambda t: validate_batch(mixed, t),
+        "parse only (nlp.pipe of captions and negatives)": lambda t: t.analyze(
+            [c for _, c, _ in rows] + [n for *_, n in rows]
+        ),
     }
-    print(f"{len(rows)} rows, median of {args.repeats}, cold tagger cache each time")
+    # The same calls on a pipeline whose attribute ruler has no memo (neggen.pos.memo_attribute_ruler).
+    plain_variants = {
+        "batch, meaning on, no ruler memo": variants["batch, meaning on"],
+        "pipeline-like, meaning on, no ruler memo": variants["pipeline-like (5 types x 2 candidates), meaning on"],
+    }
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{len(rows)} rows, median of {args.repeats}, cold tagger cache each time; load average {load}")
     base = None
-    for name, fn in variants.items():
-        r = rate(fn, len(rows), args.repeats)
+    for name, fn, nlp in [(k, f, None) for k, f in variants.items()] + [
+        (k, f, plain) for k, f in plain_variants.items()
+    ]:
+        r = rate(fn, len(rows), args.repeats, nlp)
         base = base or r
         print(f"  {name:<52} {r:8.0f} rows/s  x{r / base:.2f}")
+    print("load average after: " + "/".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

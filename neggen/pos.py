@@ -64,16 +64,88 @@ _WORD = re.compile(WORD_PATTERN)
 _COARSE = {"NOUN": Pos.NOUN, "PROPN": Pos.NOUN, "ADJ": Pos.ADJ, "NUM": Pos.NUM, "VERB": Pos.VERB, "DET": Pos.DET}
 
 
-def load_pipeline() -> Any:
-    """The first installed model of MODELS, without NER (unused, a third of the time)."""
+def load_pipeline(memo: bool = True) -> Any:
+    """The first installed model of MODELS, without NER (unused, a third of the time); `memo` puts the
+    attribute ruler's results in a memo (memo_attribute_ruler)."""
     import spacy
 
     for name in MODELS:
         try:
-            return spacy.load(name, exclude=["ner"])
+            nlp = spacy.load(name, exclude=["ner"])
         except OSError:
             continue
+        if memo:
+            memo_attribute_ruler(nlp)
+        return nlp
     raise TaggerMissing(_FIX)
+
+
+# What the ruler's patterns may look at for the memo to be exact: these attributes, of a token and its neighbours.
+_MEMO_KEYS = frozenset({"TAG", "LOWER", "DEP", "IS_SPACE"})
+_MEMO_LIMIT = 500_000
+
+
+def memo_attribute_ruler(nlp: Any) -> bool:
+    """Make the attribute ruler remember its result per token context: it runs a Matcher over ~180 patterns
+    and sets attributes token by token in Python, about a quarter of the pipeline's time, for a few thousand
+    distinct contexts. Exact when every pattern spans at most two tokens and looks only at _MEMO_KEYS, so
+    that (the token's tag, text, dependency, space flag; its neighbours' text, dependency, tag) decides the
+    outcome; otherwise the ruler is left as it is. Returns whether the memo was installed."""
+    from spacy.pipeline import AttributeRuler
+
+    if "attribute_ruler" not in nlp.pipe_names:
+        return False
+    ruler = nlp.get_pipe("attribute_ruler")
+    for entry in ruler.patterns:
+        for pattern in entry["patterns"]:
+            if len(pattern) > 2 or any(set(token) - _MEMO_KEYS for token in pattern):
+                return False
+    if type(ruler) is AttributeRuler:
+        ruler.__class__ = _memo_class()  # the same object and patterns, only its __call__ consults the memo
+    return True
+
+
+def _context(doc: Any) -> list[tuple[int, ...]]:
+    n = len(doc)
+    out = []
+    for i, t in enumerate(doc):
+        p = doc[i - 1] if i else None
+        q = doc[i + 1] if i + 1 < n else None
+        out.append(
+            (t.tag, t.lower, t.dep, t.is_space)
+            + ((p.lower, p.dep, p.tag) if p is not None else (0, 0, 0))
+            + ((q.lower, q.dep, q.tag) if q is not None else (0, 0, 0))
+        )
+    return out
+
+
+def _memo_call(self: Any, doc: Any) -> Any:
+    from spacy.pipeline import AttributeRuler
+
+    memo: dict = self.__dict__.setdefault("_neggen_memo", {})
+    keys = _context(doc)
+    if all(k in memo for k in keys):
+        for token, key in zip(doc, keys, strict=True):
+            tag, pos, morph, lemma = memo[key]
+            token.tag, token.pos = tag, pos
+            if morph:
+                token.set_morph(morph)
+            if lemma:
+                token.lemma = lemma
+        return doc
+    doc = AttributeRuler.__call__(self, doc)
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()
+    for token, key in zip(doc, keys, strict=True):
+        memo[key] = (token.tag, token.pos, token.morph.key, token.lemma)
+    return doc
+
+
+@lru_cache(maxsize=1)
+def _memo_class() -> type:
+    from spacy.pipeline import AttributeRuler
+
+    return type("_MemoAttributeRuler", (AttributeRuler,), {"__call__": _memo_call})
 
 
 def _coarse(token: Any) -> Pos:

@@ -99,3 +99,33 @@ def test_a_shouted_caption_is_tagged_as_in_sentence_case():
     )
     assert shouted == cased
     assert [w.pos for w in shouted][:3] == [Pos.DET, Pos.NOUN, Pos.VERB]
+
+
+def test_the_attribute_ruler_memo_gives_the_same_analyses_and_verdicts(sugarcrepe_dir):
+    """The memo (neggen.pos.memo_attribute_ruler) is a speed-up only: on SugarCrepe's captions and negatives
+    every analysis, and every verdict of the matching type, is what the plain pipeline gives, cold and warm."""
+    import json
+
+    from neggen.pos import load_pipeline
+    from neggen.types import NegType
+    from neggen.validate import validate_batch
+
+    files = {
+        "swap_att": NegType.swap_adjectives,
+        "swap_obj": NegType.swap_nouns,
+        "replace_att": NegType.replace_adjectives,
+    }
+    rows = [
+        (neg_type, v["caption"], v["negative_caption"])
+        for name, neg_type in files.items()
+        for v in list(json.loads((sugarcrepe_dir / f"{name}.json").read_text()).values())[:300]
+    ]
+    plain, memo = SpacyTagger(), SpacyTagger()
+    plain._nlp, memo._nlp = load_pipeline(memo=False), load_pipeline(memo=True)
+    assert type(memo.nlp.get_pipe("attribute_ruler")).__name__ == "_MemoAttributeRuler"
+    texts = [t for _, c, n in rows for t in (c, n)]
+    expected = plain.analyze(texts)
+    assert memo.analyze(texts) == expected  # cold: the memo fills
+    memo._cache.clear()
+    assert memo.analyze(texts) == expected  # warm: answered from the memo
+    assert validate_batch(rows, memo) == validate_batch(rows, plain)

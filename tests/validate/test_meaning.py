@@ -78,6 +78,8 @@ def test_real_replacements_are_accepted(neg_type, caption, negative):
             "A man and a woman standing next to each other.",
             "A woman and a man standing next to each other.",
         ),
+        (T.swap_nouns, "A dog and a cat sleeping on a couch.", "A cat and a dog sleeping on a couch."),
+        (T.swap_nouns, "A boy and a girl playing in the snow.", "A girl and a boy playing in the snow."),
         (
             T.reshuffle,
             "A woman is frying vegetables and meat while a man stares in the background.",
@@ -266,3 +268,24 @@ def test_exchanges_judged_on_the_caption_parse(caption, x, y, why):
     from neggen.validate.bindings import symmetric_exchange
 
     assert symmetric_exchange(_parse(caption), range(*x), range(*y)) == why
+
+
+def test_a_branch_the_parser_hangs_on_the_first_conjunct_is_shared():
+    """A hand-made parse (the small model sometimes attaches this way): "standing" hangs on "man", yet follows
+    "a woman" and belongs to both, so exchanging the conjuncts keeps the scene."""
+    from neggen.pos import Pos, Word
+    from neggen.validate.bindings import symmetric_exchange
+
+    def w(text, pos, dep, head):
+        return Word(text, pos, text, "", dep, head)
+
+    parse = (
+        w("a", Pos.DET, "det", 1),
+        w("man", Pos.NOUN, "ROOT", 1),
+        w("and", Pos.OTHER, "cc", 1),
+        w("a", Pos.DET, "det", 4),
+        w("woman", Pos.NOUN, "conj", 1),
+        w("standing", Pos.VERB, "advcl", 1),
+        w("outside", Pos.OTHER, "advmod", 5),
+    )
+    assert symmetric_exchange(parse, range(1, 2), range(4, 5)) == "exchanged conjuncts"
