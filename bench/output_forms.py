@@ -8,7 +8,7 @@ alternating order per type so neither form gets the warmer engine. Printed per e
 type, output tokens per accepted negative (every candidate's tokens, rejected ones included, over the accepted
 count), accepted negatives per engine-second, the ratios edit/sentence, and the meaning checks' share: of the
 candidates that passed the shape validators (accepted, or rejected by a meaning check), the share the meaning
-checks rejected (every candidate's reason is on its row: `failed_reasons`, plus a reject's final `reason`).
+checks rejected (every rejected candidate's reason is on its row, in `failed_reasons`).
 """
 
 from __future__ import annotations
@@ -63,9 +63,8 @@ def read_form(out: Path, form: str) -> dict:
         else None
     )
     no_span = rows.filter(pl.col("reason") == "no_candidate_span").height if "reason" in rows.columns else 0
+    # failed_reasons holds every rejected candidate's reason, a reject row's final one included.
     candidate_reasons = rows["failed_reasons"].explode().drop_nulls().to_list()
-    if "reason" in rows.columns:
-        candidate_reasons += rows["reason"].drop_nulls().to_list()
     meaning_rejected = sum(reason in MEANING_REASONS for reason in candidate_reasons)
     return {
         "rows": rows.height,
