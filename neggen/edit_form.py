@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from neggen.pos import PosTagger
+from neggen.pos import Analysis, PosTagger
 from neggen.text import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
@@ -85,9 +85,18 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger) -> Spans
             (a, b)
             for a in candidates
             for b in candidates
-            if a != b and not exchange_keeps_scene(analysis, where[a], where[b])
+            if a != b
+            and _same_kind(analysis, where[a], where[b])
+            and not exchange_keeps_scene(analysis, where[a], where[b])
         ][:MAX_SWAP_PAIRS]
     return Spans(candidates, repeated, pairs)
+
+
+def _same_kind(analysis: Analysis, i: int, j: int) -> bool:
+    """Swap words of one part of speech: an adjective with an adjective, a noun modifier with a noun modifier.
+    The checks accept "giraffe <-> other" as two attributes, but "A other grazing ... with giraffe wildlife"
+    is not a caption anyone would write."""
+    return analysis[i].pos == analysis[j].pos
 
 
 def _nameable(caption: str) -> set[str]:

@@ -48,6 +48,8 @@ def test_spans_are_the_words_the_checks_take_for_the_types_spans():
         (NegType.swap_adjectives, "A red car next to a blue truck.", ("red", "blue")),
         (NegType.swap_nouns, "A dog and a cat on a couch.", ("dog", "couch")),  # dog <-> cat is left out
         (NegType.swap_nouns, "The woman stands next to the horse.", None),  # a symmetric relation
+        (NegType.swap_adjectives, "A dirt bike on a large road.", None),  # a noun modifier and an adjective
+        (NegType.swap_adjectives, "A dirt bike on a stone road.", ("dirt", "stone")),
     ],
 )
 def test_swaps_offer_only_pairs_whose_exchange_changes_a_binding(neg_type, caption, kept_pair):
