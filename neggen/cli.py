@@ -34,6 +34,7 @@ _FLAGS = {
     "output": "--output",
     "chunk_size": "--chunk-size",
     "seed": "--seed",
+    "tagger_workers": "--tagger-workers",
     "openai.base_url": "--base-url",
 }
 
@@ -107,6 +108,12 @@ def generate(
     ] = None,
     chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1)] = None,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
+    tagger_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--tagger-workers", min=0, help="processes parsing for the validators (default: cores/4, at most 8)"
+        ),
+    ] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="openai engine: server URL (…/v1)")] = None,
     runner: Annotated[str, typer.Option("--runner", help="local|ray")] = "local",
     workers: Annotated[int, typer.Option("--workers", min=1, help="ray: engine actors")] = 2,
@@ -135,6 +142,7 @@ def generate(
             "output": output,
             "chunk_size": chunk_size,
             "seed": seed,
+            "tagger_workers": tagger_workers,
             "openai.base_url": base_url,
         }
         config = load_config(config_file, settings or [], shorthands, _FLAGS)

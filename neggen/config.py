@@ -81,6 +81,9 @@ class GenerateConfig(BaseModel):
     engine_retries: int = Field(3, ge=1, description="tries of a failing engine call before the shard fails")
     # Reject edits that keep the meaning (synonyms, hypernyms, binding-preserving reorders); off for ablations.
     meaning_checks: bool = True
+    tagger_workers: int | None = Field(
+        None, ge=0, description="processes that parse for the validators; None: a quarter of the cores, at most 8"
+    )
     structured_output: bool = False  # sentence form: JSON {"negative": ...} enforced by the engine
     hf: HFOptions = HFOptions()
     vllm: VLLMOptions = VLLMOptions()

@@ -20,6 +20,7 @@ from neggen.atomic import write_json_atomic
 from neggen.config import GenerateConfig
 from neggen.layout import RunLayout, captions_fingerprint, read_manifest
 from neggen.prompts import PromptSpec
+from neggen.tag_pool import resolve_workers
 
 
 class RunMismatch(ValueError):
@@ -43,12 +44,18 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def tagger_info() -> dict[str, str | bool]:
-    """The tagger the validators use (its name and model version) and whether WordNet was found."""
+def tagger_info(workers: int = 0) -> dict[str, str | bool | int]:
+    """The tagger the validators use (its name and model version), its parsing processes besides this one,
+    and whether WordNet was found."""
     from neggen.pos import DEFAULT_TAGGER
     from neggen.wordnet import installed
 
-    return {"name": DEFAULT_TAGGER.name, "version": DEFAULT_TAGGER.version, "wordnet": installed()}
+    return {
+        "name": DEFAULT_TAGGER.name,
+        "version": DEFAULT_TAGGER.version,
+        "workers": workers,
+        "wordnet": installed(),
+    }
 
 
 def open_run(
@@ -88,7 +95,7 @@ def open_run(
     }
     manifest["config"] = json.loads(config.model_dump_json())
     manifest["versions"] = library_versions()
-    manifest["tagger"] = tagger_info()
+    manifest["tagger"] = tagger_info(resolve_workers(config.tagger_workers))
     manifest["updated_at"] = now
     manifest["invocations"].append({"started_at": now, **invocation})
     write_json_atomic(layout.manifest, manifest)

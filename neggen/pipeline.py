@@ -30,6 +30,7 @@ from neggen.prompts import PromptBuilder, PromptSpec, load_prompt
 from neggen.scheduler import Scheduler, Task
 from neggen.schemas import CAPTIONS, NEGATIVES, REJECTS
 from neggen.sharding import shard_of
+from neggen.tag_pool import tagger_for
 from neggen.types import NegType
 from neggen.validate import require_resources
 
@@ -285,7 +286,9 @@ def run_plan_tasks(
     progress: GenerationProgress,
     summary: RunSummary,
 ) -> Scheduler:
-    ctx = RunContext(run_id=plan.run_id, engine=engine, config=plan.config)
+    ctx = RunContext(
+        run_id=plan.run_id, engine=engine, config=plan.config, tagger=tagger_for(plan.config.tagger_workers)
+    )
     specs = [(plan.builder(t), t, s, plan.by_shard.get(s, [])) for t, s in tasks]
     return run_tasks(ctx, plan.layout, specs, progress, summary)
 

@@ -9,6 +9,7 @@ same 3.8.0 model). Analyses are cached by text: a caption is validated for every
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -197,14 +198,18 @@ def align(text: str, doc: Any) -> Analysis:
 
 
 class SpacyTagger:
-    """spaCy's small English pipeline (tagger, parser, lemmatizer), loaded on first use."""
+    """spaCy's small English pipeline (tagger, parser, lemmatizer), loaded on first use.
+
+    With a `pool` (neggen.tag_pool.TagPool) large batches are parsed by its worker processes; small ones, and
+    every batch once the pool has broken, are parsed here. The cache lives in this process either way."""
 
     name = "spacy"
 
-    def __init__(self, cache_size: int = 65536) -> None:
-        self._nlp: Any = None
+    def __init__(self, cache_size: int = 65536, nlp: Any = None, pool: Any = None) -> None:
+        self._nlp: Any = nlp
         self._cache: dict[str, Analysis] = {}
         self._cache_size = cache_size
+        self._pool = pool
 
     @property
     def nlp(self) -> Any:
@@ -217,20 +222,35 @@ class SpacyTagger:
         meta = self.nlp.meta
         return f"{meta['lang']}_{meta['name']}-{meta['version']}"
 
+    def _parse(self, texts: list[str]) -> list[Analysis]:
+        if self._pool is not None and len(texts) >= self._pool.min_texts:
+            parsed = self._pool.parse(texts)
+            if parsed is not None:
+                return parsed
+            if self._pool.broken:
+                print(f"neggen: warning: {self._pool.broken}", file=sys.stderr)
+                self._pool = None
+        return [align(t, doc) for t, doc in zip(texts, self.nlp.pipe(texts, batch_size=256), strict=True)]
+
     def analyze(self, texts: Sequence[str]) -> list[Analysis]:
         normal = [_normal(t) for t in texts]
         todo = list(dict.fromkeys(t for t in normal if t not in self._cache))
         if todo:
             if len(self._cache) + len(todo) > self._cache_size:
                 self._cache.clear()  # captions repeat within a chunk; older ones rarely return
-            for text, doc in zip(todo, self.nlp.pipe(todo, batch_size=256), strict=True):
-                self._cache[text] = align(text, doc)
+            for text, analysis in zip(todo, self._parse(todo), strict=True):
+                self._cache[text] = analysis
         return [self._cache[t] if t in self._cache else align(t, self.nlp(t)) for t in normal]
 
     def tag(self, words: list[str]) -> list[Pos]:
         # Parsed as a caption would be written: the small model mis-tags lower-case fragments more often.
         text = " ".join(words)
         return [w.pos for w in self.analyze([text[:1].upper() + text[1:] + "."])[0]]
+
+    def close(self) -> None:
+        """Stop the pool's workers, if any."""
+        if self._pool is not None:
+            self._pool.close()
 
 
 @lru_cache(maxsize=1)
