@@ -239,6 +239,12 @@ def _edit_precheck(p: _Pending, neg_type: NegType, ctx: RunContext) -> Verdict |
     return reject(Reason.no_candidate_span, no_span_detail(neg_type, spans)) if p.constraint is None else None
 
 
+def parse_for_prechecks(ctx: RunContext, captions: list[dict[str, Any]]) -> None:
+    """Parse, in one tagger pass, the captions the edit-form precheck will read (into the tagger's cache);
+    captions the plain precheck refuses (too long, empty) are left out, as they are never parsed."""
+    ctx.tagger.analyze([c["caption"] for c in captions if _precheck(c["caption"], ctx.config) is None])
+
+
 def start_caption(
     ctx: RunContext, builder: PromptBuilder, neg_type: NegType, caption: dict[str, Any]
 ) -> tuple[_Pending, dict[str, Any] | None]:

@@ -156,6 +156,31 @@ def test_captions_are_started_as_the_window_has_room_in_example_set_order(captio
     assert_exactly_once(tmp_path, captions, TYPES)
 
 
+def test_edit_form_prechecks_parse_their_captions_in_blocks(captions, tmp_path, monkeypatch):
+    """The edit form's precheck reads each caption's parse: captions are parsed a block at a time (one spaCy
+    pass, the tagger pool's where there is one), never one spaCy call per caption."""
+    import neggen.pipeline as pipeline
+    import neggen.scheduler as scheduler
+    from neggen.pos import SpacyTagger, default_tagger
+
+    parsed: list[list[str]] = []
+
+    class Recording(SpacyTagger):
+        def _parse(self, texts):
+            parsed.append(list(texts))
+            return super()._parse(texts)
+
+    tagger = Recording(nlp=default_tagger().nlp)
+    monkeypatch.setattr(pipeline, "tagger_for", lambda workers: tagger)
+    monkeypatch.setattr(scheduler, "PRECHECK_BLOCK", 16)
+    config = GenerateConfig(output="edit", max_attempts=1, max_in_flight=4)
+    generate(captions, tmp_path, [NegType.replace_nouns], 1, ScriptedEngine(lambda r: ["dog -> cat"]), config)
+    texts = set(captions.column("caption").to_pylist())
+    caption_parses = [batch for batch in parsed if set(batch) <= texts]
+    assert [len(b) for b in caption_parses] == [16, 16, 8]  # 40 captions: one pass per block of 16
+    assert_exactly_once(tmp_path, captions, [NegType.replace_nouns])
+
+
 def test_a_batch_only_engine_gets_full_calls_across_shards_parts_and_retries(captions, tmp_path):
     """The hf path: while captions remain, every call is one full window, though shards hold ~13 captions,
     parts 8 rows, and a third of the answers fail and are retried (retries join the next captions' call)."""
