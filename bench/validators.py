@@ -1,6 +1,6 @@
 """Validator throughput (rows/s) with and without the meaning checks, the spaCy pass batched or per row.
 
-    .venv/bin/python bench/validators.py [--rows 3000] [--repeats 3] [--sugarcrepe DIR]
+    .venv/bin/python bench/validators.py [--rows 3000] [--repeats 3] [--sugarcrepe DIR] [--workers 2]
 
 Rows: SugarCrepe's human-valid negatives (swap_att, swap_obj, replace_att, replace_obj), each judged by its
 matching type, so most rows reach the tagger. Each measurement starts from a cold tagger cache (a new
@@ -11,7 +11,12 @@ SpacyTagger over the same loaded pipeline). Variants, measured side by side in t
 - pipeline-like: every caption judged for 5 types x 2 candidates, as `generate` does, so its parse is
   reused (the cache) and only negatives are parsed;
 - parse only: the spaCy pass over the batch's texts and nothing else, the floor the first variant stands on;
-- the first and the pipeline-like variant again on a pipeline without the attribute ruler's memo.
+- the first and the pipeline-like variant again on a pipeline without the attribute ruler's memo;
+- generation-shaped: the Karpathy sample's captions, each with the edit form's candidates for the four edit
+  types (two per type, made by neggen.apply_edit from the caption's own candidate spans), so every row reaches
+  the tagger and a caption is parsed once for its eight rows, as in `generate --output edit`;
+- the all-fresh batch and generation-shaped rows again with a pool of `--workers` parsing processes
+  (neggen.tag_pool; `--tagger-workers` of generate).
 The memo lives with the loaded pipeline, so after the warm-up it is warm in every variant that uses it, as it
 is after a run's first chunks.
 Prints the median rows/s of each, its ratio to the first, and the load average before and after (the machine
@@ -28,7 +33,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from neggen.apply_edit import EditRejected, negative_from_answer
+from neggen.edit_form import EDIT_TYPES, SWAP_TYPES, candidate_spans
+from neggen.ingest import load_captions
 from neggen.pos import SpacyTagger, default_tagger, load_pipeline
+from neggen.tag_pool import TagPool
 from neggen.types import NegType
 from neggen.validate import validate, validate_batch
 from neggen.wordnet import load as load_wordnet
@@ -60,16 +69,39 @@ def pipeline_rows(rows: list[tuple[NegType, str, str]]) -> list[tuple[NegType, s
     return out[: len(rows)]
 
 
-def fresh_tagger(nlp: object = None) -> SpacyTagger:
-    tagger = SpacyTagger()
-    tagger._nlp = nlp or default_tagger().nlp  # the loaded model, an empty cache
-    return tagger
+# Right-hand sides of the replace candidates: two per type, as n = 2 gives.
+NEW_WORDS = {NegType.replace_nouns: ("elephant", "bicycle"), NegType.replace_adjectives: ("purple", "wooden")}
 
 
-def rate(fn: Callable[[SpacyTagger], object], n: int, repeats: int, nlp: object = None) -> float:
+def generation_rows(path: Path) -> list[tuple[NegType, str, str]]:
+    """Each caption with up to two edit-form candidates of each edit type, from its own candidate spans."""
+    tagger = SpacyTagger(nlp=default_tagger().nlp)  # spans found outside the timings, on a throwaway cache
+    rows = []
+    for caption in load_captions(path)[0].column("caption").to_pylist():
+        for neg_type in sorted(EDIT_TYPES):
+            spans = candidate_spans(neg_type, caption, tagger)
+            if neg_type in SWAP_TYPES:
+                answers = [f"{a} <-> {b}" for a, b in spans.pairs[:2]]
+            else:
+                answers = [f"{spans.candidates[0]} -> {w}" for w in NEW_WORDS[neg_type]] if spans.candidates else []
+            for answer in answers:
+                try:
+                    rows.append((neg_type, caption, negative_from_answer(neg_type, caption, answer)))
+                except EditRejected:
+                    pass
+    return rows
+
+
+def fresh_tagger(nlp: object = None, pool: TagPool | None = None) -> SpacyTagger:
+    return SpacyTagger(nlp=nlp or default_tagger().nlp, pool=pool)  # the loaded model, an empty cache
+
+
+def rate(
+    fn: Callable[[SpacyTagger], object], n: int, repeats: int, nlp: object = None, pool: TagPool | None = None
+) -> float:
     times = []
     for _ in range(repeats):
-        tagger = fresh_tagger(nlp)
+        tagger = fresh_tagger(nlp, pool)
         started = time.perf_counter()
         fn(tagger)
         times.append(time.perf_counter() - started)
@@ -81,9 +113,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sugarcrepe", type=Path, default=Path("data/annotations/sugarcrepe"))
+    parser.add_argument("--karpathy", type=Path, default=Path("data/coco_karpathy_test_sample.json"))
+    parser.add_argument("--workers", type=int, default=2, help="parsing processes for the pool variants")
     args = parser.parse_args()
     rows = load_rows(args.sugarcrepe, args.rows)
     mixed = pipeline_rows(rows)
+    generated = generation_rows(args.karpathy)
+    pool = TagPool(args.workers)
+    fresh_tagger(pool=pool).analyze([f"A warm-up caption number {i}." for i in range(pool.min_texts)])  # start it
     default_tagger().analyze(["A warm-up caption."])
     load_wordnet()
     validate_batch(rows[:200])  # warm WordNet's lazy indexes, outside the timings
@@ -111,8 +148,20 @@ def main() -> None:
         r = rate(fn, len(rows), args.repeats, nlp)
         base = base or r
         print(f"  {name:<52} {r:8.0f} rows/s  x{r / base:.2f}")
+    # The pool variants (same medians, side by side with the in-process run of the same rows).
+    w = args.workers
+    paired = [
+        ("batch, meaning on", rows, None),
+        (f"batch, meaning on, {w} tagger workers", rows, pool),
+        (f"generation-shaped ({len(generated)} rows), meaning on", generated, None),
+        (f"generation-shaped, meaning on, {w} tagger workers", generated, pool),
+    ]
+    for name, batch, with_pool in paired:
+        r = rate(lambda t, b=batch: validate_batch(b, t), len(batch), args.repeats, pool=with_pool)
+        print(f"  {name:<52} {r:8.0f} rows/s  x{r / base:.2f}")
+    pool.close()
     print("load average after: " + "/".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # the pool's workers are spawned: they import this file without running main
     main()
