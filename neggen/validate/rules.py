@@ -149,6 +149,13 @@ def _check_swap(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool
         return reject(Reason.wrong_part_of_speech, f"{span_text} are not both {wanted.value.lower()}s")
     if not meaning:
         return ACCEPT
+    # Two sides that mean the same ("a small dog and a little cat"): the exchange says what the caption said.
+    # A hypernym is no such pair: "a dog chasing an animal" -> "an animal chasing a dog" is another scene.
+    related = span_relation(
+        [caption[i] for i in range(*edit.swap.x)], [caption[i] for i in range(*edit.swap.y)], wanted
+    )
+    if related and "hypernym" not in related:
+        return reject(Reason.same_meaning, f"{span_text}: the two sides mean the same ({related})")
     why = symmetric_exchange(caption, range(*edit.swap.x), range(*edit.swap.y))
     if why:
         return reject(Reason.same_meaning, f"{span_text}: every binding kept ({why})")

@@ -58,6 +58,34 @@ def test_real_replacements_are_accepted(neg_type, caption, negative):
 
 
 @pytest.mark.parametrize(
+    ("neg_type", "caption", "negative", "relation"),
+    [
+        (T.swap_adjectives, "A small dog next to a little cat.", "A little dog next to a small cat.", "synonyms"),
+        (T.swap_adjectives, "A large dog next to a big box.", "A big dog next to a large box.", "synonyms"),
+        (T.swap_adjectives, "A wooden table on a wood floor.", "A wood table on a wooden floor.", "derived"),
+        (T.swap_nouns, "A couch next to a sofa in a room.", "A sofa next to a couch in a room.", "synonyms"),
+    ],
+)
+def test_swapping_two_words_that_mean_the_same_is_rejected(neg_type, caption, negative, relation):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.reason == Reason.same_meaning and "the two sides mean the same" in verdict.detail, verdict
+    assert relation in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative"),
+    [
+        (T.swap_adjectives, "A small dog next to a large cat.", "A large dog next to a small cat."),
+        # A hypernym pair is no synonym pair: the guy need not be the man.
+        (T.swap_nouns, "A guy is sitting on a man.", "A man is sitting on a guy."),
+    ],
+)
+def test_swapping_words_that_differ_or_are_only_hypernyms_is_accepted(neg_type, caption, negative):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.accepted, verdict
+
+
+@pytest.mark.parametrize(
     ("neg_type", "caption", "negative"),
     [
         (T.reshuffle, "A man holds a bat while a woman watches.", "A woman watches while a man holds a bat."),
