@@ -271,3 +271,9 @@ def test_arbitrary_answers_never_crash():
                 assert isinstance(negative_from_answer(neg_type, CAPTION, answer), str)
             except EditRejected as exc:
                 assert exc.reason in (Reason.unparseable_edit, Reason.edit_span_not_in_caption)
+
+
+def test_the_unit_of_a_measure_phrase_is_no_candidate():
+    caption = "A man with a 10 year old son."
+    assert candidate_spans(NegType.replace_adjectives, caption, DEFAULT_TAGGER).candidates == ["10", "old"]
+    assert candidate_spans(NegType.replace_nouns, caption, DEFAULT_TAGGER).candidates == ["man", "son"]

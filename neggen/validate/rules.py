@@ -67,14 +67,20 @@ def _attribute(words: Analysis, i: int) -> bool:
         return True
     if w.text in _TIMES and w.dep == "pobj" and words[w.head].text in ("at", "in", "during"):
         return True
-    if w.dep not in _NOUN_MODIFIER or w.head <= i:
+    if w.dep not in _NOUN_MODIFIER or w.head <= i or _measure_unit(words, i):
         return False
     head = words[w.head]
     return head.pos == Pos.NOUN or (head.pos == Pos.ADJ and head.dep == "amod" and head.head > w.head)
 
 
+def _measure_unit(words: Analysis, i: int) -> bool:
+    """The unit of a measure phrase, "a 10 *year* old boy": a noun that counts for the adjective after it.
+    The phrase is the attribute; its unit is neither an attribute nor a thing ("a 10 blue old boy")."""
+    return words[i].dep == "npadvmod" and any(x.head == i and x.dep == "nummod" for x in words)
+
+
 def _head_noun(words: Analysis, i: int) -> bool:
-    return words[i].pos == Pos.NOUN and not _attribute(words, i)
+    return words[i].pos == Pos.NOUN and not _attribute(words, i) and not _measure_unit(words, i)
 
 
 def _adjectival(words: Analysis, span: range) -> bool:

@@ -68,6 +68,16 @@ T = NegType
             "A boy holding three large red balloons in a park.",
             Reason.span_too_long,
         ),
+        # The unit of a measure phrase is neither an attribute nor a thing; the number and the adjective are.
+        (
+            T.replace_adjectives,
+            "A man with a 10 year old son.",
+            "A man with a 10 blue old son.",
+            Reason.wrong_part_of_speech,
+        ),
+        (T.replace_nouns, "A man with a 10 year old son.", "A man with a 10 cat old son.", Reason.wrong_part_of_speech),
+        (T.replace_adjectives, "A man with a 10 year old son.", "A man with a 12 year old son.", None),
+        (T.replace_nouns, "A man with a 10 year old son.", "A man with a 10 year old daughter.", None),
     ],
 )
 def test_type_rules(neg_type, caption, negative, reason):
