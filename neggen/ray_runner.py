@@ -74,6 +74,14 @@ def _start_ray(ray, address: str | None, workers: int, cpus_per_worker: float) -
     return True
 
 
+def with_actor_tagger_workers(config: GenerateConfig, cpus_per_worker: float) -> GenerateConfig:
+    """Each actor's tagger pool fits the CPUs Ray gives it, not the node's (a quarter of a 64-core node per
+    actor, times the actors, would oversubscribe it): one CPU for the engine's driving, the rest parse."""
+    if config.tagger_workers is not None:
+        return config
+    return config.model_copy(update={"tagger_workers": max(0, int(cpus_per_worker) - 1)})
+
+
 def generate_on_ray(
     captions: pa.Table,
     out: Path,
@@ -94,6 +102,7 @@ def generate_on_ray(
     from ray.exceptions import RayActorError
 
     runner = {"runner": "ray", "workers": workers, "gpus_per_worker": gpus_per_worker, "ray_address": address}
+    config = with_actor_tagger_workers(config, cpus_per_worker)
     plan = plan_run(captions, out, types, shards, config, shard_indices, limit, {**(invocation or {}), **runner})
     started_here = _start_ray(ray, address, workers, cpus_per_worker)
     summary = RunSummary(out=out, run_id=plan.run_id)

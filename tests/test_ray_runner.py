@@ -129,3 +129,13 @@ def test_a_task_whose_actor_is_killed_mid_task_is_retried_exactly_once(local_ray
     assert sorted(ids) == sorted(captions.column("caption_id").to_pylist() * 2)  # every row once
     layout = RunLayout(tmp_path)
     assert all(layout.success(t, s).exists() for t in TYPES for s in range(3))
+
+
+@pytest.mark.parametrize(
+    ("configured", "cpus", "workers"), [(None, 1.0, 0), (None, 4.0, 3), (None, 2.5, 1), (5, 1.0, 5)]
+)
+def test_each_actor_parses_with_the_cpus_ray_gives_it(configured, cpus, workers):
+    from neggen.ray_runner import with_actor_tagger_workers
+
+    config = with_actor_tagger_workers(GenerateConfig(tagger_workers=configured), cpus)
+    assert config.tagger_workers == workers

@@ -58,30 +58,35 @@ class GrammarMask(LogitsProcessor):
     """
 
     def __init__(self, grammars: list[Any], vocab_size: int):
-        xgr = _xgrammar()
-        self._xgr = xgr
-        self.matchers = [xgr.GrammarMatcher(g) if g is not None else None for g in grammars]
+        self.matchers = [_xgrammar().GrammarMatcher(g) if g is not None else None for g in grammars]
         self.vocab_size = vocab_size
-        self.first_call = True
+        self.fresh = [True] * len(grammars)  # no token chosen yet: nothing to accept on the next call
 
     def select(self, keep: list[int]) -> None:
         """Follow the batch when finished rows leave it."""
         self.matchers = [self.matchers[k] for k in keep]
+        self.fresh = [self.fresh[k] for k in keep]
+
+    def extend(self, other: GrammarMask) -> None:
+        """Follow the batch when rows join it (rows that have chosen no token yet)."""
+        self.matchers += other.matchers
+        self.fresh += other.fresh
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        if not self.first_call:
-            for matcher, token in zip(self.matchers, input_ids[:, -1].tolist(), strict=True):
-                if matcher is not None and not matcher.is_terminated() and not matcher.accept_token(token):
-                    raise EngineError(f"grammar rejected token {token} that it allowed")
-        self.first_call = False
+        chosen = input_ids[:, -1].tolist()
+        for matcher, token, fresh in zip(self.matchers, chosen, self.fresh, strict=True):
+            if matcher is not None and not fresh and not matcher.is_terminated() and not matcher.accept_token(token):
+                raise EngineError(f"grammar rejected token {token} that it allowed")
+        self.fresh = [False] * len(self.matchers)
         rows = [i for i, m in enumerate(self.matchers) if m is not None]
         if not rows:
             return scores
-        bitmask = self._xgr.allocate_token_bitmask(len(self.matchers), self.vocab_size)
+        xgr = _xgrammar()
+        bitmask = xgr.allocate_token_bitmask(len(self.matchers), self.vocab_size)
         for i in rows:
             self.matchers[i].fill_next_token_bitmask(bitmask, i)
         device = scores.device
         scores = scores.float().cpu()
         # A free row keeps all tokens: apply the mask to constrained rows only.
-        self._xgr.apply_token_bitmask_inplace(scores, bitmask, indices=rows)
+        xgr.apply_token_bitmask_inplace(scores, bitmask, indices=rows)
         return scores.to(device)

@@ -59,6 +59,10 @@ class SeededGumbelNoise(LogitsProcessor):
         """Follow the batch when finished rows leave it."""
         self.generators = [self.generators[k] for k in keep]
 
+    def extend(self, other: SeededGumbelNoise) -> None:
+        """Follow the batch when rows join it."""
+        self.generators += other.generators
+
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         vocab = scores.shape[-1]
         uniform = torch.stack([torch.rand(vocab, generator=g) for g in self.generators]).to(self.device)
@@ -83,6 +87,105 @@ def _common_prefix(a: _Row, b: _Row) -> int:
     return n
 
 
+@dataclass
+class _Running:
+    """The rows decoding together: their KV cache, attention mask, positions, logits and logits processors."""
+
+    active: list[int]  # indices of the rows in the batch, in cache order
+    cache: DynamicCache
+    mask: torch.Tensor
+    last_position: torch.Tensor
+    logits: torch.Tensor
+    last_ids: torch.Tensor  # the tokens fed last (the grammar masks read the chosen token from it)
+    processors: LogitsProcessorList
+    shared: int
+
+    @classmethod
+    def start(cls, engine: HFEngine, rows: list[_Row], members: list[int], shared: int, sampling: SamplingParams):
+        """Prefill `members` (indices into rows): their suffixes after the shared prefix, left-padded."""
+        device = engine.device
+        suffixes = [rows[i].prompt_ids[shared:] for i in members]
+        width, pad = max(len(s) for s in suffixes), engine.tokenizer.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(s)) + s for s in suffixes], device=device)
+        suffix_mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in suffixes], device=device)
+        mask = torch.cat([torch.ones(len(members), shared, dtype=torch.long, device=device), suffix_mask], dim=1)
+        positions = (shared + suffix_mask.cumsum(-1) - 1).clamp(min=shared)
+        cache = None
+        if shared:
+            cache = copy.deepcopy(engine._prefix_cache(tuple(rows[members[0]].prompt_ids[:shared])))
+            cache.batch_repeat_interleave(len(members))
+        out = engine.lm(
+            input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True
+        )
+        processors = engine._processors(sampling, [rows[i] for i in members])
+        return cls(members, out.past_key_values, mask, positions[:, -1], out.logits[:, -1, :], ids, processors, shared)
+
+    def keep(self, slots: list[int], tokens: list[int]) -> None:
+        """Drop the finished rows; the kept ones feed their chosen token next."""
+        if not slots:
+            self.active = []  # the cache goes with the batch: a joining batch replaces it whole
+            return
+        if len(slots) < len(self.active):
+            index = torch.tensor(slots, device=self.mask.device, dtype=torch.long)
+            self.cache.batch_select_indices(index)
+            self.mask, self.last_position = self.mask[index], self.last_position[index]
+            for processor in self.processors:
+                if isinstance(processor, SeededGumbelNoise | GrammarMask):
+                    processor.select(slots)
+            self.active = [self.active[k] for k in slots]
+        self.last_ids = torch.tensor([[tokens[k]] for k in slots], device=self.mask.device, dtype=torch.long)
+
+    def step(self, engine: HFEngine) -> None:
+        """One decode forward of the active rows on the tokens they chose."""
+        ones = torch.ones(len(self.active), 1, dtype=torch.long, device=self.mask.device)
+        self.mask = torch.cat([self.mask, ones], dim=1)
+        self.last_position = self.last_position + 1
+        out = engine.lm(
+            input_ids=self.last_ids,
+            attention_mask=self.mask,
+            position_ids=self.last_position[:, None],
+            past_key_values=self.cache,
+            use_cache=True,
+        )
+        self.cache, self.logits = out.past_key_values, out.logits[:, -1, :]
+
+    def join(self, engine: HFEngine, other: _Running) -> None:
+        """Append `other`'s rows (just prefilled, no token chosen yet) to this batch."""
+        if not self.active:
+            self.__dict__.update(other.__dict__)
+            return
+        length = max(self.mask.shape[1], other.mask.shape[1])
+        self._pad_to(length)
+        other._pad_to(length)
+        for mine, theirs in zip(self.cache.layers, other.cache.layers, strict=True):
+            mine.keys = torch.cat([mine.keys, theirs.keys], dim=0)
+            mine.values = torch.cat([mine.values, theirs.values], dim=0)
+        self.mask = torch.cat([self.mask, other.mask], dim=0)
+        self.last_position = torch.cat([self.last_position, other.last_position])
+        self.logits = torch.cat([self.logits, other.logits], dim=0)
+        for processor, joining in zip(self.processors, other.processors, strict=True):
+            if isinstance(processor, SeededGumbelNoise | GrammarMask):
+                processor.extend(joining)
+        self.active = self.active + other.active
+        # last_ids is only read by the grammar masks, for rows that already chose a token (extend marks the
+        # joining rows as having none), so the joining rows' entries are placeholders.
+        self.last_ids = torch.cat([self.last_ids, other.last_ids[:, -1:]], dim=0)
+
+    def _pad_to(self, length: int) -> None:
+        """Insert masked positions right after the shared prefix so the cache is `length` long."""
+        extra = length - self.mask.shape[1]
+        if extra <= 0:
+            return
+        at = self.shared
+        for layer in self.cache.layers:
+            for name in ("keys", "values"):
+                t = getattr(layer, name)
+                gap = t.new_zeros(t.shape[0], t.shape[1], extra, t.shape[3])
+                setattr(layer, name, torch.cat([t[:, :, :at], gap, t[:, :, at:]], dim=2))
+        gap = self.mask.new_zeros(self.mask.shape[0], extra)
+        self.mask = torch.cat([self.mask[:, :at], gap, self.mask[:, at:]], dim=1)
+
+
 class HFEngine:
     name = "hf"
 
@@ -93,13 +196,16 @@ class HFEngine:
         batch_size: int = 32,
         device: str | None = None,
         prefix_caching: bool = True,
+        refill: bool = True,
     ):
         self.model = model
         self.prefix_caching = prefix_caching
+        self.refill = refill  # off: a batch decodes to its last row before the next starts (bench/hf_refill.py)
         self.min_prefix_tokens = 16
         self.max_cached_prefixes = 16
         self._prefix_caches: dict[tuple[int, ...], DynamicCache] = {}
         self.prefix_stats: Counter = Counter()
+        self.refill_stats: Counter = Counter()  # joined_running: rows that joined a batch as others finished
         self._grammars: GrammarCompiler | None = None
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.batch_size = batch_size
@@ -117,8 +223,9 @@ class HFEngine:
         self.eos_ids.add(self.tokenizer.eos_token_id)
         self._prompt_tokens = PromptTokens(self.tokenizer)
         # The scheduler keeps this many requests in each call: captions come in example-set order, so one call
-        # is about one full batch per shared prefix, refilled across chunks and types.
-        self.max_in_flight = batch_size
+        # holds a few batches' worth per shared prefix, and rows waiting in a group join its running batch as
+        # others finish.
+        self.max_in_flight = 4 * batch_size
 
     def version(self) -> str:
         import transformers
@@ -126,7 +233,9 @@ class HFEngine:
         return f"transformers {transformers.__version__}, torch {torch.__version__}, {self.dtype}"
 
     def stats(self) -> dict[str, int]:
-        return {f"prefix_cache_{k}": v for k, v in self.prefix_stats.items()}
+        return {f"prefix_cache_{k}": v for k, v in self.prefix_stats.items()} | {
+            f"rows_{k}": v for k, v in self.refill_stats.items()
+        }
 
     def close(self) -> None:
         self.lm = None
@@ -162,9 +271,10 @@ class HFEngine:
         return completions
 
     def _batches(self, rows: list[_Row]) -> list[list[_Row]]:
-        """Cut sorted rows into batches within groups that share most of their prompt (one few-shot set).
+        """Cut sorted rows into groups that share most of their prompt (one few-shot set); each group is decoded
+        with at most batch_size rows at once, refilled as rows finish (_decode).
 
-        Rows whose group is too small to be worth a cached prefix are batched together at the end.
+        Rows whose group is too small to be worth a cached prefix are decoded together at the end.
         """
         groups: list[list[_Row]] = []
         for row in rows:
@@ -172,15 +282,8 @@ class HFEngine:
                 groups[-1].append(row)
             else:
                 groups.append([row])
-        batches: list[list[_Row]] = []
-        leftovers: list[_Row] = []
-        for group in groups:
-            if len(group) < 4:
-                leftovers += group
-                continue
-            batches += [group[i : i + self.batch_size] for i in range(0, len(group), self.batch_size)]
-        batches += [leftovers[i : i + self.batch_size] for i in range(0, len(leftovers), self.batch_size)]
-        return batches
+        leftovers = [row for group in groups if len(group) < 4 for row in group]
+        return [group for group in groups if len(group) >= 4] + ([leftovers] if leftovers else [])
 
     def _prefix_cache(self, prefix: tuple[int, ...]) -> DynamicCache:
         """KV cache of a shared prompt prefix (system text + few-shot examples), computed once."""
@@ -211,10 +314,12 @@ class HFEngine:
             completion.completion_tokens = (completion.completion_tokens or 0) + len(kept) + (stop is not None)
 
     def _decode(self, rows: list[_Row], sampling: SamplingParams) -> list[list[int]]:
-        """Prefill (reusing the shared prefix's cache) and sample token by token with explicit positions.
+        """Prefill (reusing the shared prefix's cache) and sample token by token with explicit positions, at
+        most batch_size rows at a time: as rows finish, waiting rows are prefilled and join the running batch.
 
-        Each row is laid out as [shared prefix][left padding][own suffix][generated]; the padding is masked
-        and positions skip it, so every row computes exactly what it would alone.
+        Each row is laid out as [shared prefix][padding][own suffix][generated]; the padding is masked and
+        positions skip it, so every row computes what it would alone. A row joining a batch whose cache is
+        longer than its own is padded after the prefix, and the other way round.
         """
         prompts = [r.prompt_ids for r in rows]
         shared = 0
@@ -223,51 +328,32 @@ class HFEngine:
             shared += 1
         if not self.prefix_caching or shared < self.min_prefix_tokens:
             shared = 0
-        batch, pad = len(rows), self.tokenizer.pad_token_id
-        suffixes = [p[shared:] for p in prompts]
-        width = max(len(s) for s in suffixes)
-        ids = torch.tensor([[pad] * (width - len(s)) + s for s in suffixes], device=self.device)
-        suffix_mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in suffixes], device=self.device)
-        mask = torch.cat([torch.ones(batch, shared, dtype=torch.long, device=self.device), suffix_mask], dim=1)
-        positions = (shared + suffix_mask.cumsum(-1) - 1).clamp(min=shared)
-        cache = None
-        if shared:
-            cache = copy.deepcopy(self._prefix_cache(tuple(prompts[0][:shared])))
-            cache.batch_repeat_interleave(batch)
-        processors = self._processors(sampling, rows)
-        out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True)
-        cache, logits, last_position = out.past_key_values, out.logits[:, -1, :], positions[:, -1]
         generated: list[list[int]] = [[] for _ in rows]
-        active = list(range(batch))  # rows still generating; finished rows leave the batch
-        for step in range(sampling.max_tokens):
-            next_tokens = processors(ids, logits.float()).argmax(dim=-1).tolist()
+        waiting = list(range(len(rows)))[::-1]  # popped from the end: rows join in their sorted order
+        batch = _Running.start(
+            self, rows, [waiting.pop() for _ in range(min(self.batch_size, len(rows)))], shared, sampling
+        )
+        # Join only when a quarter of the batch is free: each join is one more prefill forward.
+        join_at = max(1, self.batch_size // 4)
+        while True:
+            next_tokens = batch.processors(batch.last_ids, batch.logits.float()).argmax(dim=-1).tolist()
             keep = []
-            for slot, (row, token) in enumerate(zip(active, next_tokens, strict=True)):
+            for slot, (row, token) in enumerate(zip(batch.active, next_tokens, strict=True)):
                 generated[row].append(token)
-                if token not in self.eos_ids:
+                if token not in self.eos_ids and len(generated[row]) < sampling.max_tokens:
                     keep.append(slot)
-            if not keep or step + 1 == sampling.max_tokens:
-                break
-            if len(keep) < len(active):
-                index = torch.tensor(keep, device=self.device)
-                cache.batch_select_indices(index)
-                mask, last_position = mask[index], last_position[index]
-                for processor in processors:
-                    if isinstance(processor, SeededGumbelNoise | GrammarMask):
-                        processor.select(keep)
-                active = [active[k] for k in keep]
-            ids = torch.tensor([[next_tokens[k]] for k in keep], device=self.device)
-            mask = torch.cat([mask, torch.ones(len(active), 1, dtype=torch.long, device=self.device)], dim=1)
-            last_position = last_position + 1
-            out = self.lm(
-                input_ids=ids,
-                attention_mask=mask,
-                position_ids=last_position[:, None],
-                past_key_values=cache,
-                use_cache=True,
-            )
-            cache, logits = out.past_key_values, out.logits[:, -1, :]
-        return generated
+            batch.keep(keep, next_tokens)
+            free = self.batch_size - len(batch.active)
+            if waiting and ((self.refill and free >= join_at) or not batch.active):
+                joining = [waiting.pop() for _ in range(min(free, len(waiting)))]
+                if batch.active:
+                    batch.step(self)
+                    self.refill_stats["joined_running"] += len(joining)
+                batch.join(self, _Running.start(self, rows, joining, shared, sampling))
+            elif batch.active:
+                batch.step(self)
+            else:
+                return generated
 
     def _grammar(self, request: Request):
         """The request's constraint compiled for this tokenizer (None when it has none)."""
@@ -279,9 +365,8 @@ class HFEngine:
 
     def _processors(self, sampling: SamplingParams, rows: list[_Row]) -> LogitsProcessorList:
         # The grammar masks first, so temperature and top-p renormalise over the allowed tokens only.
+        # Always present (a no-op for free rows) so that batches joining one another have the same processors.
         grammar = [GrammarMask([r.grammar for r in rows], self.lm.config.vocab_size)]
-        if all(r.grammar is None for r in rows):
-            grammar = []
         if sampling.temperature == 0:
             return LogitsProcessorList(grammar)  # greedy
         return LogitsProcessorList(

@@ -65,3 +65,25 @@ def test_prefix_caching_off_gives_the_same_greedy_text(bundled_model_dir, hf_eng
         c.texts for c in hf_engine.generate(requests(greedy))
     ]
     assert plain.prefix_stats["computed"] == 0
+
+
+def test_rows_join_the_running_batch_as_others_finish_and_compute_what_they_would_alone(bundled_model_dir, hf_engine):
+    """batch_size 2 over 10 rows: rows are prefilled and join as others finish, free rows beside constrained
+    ones (the grammar masks and per-row generators follow the rows), and each request's answers are the ones
+    it gets alone."""
+    from dataclasses import replace
+
+    from neggen.engines.hf import HFEngine
+
+    small = HFEngine(str(bundled_model_dir), dtype="float32", batch_size=2)
+    sampling = SamplingParams(temperature=1.0, top_p=0.95, n=2, max_tokens=20)
+    edit = r"(man|dogs|bus|woman|plate) -> [a-z]{1,15}( [a-z]{1,15}){0,2}"
+    batch = [replace(r, regex=edit) if i % 2 else r for i, r in enumerate(requests(sampling))]
+    together = small.generate(batch)
+    # Two example sets, so two prefix groups (6 and 4 rows), each started with 2: of the other 6 rows, those
+    # not started after both running rows finished at one step joined a batch still decoding.
+    assert 1 <= small.refill_stats["joined_running"] <= 6
+    alone = [hf_engine.generate([request])[0] for request in batch]
+    assert [c.texts for c in together] == [c.texts for c in alone]
+    assert all(" -> " in text for c in together[1::2] for text in c.texts)
+    assert [c.completion_tokens for c in together] == [c.completion_tokens for c in alone]
