@@ -187,7 +187,7 @@ def test_a_batch_only_engine_gets_full_calls_across_shards_parts_and_retries(cap
     calls: list[list[Request]] = []
 
     class Batch(ScriptedEngine):
-        max_in_flight = 16  # what HFEngine asks for: its batch_size
+        max_in_flight = 16  # as HFEngine asks for one (four batch_sizes)
 
         def generate(self, requests):
             calls.append(list(requests))
