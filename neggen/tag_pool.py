@@ -11,7 +11,9 @@ the caller parses in process.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,7 +31,17 @@ _worker_nlp: Any = None
 def _start_worker() -> None:
     global _worker_nlp
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # A parent killed outright (SIGKILL, the OOM killer, a Ray actor killed) closes no pipe the worker
+    # waits on: watch the parent's sentinel and leave with it, rather than linger with a loaded model.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
     _worker_nlp = load_pipeline()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _parse(texts: list[str]) -> list[tuple[tuple, ...]]:
@@ -84,6 +96,8 @@ class TagPool:
     def parse(self, texts: Sequence[str]) -> list[Analysis] | None:
         if self.broken is not None:
             return None
+        if not texts:
+            return []
         size = -(-len(texts) // self.workers)
         slices = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
         try:

@@ -14,6 +14,7 @@ import pytest
 
 from neggen.pos import SpacyTagger, default_tagger
 from neggen.tag_pool import MIN_POOL_TEXTS, TagPool, resolve_workers
+from tests.conftest import REPO
 from tests.engines.fault_server import FaultServer
 from tests.validate.test_cli_meaning import neggen
 
@@ -130,3 +131,46 @@ def test_generate_with_tagger_workers_writes_the_same_rows_and_records_them(tmp_
     assert {r for _, _, r in verdicts(alone)} == {None, "same_meaning", "unknown_word"}
     assert json.loads((pooled / "manifest.json").read_text())["tagger"]["workers"] == 2
     assert json.loads((alone / "manifest.json").read_text())["tagger"]["workers"] == 0
+
+
+ORPHAN_SCRIPT = """
+import os, sys, time
+from neggen.pos import SpacyTagger
+from neggen.tag_pool import TagPool
+if __name__ == "__main__":
+    tagger = SpacyTagger(pool=TagPool(2))
+    tagger.analyze([f"A dog number {i}." for i in range(64)])
+    print(" ".join(map(str, tagger._pool.pids())), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:  # a zombie is gone in all but name
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_workers_leave_when_their_parent_is_killed(tmp_path):
+    """A SIGKILLed parent (OOM killer, a killed Ray actor) leaves no worker behind holding a loaded model."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(ORPHAN_SCRIPT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(p) for p in workers)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in workers if _alive(p)]
+    for pid in left:  # only the workers this test started
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

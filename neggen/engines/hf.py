@@ -26,6 +26,7 @@ from transformers import (
     TemperatureLogitsWarper,
     TopPLogitsWarper,
 )
+from transformers.cache_utils import DynamicLayer
 
 from neggen.engines.base import Completion, EngineError, Request, SamplingParams
 from neggen.engines.grammar import GrammarCompiler, GrammarMask
@@ -170,6 +171,20 @@ class _Running:
         # last_ids is only read by the grammar masks, for rows that already chose a token (extend marks the
         # joining rows as having none), so the joining rows' entries are placeholders.
         self.last_ids = torch.cat([self.last_ids, other.last_ids[:, -1:]], dim=0)
+        self._compact()
+
+    def _compact(self) -> None:
+        """Drop the cache columns no row attends to (padding, and the steps of rows that left), so the cache
+        of a batch refilled for a long time stays as wide as its widest live row. Positions are explicit, so
+        removing masked columns changes nothing a row computes."""
+        live = self.mask.bool().any(dim=0)
+        if bool(live.all()):
+            return
+        keep = live.nonzero().squeeze(1)
+        for layer in self.cache.layers:
+            layer.keys, layer.values = layer.keys[:, :, keep], layer.values[:, :, keep]
+        self.mask = self.mask[:, keep]
+        self.shared = int(live[: self.shared].sum())
 
     def _pad_to(self, length: int) -> None:
         """Insert masked positions right after the shared prefix so the cache is `length` long."""
@@ -333,8 +348,10 @@ class HFEngine:
         batch = _Running.start(
             self, rows, [waiting.pop() for _ in range(min(self.batch_size, len(rows)))], shared, sampling
         )
-        # Join only when a quarter of the batch is free: each join is one more prefill forward.
+        # Join only when a quarter of the batch is free: each join is one more prefill forward. Joining splices
+        # plain KV layers; a model with sliding-window or other stateful layers runs its batches one by one.
         join_at = max(1, self.batch_size // 4)
+        refill = self.refill and all(type(layer) is DynamicLayer for layer in batch.cache.layers)
         while True:
             next_tokens = batch.processors(batch.last_ids, batch.logits.float()).argmax(dim=-1).tolist()
             keep = []
@@ -344,7 +361,7 @@ class HFEngine:
                     keep.append(slot)
             batch.keep(keep, next_tokens)
             free = self.batch_size - len(batch.active)
-            if waiting and ((self.refill and free >= join_at) or not batch.active):
+            if waiting and ((refill and free >= join_at) or not batch.active):
                 joining = [waiting.pop() for _ in range(min(free, len(waiting)))]
                 if batch.active:
                     batch.step(self)
