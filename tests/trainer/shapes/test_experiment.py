@@ -38,11 +38,23 @@ def test_variants_differ_only_in_losses_and_negatives(tmp_path):
         assert run.max_steps == 50 and run.batch_size == config.finetune_batch and run.seed == 1
         assert run.optim.lr == config.finetune_lr < config.stage1_lr
         assert math.isclose(run.ema_decay, 1 - 1 / 15)  # 30% of 50 steps
-    assert not runs["plain"].negatives and runs["negclip"].negatives
-    assert (runs["negclip"].loss.igc, runs["negclip"].loss.tgc, runs["negclip"].loss.distill) == (0, 0, 0)
-    assert (runs["igc_tgc"].loss.igc, runs["igc_tgc"].loss.tgc, runs["igc_tgc"].loss.distill) == (0.1, 0.1, 0)
-    assert runs["degla"].loss == runs[LLM_VARIANT].loss and runs["degla"].loss.distill == 0.005
-    assert runs["degla"].data.run_dir == world / "oracle" and runs[LLM_VARIANT].data.run_dir == tmp_path / "llm"
+    assert not runs["plain"].negatives and all(runs[v].negatives for v in VARIANTS if v != "plain")
+    weights = {v: (runs[v].loss.igc, runs[v].loss.tgc, runs[v].loss.distill) for v in VARIANTS}
+    assert weights == {
+        "plain": (0, 0, 0),
+        "negclip": (0, 0, 0),
+        "igc": (0.1, 0, 0),
+        "tgc": (0, 0.1, 0),
+        "igc_tgc": (0.1, 0.1, 0),
+        "degla": (0.1, 0.1, 0.005),
+        "degla_distill0.05": (0.1, 0.1, 0.05),
+        "degla_distill0.5": (0.1, 0.1, 0.5),
+    }
+    assert runs["degla"].loss == runs[LLM_VARIANT].loss
+    # Stage 1 sees the whole world; every oracle variant fine-tunes on the slice's run, degla_llm on its own.
+    assert s1.data.run_dir == world / "oracle"
+    assert all(runs[v].data.run_dir == world / "oracle_finetune" for v in VARIANTS)
+    assert runs[LLM_VARIANT].data.run_dir == tmp_path / "llm"
     assert config.all_variants() == [*VARIANTS, LLM_VARIANT]
 
 
@@ -58,21 +70,44 @@ def test_resuming_with_other_training_settings_is_refused(tmp_path):
         check_resume(config.model_copy(update={"finetune_lr": 1e-5}))
 
 
+def test_a_world_of_another_format_is_refused_not_reused(tmp_path):
+    """A world written before the fine-tuning slice existed has no oracle_finetune/: say so, do not fine-tune."""
+    from neggen.atomic import write_json_atomic
+    from trainer.shapes.experiment import ensure_world
+    from trainer.shapes.writers import FORMAT
+
+    write_json_atomic(tmp_path / "w" / "world.json", {"format": "neggen-shapes-world/1"})
+    with pytest.raises(ValueError, match="delete it to rebuild"):
+        ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w"), log=lambda line: None)
+    write_json_atomic(tmp_path / "w" / "world.json", {"format": FORMAT})
+    assert ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w"), log=lambda line: None)
+
+
 def test_aggregate_adds_retention_and_markdown_shows_every_model():
-    runs = {"stage1": {"variant": "stage1", "metrics": {"in_distribution/zs_avg": 40.0, "in_distribution/vg_r": 55}}}
-    for seed, (zs, vg) in enumerate([(38.0, 70.0), (36.0, 72.0)]):
-        runs[f"degla-seed{seed}"] = {
-            "variant": "degla",
-            "metrics": {"in_distribution/zs_avg": zs, "in_distribution/vg_r": vg},
-        }
+    from trainer.shapes.report import COMPOSITIONAL
+
+    def metrics(outside: float, vg: float) -> dict[str, float]:
+        # zs_avg moves the other way: retention must read the sets outside the fine-tuning slice only
+        other = {f"in_distribution/{m}": 60.0 for m in COMPOSITIONAL if m != "vg_r"}
+        zs = {"in_distribution/zs_avg": 100 - outside, "in_distribution/zs_outside_avg": outside}
+        return {**other, **zs, "in_distribution/vg_r": vg}
+
+    runs = {"stage1": {"variant": "stage1", "metrics": metrics(40.0, 55.0)}}
+    for seed, (zs, vg) in enumerate([(38.0, 67.0), (36.0, 74.0)]):
+        runs[f"degla-seed{seed}"] = {"variant": "degla", "metrics": metrics(zs, vg)}
     runs["blind_shorter"] = {"variant": "blind_shorter", "metrics": {"in_distribution/vg_r": 0.0}}
     models, summary = aggregate(runs, ("in_distribution",))
     assert models == ["stage1", "degla", "blind_shorter"]
     assert summary["degla"]["in_distribution/retention"]["mean"] == -3.0
     assert summary["stage1"]["in_distribution/retention"]["mean"] == 0.0
     assert "in_distribution/retention" not in summary["blind_shorter"]
+    # compositional avg: per run, the mean of the compositional metrics (here only VG-R differs from 60)
+    n = len(COMPOSITIONAL)
+    assert math.isclose(summary["degla"]["in_distribution/comp_avg"]["mean"], (60 * (n - 1) + 70.5) / n)
+    assert summary["degla"]["in_distribution/comp_avg"]["values"] == [(60 * (n - 1) + v) / n for v in (67, 74)]
+    assert "in_distribution/comp_avg" not in summary["blind_shorter"]
     text = markdown(models, summary, {"in_distribution/vg_r": 50.0}, ("in_distribution",))
-    assert "| ARO VG-R | 50.0 | 55.0 | 71.0 ± " in text and "| retention" in text
+    assert "| ARO VG-R | 50.0 | 55.0 | 70.5 ± " in text and "| retention" in text
 
 
 def _table_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:
