@@ -35,7 +35,7 @@ class FinetuneSlice(BaseModel):
 
     shapes: list[str] = Field(default_factory=lambda: list(SHAPES[:4]), min_length=2)
     colours: list[str] = Field(default_factory=lambda: list(COLOURS[:4]), min_length=2)
-    n_images: int = Field(5_000, ge=1, description="two-object training images of the slice")
+    n_images: int | None = Field(None, ge=1, description="two-object training images; default n_train // 4")
     captions_per_image: int = Field(2, ge=1)
 
 
@@ -86,6 +86,10 @@ class WorldConfig(BaseModel):
     @property
     def n_winoground(self) -> int:
         return self.winoground_items if self.winoground_items is not None else max(1, self.n_eval // 4)
+
+    @property
+    def n_finetune(self) -> int:
+        return self.finetune.n_images if self.finetune.n_images is not None else max(1, self.n_train // 4)
 
     @classmethod
     def quick(cls, **overrides: object) -> WorldConfig:

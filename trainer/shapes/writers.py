@@ -149,7 +149,7 @@ def write_finetune(root: Path, config: WorldConfig, heldout: Heldout) -> dict[tu
         part,
         heldout,
         FINETUNE_SPLIT,
-        config.finetune.n_images,
+        config.n_finetune,
         lambda scene, rng: terse_captions(scene, rng, k),
         "captions_finetune.jsonl",
     )
@@ -243,7 +243,7 @@ def make_world(config: WorldConfig, out: Path, force: bool = False) -> tuple[dic
         timings["oracle"] = time.perf_counter() - mark
         mark = time.perf_counter()
         sliced = write_finetune(tmp, config, heldout)
-        counts["finetune"] = {"images": config.finetune.n_images, "captions": len(sliced)}
+        counts["finetune"] = {"images": config.n_finetune, "captions": len(sliced)}
         counts["finetune_oracle"] = write_oracle(
             tmp, slice_config(config), heldout, sliced, "captions_finetune.jsonl", FINETUNE_RUN
         )

@@ -26,14 +26,14 @@ def _heldout(world: Path) -> Heldout:
 def test_slice_scenes_and_captions(world: Path, small_config: WorldConfig) -> None:
     part = small_config.finetune
     scenes = load_scenes(world, "finetune")
-    assert len(scenes) == part.n_images
+    assert len(scenes) == part.n_images == small_config.n_finetune
     for scene in scenes.values():
         assert len(scene.objects) == 2
         assert {o.shape for o in scene.objects} <= set(part.shapes)
         assert {o.colour for o in scene.objects} <= set(part.colours)
         assert not _heldout(world).in_scene(scene)
     rows = [json.loads(line) for line in (world / "captions_finetune.jsonl").read_text().splitlines()]
-    assert len(rows) == part.captions_per_image * part.n_images
+    assert len(rows) == part.captions_per_image * len(scenes)
     for row in rows:
         caption = row["caption"]
         words = caption.split()
@@ -83,6 +83,11 @@ def test_terse_captions_are_true_and_use_both_directions() -> None:
         assert is_true(caption, scene)
         texts.add(caption.text().split()[2])
     assert texts == {"left", "right", "above", "below"}
+
+
+def test_slice_size_follows_the_world_unless_set() -> None:
+    assert WorldConfig(n_train=2_000).n_finetune == 500
+    assert WorldConfig(n_train=2_000, finetune={"n_images": 70}).n_finetune == 70
 
 
 def test_a_slice_covering_the_world_is_refused() -> None:
