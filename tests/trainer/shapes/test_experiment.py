@@ -39,6 +39,7 @@ def test_variants_differ_only_in_losses_and_negatives(tmp_path):
     world = tmp_path / "w"
     s1 = stage1_config(config, world)
     assert not s1.negatives and s1.model.tiny is not None and s1.loss.igc == s1.loss.tgc == s1.loss.distill == 0
+    assert s1.optim.lr == config.stage1_lr and s1.max_steps == config.stage1_steps
     runs = {v: finetune_config(config, world, v, 1) for v in [*VARIANTS, LLM_VARIANT]}
     for run in runs.values():
         assert run.model.tiny is None and Path(run.model.name) == tmp_path / "stage1"
