@@ -159,8 +159,10 @@ def plots(
     fig.savefig(written[-1], dpi=110)
     plt.close(fig)
 
-    fig, axes = plt.subplots(1, len(versions), figsize=(11, 4), squeeze=False)
-    for ax, version in zip(axes[0], versions, strict=True):
+    # Retention exists only where the version has zero-shot sets outside the fine-tuning slice.
+    with_retention = [v for v in versions if any(f"{v}/retention" in summary[m] for m in trained)] or list(versions)
+    fig, axes = plt.subplots(1, len(with_retention), figsize=(5.5 * len(with_retention) + 1, 4.5), squeeze=False)
+    for ax, version in zip(axes[0], with_retention, strict=True):
         for model in trained:
             comp, ret = (summary[model].get(f"{version}/{m}") for m in ("comp_avg", "retention"))
             if comp is None or ret is None:
