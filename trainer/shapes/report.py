@@ -177,8 +177,9 @@ def plots(
     fig.tight_layout()
     written.append(out / "tradeoff.png")
     fig.savefig(written[-1], dpi=110)
-    written.append(out / "tradeoff.svg")  # small and diffable: the copy docs/ can hold
-    fig.savefig(written[-1])
+    written.append(out / "tradeoff.svg")  # small and diffable (text kept as text): the copy docs/ can hold
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "shapes"}):
+        fig.savefig(written[-1], metadata={"Date": None})
     plt.close(fig)
     return written
 
