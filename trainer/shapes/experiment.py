@@ -41,7 +41,7 @@ def _losses(negatives: bool, igc: float, tgc: float, distill: float) -> list[str
     return [f"negatives={str(negatives).lower()}", f"loss.igc={igc}", f"loss.tgc={tgc}", f"loss.distill={distill}"]
 
 
-# Variant -> training overrides on top of the shared fine-tuning settings (METHOD.md section 4's ablation rows).
+# Variant -> training overrides on top of the shared fine-tuning settings (docs/method.md section 4's ablation rows).
 VARIANTS: dict[str, list[str]] = {
     "plain": _losses(False, 0, 0, 0),
     "negclip": _losses(True, 0, 0, 0),
