@@ -79,8 +79,9 @@ train: setup
 	$(PY) -m trainer train --config $(TRAIN_CONFIG) --data $(TRAIN_WORLD)/oracle --out $(TRAIN_OUT) \
 		--set data.image_root=$(TRAIN_WORLD) --resume
 
-# make replicate: the shapes-world DeGLA ablation (stage 1 + 4 variants x 3 seeds, about half an hour on 2 cores).
-# REPLICATE_ARGS=--quick: the quick world, 2 seeds, short runs (a few minutes; tests/trainer/shapes/test_experiment.py).
+# make replicate: the shapes-world DeGLA ablation: stage 1 on the whole world, then 8 variants x 3 seeds fine-tuned
+# on the world's narrow fine-tuning slice (estimated 35-50 min on 2 idle cores; docs/shapes-world.md).
+# REPLICATE_ARGS=--quick: the quick world, plain/negclip/degla x 2 seeds, short runs (tests/trainer/shapes/test_experiment.py).
 # REPLICATE_ARGS="--llm-run DIR": also DeGLA on a neggen run's (LLM) negatives over the world's captions.
 REPLICATE_OUT ?= runs/replicate
 REPLICATE_ARGS ?=

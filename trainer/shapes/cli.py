@@ -62,7 +62,9 @@ def replicate(
     out: Annotated[Path, typer.Option("--out", help="experiment directory (resumes when it exists)")] = Path(
         "runs/replicate"
     ),
-    quick: Annotated[bool, typer.Option("--quick", help="the quick world, short runs, 2 seeds: minutes (CI)")] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="the quick world, plain/negclip/degla, short runs, 2 seeds: minutes (CI)")
+    ] = False,
     seeds: Annotated[int | None, typer.Option("--seeds", min=1, help="fine-tuning seeds 0..N-1 (3; quick 2)")] = None,
     world: Annotated[Path | None, typer.Option("--world", help="default data/shapes, quick data/shapes-quick")] = None,
     llm_run: Annotated[
@@ -70,12 +72,19 @@ def replicate(
     ] = None,
     stage1_steps: Annotated[int | None, typer.Option("--stage1-steps", min=1)] = None,
     finetune_steps: Annotated[int | None, typer.Option("--finetune-steps", min=1)] = None,
+    finetune_lr: Annotated[float | None, typer.Option("--finetune-lr", min=0, help="default 2e-3")] = None,
     variants: Annotated[
-        str | None, typer.Option("--variants", help="comma-separated subset of plain,negclip,igc_tgc,degla")
+        str | None,
+        typer.Option(
+            "--variants",
+            help="comma-separated subset of plain, negclip, igc, tgc, igc_tgc, degla, degla_distill0.05, "
+            "degla_distill0.5 (default all; quick plain, negclip, degla)",
+        ),
     ] = None,
 ) -> None:
-    """Stage 1 (plain contrastive), then plain / NegCLIP / +IGC+TGC / DeGLA fine-tunes over seeds, evaluated on
-    both eval versions with the real evaluators; writes results.json, results.md and plots/ under --out."""
+    """Stage 1 (plain contrastive on the whole world), then the ablation's fine-tunes on the world's fine-tuning
+    slice over seeds, evaluated on both eval versions with the real evaluators; writes results.json, results.md
+    and plots/ under --out."""
     from trainer.shapes.experiment import VARIANTS, ExperimentConfig, run_experiment
 
     try:
@@ -93,6 +102,7 @@ def replicate(
             llm_run=llm_run,
             stage1_steps=stage1_steps,
             finetune_steps=finetune_steps,
+            finetune_lr=finetune_lr,
             variants=chosen,
         )
         run_experiment(config, log=lambda line: typer.echo(line, err=True))

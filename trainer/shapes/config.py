@@ -26,6 +26,19 @@ RGB: dict[str, tuple[int, int, int]] = {
 }
 
 
+class FinetuneSlice(BaseModel):
+    """The fine-tuning set: a narrow slice of the world with its own terse caption style ("red circle left of
+    blue square": no article, size or prefix, always one relation), as COCO is to CLIP's web data. Stage 1
+    pretrains on the whole world; zero-shot retention is measured on colours and shapes outside the slice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shapes: list[str] = Field(default_factory=lambda: list(SHAPES[:4]), min_length=2)
+    colours: list[str] = Field(default_factory=lambda: list(COLOURS[:4]), min_length=2)
+    n_images: int | None = Field(None, ge=1, description="two-object training images; default n_train // 4")
+    captions_per_image: int = Field(2, ge=1)
+
+
 class WorldConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +62,7 @@ class WorldConfig(BaseModel):
     winoground_items: int | None = Field(None, description="2x2 items per version; default n_eval // 4")
     oracle_shards: int = Field(4, ge=1)
     oracle_chunk_size: int = Field(4096, ge=1)
+    finetune: FinetuneSlice = FinetuneSlice()
 
     @model_validator(mode="after")
     def _check(self) -> WorldConfig:
@@ -61,13 +75,24 @@ class WorldConfig(BaseModel):
             raise ValueError(f"no RGB value for colours {sorted(unknown)}")
         if len(self.sizes) != 2:
             raise ValueError("sizes must be exactly two words (small, large)")
+        for name in ("shapes", "colours"):
+            extra = sorted(set(getattr(self.finetune, name)) - set(getattr(self, name)))
+            if extra:
+                raise ValueError(f"finetune.{name} {extra} are not in the world's {name}")
+        if set(self.finetune.shapes) == set(self.shapes) or set(self.finetune.colours) == set(self.colours):
+            raise ValueError("the fine-tuning slice must leave some shapes and colours outside it")
         return self
 
     @property
     def n_winoground(self) -> int:
         return self.winoground_items if self.winoground_items is not None else max(1, self.n_eval // 4)
 
+    @property
+    def n_finetune(self) -> int:
+        return self.finetune.n_images if self.finetune.n_images is not None else max(1, self.n_train // 4)
+
     @classmethod
     def quick(cls, **overrides: object) -> WorldConfig:
         """Seconds to build: for smoke tests and `--quick`."""
-        return cls(**{"n_train": 2_000, "n_eval": 300, "zeroshot_per_class": 4, **overrides})
+        defaults = {"n_train": 2_000, "n_eval": 300, "zeroshot_per_class": 8, "finetune": FinetuneSlice(n_images=800)}
+        return cls(**{**defaults, **overrides})

@@ -7,6 +7,8 @@ and renamed into place at the end, so a reader sees a complete world or none.
     WORLD/scenes/{train,in_distribution,heldout}.jsonl   {image_id, image_path, scene}
     WORLD/captions_train.jsonl                        neggen ingest source (+ caption_struct)
     WORLD/oracle/                                     a neggen run (engine "oracle", model "scene-graph")
+    WORLD/images/finetune/, scenes/finetune.jsonl     the fine-tuning slice (trainer/shapes/finetune.py)
+    WORLD/captions_finetune.jsonl, WORLD/oracle_finetune/   its caption source and oracle run
     WORLD/eval/{in_distribution,heldout}/...          see EVAL_FILES
 
 Each eval/<version>/ is a `--data-root` in the layout `python -m trainer eval run` reads (trainer/eval/suite.py),
@@ -21,7 +23,7 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +34,17 @@ from trainer.shapes.benchmarks import VALSE_FILES as VALSE_STEMS
 from trainer.shapes.benchmarks import karpathy, valse_sets, vg_attribution, vg_relation
 from trainer.shapes.build_sugarcrepe import sugarcrepe_sets
 from trainer.shapes.build_winoground import winoground_items
-from trainer.shapes.build_zeroshot import TEMPLATES, classnames, zeroshot_images
+from trainer.shapes.build_zeroshot import classnames, templates_for, zeroshot_images
 from trainer.shapes.captions import Caption, sample_captions
 from trainer.shapes.config import VERSIONS, WorldConfig
+from trainer.shapes.finetune import SPLIT as FINETUNE_SPLIT
+from trainer.shapes.finetune import slice_config, terse_captions
 from trainer.shapes.oracle import write_oracle_run
 from trainer.shapes.render import png_bytes, render
 from trainer.shapes.world import Heldout, Scene, make_heldout, sample_scene
 
-FORMAT = "neggen-shapes-world/1"
+FORMAT = "neggen-shapes-world/2"
+FINETUNE_RUN = "oracle_finetune"  # the oracle neggen run over captions_finetune.jsonl
 EVAL_FILES = {
     "sugarcrepe/<subset>.json": "SugarCrepe: {index: {filename, caption, negative_caption}}; coco/val2017/",
     "aro/visual_genome_relation.json": "ARO VG-Relation list; image_path under aro/images/",
@@ -93,38 +98,78 @@ def _write_split(root: Path, split: str, scenes: list[tuple[str, Scene]], config
     _write_lines(root / "scenes" / f"{split}.jsonl", rows)
 
 
-def write_train(root: Path, config: WorldConfig, heldout: Heldout) -> dict[tuple[str, str], tuple[Caption, Scene]]:
-    """Training images, scenes and captions_train.jsonl; returns (image_id, caption text) -> structure."""
-    scenes = _scenes(config, heldout, "train", config.n_train)
-    _write_split(root, "train", scenes, config)
+Captioner = Callable[[Scene, random.Random], list[Caption]]
+
+
+def write_captioned(
+    root: Path, config: WorldConfig, heldout: Heldout, split: str, n: int, captioner: Captioner, source: str
+) -> dict[tuple[str, str], tuple[Caption, Scene]]:
+    """Images, scenes and a neggen caption source of one training split; returns (image_id, text) -> structure."""
+    scenes = _scenes(config, heldout, split, n)
+    _write_split(root, split, scenes, config)
     rows, structures = [], {}
     for i, (name, scene) in enumerate(scenes):
-        rng = random.Random(f"{config.seed}/train/{i}/captions")
-        image_id = f"train-{Path(name).stem}"
-        for caption in sample_captions(scene, rng, config.captions_per_image, config.p_incomplete):
+        rng = random.Random(f"{config.seed}/{split}/{i}/captions")
+        image_id = f"{split}-{Path(name).stem}"
+        for caption in captioner(scene, rng):
             text = caption.text()
             structures[(image_id, text)] = (caption, scene)
             rows.append(
                 {
                     "image_id": image_id,
-                    "image_path": f"images/train/{name}",
+                    "image_path": f"images/{split}/{name}",
                     "caption": text,
                     "split": "train",
                     "caption_struct": json.dumps(caption.to_dict(), sort_keys=True),
                 }
             )
-    _write_lines(root / "captions_train.jsonl", rows)
+    _write_lines(root / source, rows)
     return structures
 
 
-def write_oracle(root: Path, config: WorldConfig, heldout: Heldout, structures: dict) -> dict[str, dict[str, int]]:
-    """Ingest captions_train.jsonl exactly as `neggen generate --captions` would, then run the oracle."""
-    table, _ = load_captions(root / "captions_train.jsonl")
+def write_train(root: Path, config: WorldConfig, heldout: Heldout) -> dict[tuple[str, str], tuple[Caption, Scene]]:
+    """The pretraining split: the whole world, every caption style (captions_train.jsonl)."""
+    return write_captioned(
+        root,
+        config,
+        heldout,
+        "train",
+        config.n_train,
+        lambda scene, rng: sample_captions(scene, rng, config.captions_per_image, config.p_incomplete),
+        "captions_train.jsonl",
+    )
+
+
+def write_finetune(root: Path, config: WorldConfig, heldout: Heldout) -> dict[tuple[str, str], tuple[Caption, Scene]]:
+    """The fine-tuning slice (captions_finetune.jsonl): trainer/shapes/finetune.py."""
+    part = slice_config(config)
+    k = config.finetune.captions_per_image
+    return write_captioned(
+        root,
+        part,
+        heldout,
+        FINETUNE_SPLIT,
+        config.n_finetune,
+        lambda scene, rng: terse_captions(scene, rng, k),
+        "captions_finetune.jsonl",
+    )
+
+
+def write_oracle(
+    root: Path,
+    config: WorldConfig,
+    heldout: Heldout,
+    structures: dict,
+    source: str = "captions_train.jsonl",
+    run: str = "oracle",
+) -> dict[str, dict[str, int]]:
+    """Ingest a caption source exactly as `neggen generate --captions` would, then run the oracle."""
+    table, _ = load_captions(root / source)
     lookup = {
         row["caption_id"]: structures[(row["image_id"], row["caption"])]
         for row in table.select(["caption_id", "image_id", "caption"]).to_pylist()
     }
-    summaries = write_oracle_run(root / "oracle", table, lookup, config, heldout)
+    summaries = write_oracle_run(root / run, table, lookup, config, heldout)
     return {t: {"accepted": s.accepted[t], "rejected": s.rejected[t]} for t, s in summaries.items()}
 
 
@@ -164,8 +209,9 @@ def write_eval(root: Path, config: WorldConfig, heldout: Heldout, version: str) 
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
     prompts = out / "zeroshot" / "clip_benchmark"
-    write_json_atomic(prompts / "en_classnames.json", classnames(config, heldout, version))
-    write_json_atomic(prompts / "en_zeroshot_classification_templates.json", TEMPLATES)
+    names = classnames(config, heldout, version)
+    write_json_atomic(prompts / "en_classnames.json", names)
+    write_json_atomic(prompts / "en_zeroshot_classification_templates.json", templates_for(names))
     _link_images(out, root / "images" / version)
     counts["zeroshot_images"] = len(images)
     return counts
@@ -195,6 +241,13 @@ def make_world(config: WorldConfig, out: Path, force: bool = False) -> tuple[dic
         mark = time.perf_counter()
         counts["oracle"] = write_oracle(tmp, config, heldout, structures)
         timings["oracle"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        sliced = write_finetune(tmp, config, heldout)
+        counts["finetune"] = {"images": config.n_finetune, "captions": len(sliced)}
+        counts["finetune_oracle"] = write_oracle(
+            tmp, slice_config(config), heldout, sliced, "captions_finetune.jsonl", FINETUNE_RUN
+        )
+        timings["finetune"] = time.perf_counter() - mark
         world = {
             "format": FORMAT,
             "seed": config.seed,
@@ -204,6 +257,8 @@ def make_world(config: WorldConfig, out: Path, force: bool = False) -> tuple[dic
             "layout": {
                 "train_captions": "captions_train.jsonl (image_path relative to the world directory)",
                 "oracle_run": "oracle",
+                "finetune_captions": "captions_finetune.jsonl (the fine-tuning slice)",
+                "finetune_run": FINETUNE_RUN,
                 "image_roots": {v: f"images/{v}" for v in VERSIONS},
                 "eval": {f"eval/<version>/{k}": v for k, v in EVAL_FILES.items()},
             },

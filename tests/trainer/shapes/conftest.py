@@ -11,7 +11,14 @@ from trainer.shapes.config import WorldConfig
 from trainer.shapes.world import Scene
 from trainer.shapes.writers import make_world
 
-SMALL = {"n_train": 300, "n_eval": 150, "zeroshot_per_class": 2, "winoground_items": 30, "oracle_shards": 2}
+SMALL = {
+    "n_train": 300,
+    "n_eval": 150,
+    "zeroshot_per_class": 2,
+    "winoground_items": 30,
+    "oracle_shards": 2,
+    "finetune": {"n_images": 120},
+}
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from trainer.shapes.captions import NP, NUMBERS, Absent, Caption, Count, Exists,
 from trainer.shapes.config import COLOURS, RELATIONS, SHAPES, SIZES
 
 _PREFIXES = ("there is ", "a picture of ", "an image of ")
-_NP = re.compile(rf"^(a|the) (?:({'|'.join(SIZES)}) )?(?:({'|'.join(COLOURS)}) )?({'|'.join(SHAPES)})$")
+_NP = re.compile(rf"^(?:(a|the) )?(?:({'|'.join(SIZES)}) )?(?:({'|'.join(COLOURS)}) )?({'|'.join(SHAPES)})$")
 _REL = re.compile(rf"^(.+?) (is )?({'|'.join(RELATIONS)}) (.+)$")
 _WORDS_TO_N = {word: n for n, word in NUMBERS.items()}
 
@@ -18,7 +18,7 @@ def parse_np(text: str) -> NP:
     match = _NP.match(text)
     assert match, f"not a noun phrase: {text!r}"
     det, size, colour, shape = match.groups()
-    return NP(shape, colour, size, det)
+    return NP(shape, colour, size, det or "")  # no article: the fine-tuning slice's terse style
 
 
 def parse_clause(text: str) -> Exists | Rel | Absent | Count:

@@ -8,14 +8,16 @@ from pathlib import Path
 import polars as pl
 
 from trainer.shapes.config import WorldConfig
-from trainer.shapes.writers import make_world
+from trainer.shapes.writers import FINETUNE_RUN, make_world
+
+RUNS = ("oracle", FINETUNE_RUN)  # the pretraining captions' oracle run and the fine-tuning slice's
 
 TINY = {"n_train": 60, "n_eval": 40, "zeroshot_per_class": 1, "winoground_items": 6, "oracle_shards": 2}
 
 
 def _volatile(relative: Path) -> bool:
-    """The oracle run's manifest, _SUCCESS.json and part files hold a run id, timestamps and timings."""
-    return relative.parts[0] == "oracle" and (relative.suffix == ".parquet" or relative.suffix == ".json")
+    """The oracle runs' manifests, _SUCCESS.json and part files hold a run id, timestamps and timings."""
+    return relative.parts[0] in RUNS and (relative.suffix == ".parquet" or relative.suffix == ".json")
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -26,8 +28,8 @@ def _hashes(root: Path) -> dict[str, str]:
     }
 
 
-def _oracle_rows(root: Path) -> pl.DataFrame:
-    frame = pl.read_parquet(str(root / "oracle" / "negatives" / "**" / "*.parquet"))
+def _oracle_rows(root: Path, run: str = "oracle") -> pl.DataFrame:
+    frame = pl.read_parquet(str(root / run / "negatives" / "**" / "*.parquet"))
     return frame.drop("run_id", "created_at").sort("neg_type", "caption_id")
 
 
@@ -39,8 +41,11 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
     ha, hb, hc = _hashes(a), _hashes(b), _hashes(c)
     assert len(ha) > 300 and "world.json" in ha and "captions_train.jsonl" in ha
     assert ha == hb
-    assert _oracle_rows(a).equals(_oracle_rows(b))
-    assert pl.read_parquet(a / "oracle" / "captions.parquet").equals(pl.read_parquet(b / "oracle" / "captions.parquet"))
-    for name in ("captions_train.jsonl", "images/train/000000.png", "eval/heldout/sugarcrepe/swap_att.json"):
+    assert "captions_finetune.jsonl" in ha and "images/finetune/000000.png" in ha
+    for run in RUNS:
+        assert _oracle_rows(a, run).equals(_oracle_rows(b, run))
+        assert pl.read_parquet(a / run / "captions.parquet").equals(pl.read_parquet(b / run / "captions.parquet"))
+        assert not _oracle_rows(a, run).equals(_oracle_rows(c, run))
+    names = ("captions_train.jsonl", "captions_finetune.jsonl", "images/train/000000.png", "images/finetune/000000.png")
+    for name in (*names, "eval/heldout/sugarcrepe/swap_att.json"):
         assert ha[name] != hc[name], name
-    assert not _oracle_rows(a).equals(_oracle_rows(c))

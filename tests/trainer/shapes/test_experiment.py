@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from trainer.shapes.experiment import LLM_VARIANT, VARIANTS, ExperimentConfig, finetune_config, stage1_config
+from trainer.shapes.experiment import (
+    LLM_VARIANT,
+    QUICK_VARIANTS,
+    VARIANTS,
+    ExperimentConfig,
+    finetune_config,
+    stage1_config,
+)
 from trainer.shapes.report import METRICS, aggregate, cell, markdown, t_interval
 from trainer.shapes.writers import make_world
 
@@ -32,17 +39,30 @@ def test_variants_differ_only_in_losses_and_negatives(tmp_path):
     world = tmp_path / "w"
     s1 = stage1_config(config, world)
     assert not s1.negatives and s1.model.tiny is not None and s1.loss.igc == s1.loss.tgc == s1.loss.distill == 0
+    assert s1.optim.lr == config.stage1_lr and s1.max_steps == config.stage1_steps
     runs = {v: finetune_config(config, world, v, 1) for v in [*VARIANTS, LLM_VARIANT]}
     for run in runs.values():
         assert run.model.tiny is None and Path(run.model.name) == tmp_path / "stage1"
         assert run.max_steps == 50 and run.batch_size == config.finetune_batch and run.seed == 1
-        assert run.optim.lr == config.finetune_lr < config.stage1_lr
+        assert run.optim.lr == config.finetune_lr
         assert math.isclose(run.ema_decay, 1 - 1 / 15)  # 30% of 50 steps
-    assert not runs["plain"].negatives and runs["negclip"].negatives
-    assert (runs["negclip"].loss.igc, runs["negclip"].loss.tgc, runs["negclip"].loss.distill) == (0, 0, 0)
-    assert (runs["igc_tgc"].loss.igc, runs["igc_tgc"].loss.tgc, runs["igc_tgc"].loss.distill) == (0.1, 0.1, 0)
-    assert runs["degla"].loss == runs[LLM_VARIANT].loss and runs["degla"].loss.distill == 0.005
-    assert runs["degla"].data.run_dir == world / "oracle" and runs[LLM_VARIANT].data.run_dir == tmp_path / "llm"
+    assert not runs["plain"].negatives and all(runs[v].negatives for v in VARIANTS if v != "plain")
+    weights = {v: (runs[v].loss.igc, runs[v].loss.tgc, runs[v].loss.distill) for v in VARIANTS}
+    assert weights == {
+        "plain": (0, 0, 0),
+        "negclip": (0, 0, 0),
+        "igc": (0.1, 0, 0),
+        "tgc": (0, 0.1, 0),
+        "igc_tgc": (0.1, 0.1, 0),
+        "degla": (0.1, 0.1, 0.005),
+        "degla_distill0.05": (0.1, 0.1, 0.05),
+        "degla_distill0.5": (0.1, 0.1, 0.5),
+    }
+    assert runs["degla"].loss == runs[LLM_VARIANT].loss
+    # Stage 1 sees the whole world; every oracle variant fine-tunes on the slice's run, degla_llm on its own.
+    assert s1.data.run_dir == world / "oracle"
+    assert all(runs[v].data.run_dir == world / "oracle_finetune" for v in VARIANTS)
+    assert runs[LLM_VARIANT].data.run_dir == tmp_path / "llm"
     assert config.all_variants() == [*VARIANTS, LLM_VARIANT]
 
 
@@ -58,21 +78,44 @@ def test_resuming_with_other_training_settings_is_refused(tmp_path):
         check_resume(config.model_copy(update={"finetune_lr": 1e-5}))
 
 
+def test_a_world_of_another_format_is_refused_not_reused(tmp_path):
+    """A world written before the fine-tuning slice existed has no oracle_finetune/: say so, do not fine-tune."""
+    from neggen.atomic import write_json_atomic
+    from trainer.shapes.experiment import ensure_world
+    from trainer.shapes.writers import FORMAT
+
+    write_json_atomic(tmp_path / "w" / "world.json", {"format": "neggen-shapes-world/1"})
+    with pytest.raises(ValueError, match="delete it to rebuild"):
+        ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w"), log=lambda line: None)
+    write_json_atomic(tmp_path / "w" / "world.json", {"format": FORMAT})
+    assert ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w"), log=lambda line: None)
+
+
 def test_aggregate_adds_retention_and_markdown_shows_every_model():
-    runs = {"stage1": {"variant": "stage1", "metrics": {"in_distribution/zs_avg": 40.0, "in_distribution/vg_r": 55}}}
-    for seed, (zs, vg) in enumerate([(38.0, 70.0), (36.0, 72.0)]):
-        runs[f"degla-seed{seed}"] = {
-            "variant": "degla",
-            "metrics": {"in_distribution/zs_avg": zs, "in_distribution/vg_r": vg},
-        }
+    from trainer.shapes.report import COMPOSITIONAL
+
+    def metrics(outside: float, vg: float) -> dict[str, float]:
+        # zs_avg moves the other way: retention must read the sets outside the fine-tuning slice only
+        other = {f"in_distribution/{m}": 60.0 for m in COMPOSITIONAL if m != "vg_r"}
+        zs = {"in_distribution/zs_avg": 100 - outside, "in_distribution/zs_outside_avg": outside}
+        return {**other, **zs, "in_distribution/vg_r": vg}
+
+    runs = {"stage1": {"variant": "stage1", "metrics": metrics(40.0, 55.0)}}
+    for seed, (zs, vg) in enumerate([(38.0, 67.0), (36.0, 74.0)]):
+        runs[f"degla-seed{seed}"] = {"variant": "degla", "metrics": metrics(zs, vg)}
     runs["blind_shorter"] = {"variant": "blind_shorter", "metrics": {"in_distribution/vg_r": 0.0}}
     models, summary = aggregate(runs, ("in_distribution",))
     assert models == ["stage1", "degla", "blind_shorter"]
     assert summary["degla"]["in_distribution/retention"]["mean"] == -3.0
     assert summary["stage1"]["in_distribution/retention"]["mean"] == 0.0
     assert "in_distribution/retention" not in summary["blind_shorter"]
+    # compositional avg: per run, the mean of the compositional metrics (here only VG-R differs from 60)
+    n = len(COMPOSITIONAL)
+    assert math.isclose(summary["degla"]["in_distribution/comp_avg"]["mean"], (60 * (n - 1) + 70.5) / n)
+    assert summary["degla"]["in_distribution/comp_avg"]["values"] == [(60 * (n - 1) + v) / n for v in (67, 74)]
+    assert "in_distribution/comp_avg" not in summary["blind_shorter"]
     text = markdown(models, summary, {"in_distribution/vg_r": 50.0}, ("in_distribution",))
-    assert "| ARO VG-R | 50.0 | 55.0 | 71.0 ± " in text and "| retention" in text
+    assert "| ARO VG-R | 50.0 | 55.0 | 70.5 ± " in text and "| retention" in text
 
 
 def _table_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:
@@ -108,20 +151,26 @@ def test_quick_experiment_runs_and_writes_the_table(quick_world, tmp_path):
     config = ExperimentConfig.for_mode(True, out=tmp_path / "exp", world=quick_world)
     results = run_experiment(config, log=lambda line: None)
     out = tmp_path / "exp"
-    for png in ("compositional.png", "zeroshot.png", "tradeoff.png"):
-        assert (out / "plots" / png).stat().st_size > 10_000
+    for plot in ("compositional.png", "zeroshot.png", "tradeoff.png", "tradeoff.svg"):
+        assert (out / "plots" / plot).stat().st_size > 10_000
+    assert (out / "plots" / "tradeoff.svg").read_text().lstrip().startswith("<?xml")
     assert json.loads((out / "results.json").read_text())["summary"] == json.loads(json.dumps(results["summary"]))
-    models = ["stage1", *VARIANTS, "blind_shorter", "blind_larger_number"]
+    assert config.variants == list(QUICK_VARIANTS)
+    models = ["stage1", *QUICK_VARIANTS, "blind_shorter", "blind_larger_number"]
     assert results["models"] == models
 
     # Every variant x metric, with its CI, in the Markdown, equal to the JSON.
     rows = _table_rows((out / "results.md").read_text())
     for version, title in VERSION_TITLES.items():
         for metric, label in METRICS.items():
+            if version == "heldout" and ("outside" in metric or metric == "retention"):
+                assert (title, label) not in rows  # the held-out version has no sets outside the slice
+                continue
             row = rows[(title, label)]
             for model in models:
                 stat = results["summary"][model].get(f"{version}/{metric}")
-                if model.startswith("blind_") and (metric.startswith(("zs_", "wino_")) or metric == "retention"):
+                blind_na = metric.startswith(("zs_", "wino_")) or metric in ("retention", "comp_avg")
+                if model.startswith("blind_") and blind_na:
                     assert stat is None and row[model] == "—"
                     continue
                 assert row[model] == cell(stat), (version, metric, model)
