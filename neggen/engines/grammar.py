@@ -53,8 +53,9 @@ class GrammarCompiler:
 class GrammarMask(LogitsProcessor):
     """Masks each constrained row's logits to its grammar; rows with grammar None are left free.
 
-    Called once per step with the logits of the rows still active; the token chosen at the previous step
-    is the last column of input_ids (the hf loop feeds exactly that token back), so it is accepted first.
+    Called once per step with the logits of the rows still active; the token a row chose at the previous
+    step is the last column of input_ids (the hf loop feeds exactly that token back), so it is accepted
+    first, except by rows still `fresh`: just started or just joined, with no token chosen yet.
     """
 
     def __init__(self, grammars: list[Any], vocab_size: int):

@@ -282,7 +282,7 @@ class HFEngine:
             sampling = SamplingParams(**dict(key))
             rows.sort(key=lambda row: row.prompt_ids)  # rows sharing a prefix (example set) sort together
             for batch in self._batches(rows):
-                self._run_batch(batch, sampling, completions)
+                self._run_group(batch, sampling, completions)
         return completions
 
     def _batches(self, rows: list[_Row]) -> list[list[_Row]]:
@@ -315,7 +315,7 @@ class HFEngine:
         return cache
 
     @torch.inference_mode()
-    def _run_batch(self, rows: list[_Row], sampling: SamplingParams, completions: list[Completion]) -> None:
+    def _run_group(self, rows: list[_Row], sampling: SamplingParams, completions: list[Completion]) -> None:
         try:
             generated = self._decode(rows, sampling)
         except (RuntimeError, ValueError) as exc:
