@@ -52,12 +52,22 @@ class DataSpec(_Strict):
     missing_slot: Literal["drop", "fill"] = "drop"
     missing_image: Literal["error", "drop"] = "error"
     val_fraction: float = Field(0.0, ge=0, lt=1)  # captions held out (by image) for the validation-loss hook
+    # Blocks of this many consecutive captions are shuffled as one and share a batch (the shapes world's
+    # counterfactual twins, which only a model that sees where things are can tell apart).
+    keep_together: int = Field(1, ge=1)
     num_workers: int = Field(2, ge=0)
 
     @field_validator("image_template", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value  # TOML has no null: "" means "use the image_path column"
+
+    @model_validator(mode="after")
+    def _blocks_survive_the_split(self) -> DataSpec:
+        if self.keep_together > 1 and self.val_fraction > 0:
+            # The hold-out takes whole images, which would break blocks and shift every later one.
+            raise ValueError("data.keep_together > 1 needs data.val_fraction = 0 (the hold-out would split blocks)")
+        return self
 
 
 class OptimSpec(_Strict):

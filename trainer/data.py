@@ -224,14 +224,33 @@ class StepBatches(Sampler[list[int]]):
 
     Step j takes samples perm[j*B:(j+1)*B] of the epoch's permutation; micro-step m, rank r gets the slice
     starting at j*B + (m*world + r)*micro: gathering the ranks of micro-step m gives the single-process batch.
+    With keep_together = g > 1 the permutation moves blocks of g consecutive samples as one (a trailing partial
+    block kept last), so a block always shares a micro-batch: the shapes world's counterfactual twins.
     """
 
-    def __init__(self, n: int, batch: int, accum: int, rank: int, world: int, seed: int, epoch: int, start: int):
+    def __init__(
+        self,
+        n: int,
+        batch: int,
+        accum: int,
+        rank: int,
+        world: int,
+        seed: int,
+        epoch: int,
+        start: int,
+        keep_together: int = 1,
+    ):
         if batch % (accum * world):
             raise ValueError(f"batch_size {batch} is not divisible by grad_accum {accum} x world size {world}")
         self.n, self.batch, self.accum, self.rank, self.world = n, batch, accum, rank, world
         self.seed, self.epoch, self.start = seed, epoch, start
         self.micro = batch // (accum * world)
+        if self.micro % keep_together:
+            raise ValueError(
+                f"data.keep_together {keep_together} does not divide the per-rank micro-batch of {self.micro}"
+                f" (batch_size {batch} / grad_accum {accum} / world size {world})"
+            )
+        self.keep_together = keep_together
 
     @property
     def steps(self) -> int:
@@ -241,7 +260,17 @@ class StepBatches(Sampler[list[int]]):
         return max(0, self.steps - self.start) * self.accum
 
     def __iter__(self) -> Iterator[list[int]]:
-        order = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch))
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+        g = self.keep_together
+        if g == 1:
+            order = torch.randperm(self.n, generator=generator)
+        else:
+            # Block b holds samples b*g .. b*g+g-1. Whole blocks are shuffled; a partial last block stays last,
+            # so every batch boundary (a multiple of g) falls between blocks.
+            blocks = torch.randperm(self.n // g, generator=generator)
+            order = torch.cat(
+                [(blocks[:, None] * g + torch.arange(g)).flatten(), torch.arange(self.n // g * g, self.n)]
+            )
         for step in range(self.start, self.steps):
             for m in range(self.accum):
                 begin = step * self.batch + (m * self.world + self.rank) * self.micro

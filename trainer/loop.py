@@ -167,6 +167,7 @@ def train(config: TrainConfig, resume: bool = False, hooks: Sequence[EvalHook] =
                 config.seed,
                 epoch,
                 offset,
+                config.data.keep_together,
             )
             loader = DataLoader(
                 dataset,

@@ -92,6 +92,28 @@ def test_step_batches_cover_each_step_once_and_split_ranks():
         StepBatches(20, batch=6, accum=4, rank=0, world=1, seed=0, epoch=0, start=0)
 
 
+def test_keep_together_blocks_share_a_micro_batch_and_every_sample_appears_once():
+    n, g = 23, 2  # 11 whole blocks and a partial last one
+    batches = list(StepBatches(n, batch=8, accum=2, rank=0, world=1, seed=5, epoch=1, start=0, keep_together=g))
+    seen = [i for b in batches for i in b]
+    assert len(seen) == len(set(seen)) == 2 * 8  # n // batch steps, no sample twice
+    for micro in batches:
+        assert all(micro[k] // g == micro[k + 1] // g and micro[k] % g == 0 for k in range(0, len(micro), g))
+    # The partial block stays last, so it never splits a later block across a batch boundary.
+    tail = list(StepBatches(5, batch=4, accum=1, rank=0, world=1, seed=0, epoch=0, start=0, keep_together=g))
+    assert 4 not in tail[0]
+    with pytest.raises(ValueError, match="keep_together 3 does not divide the per-rank micro-batch of 4"):
+        StepBatches(20, batch=8, accum=2, rank=0, world=1, seed=0, epoch=0, start=0, keep_together=3)
+
+
+def test_keep_together_refuses_a_validation_hold_out():
+    from trainer.config import DataSpec
+
+    DataSpec(keep_together=2)
+    with pytest.raises(ValueError, match="keep_together > 1 needs data.val_fraction = 0"):
+        DataSpec(keep_together=2, val_fraction=0.1)
+
+
 def copy_run(shapes_run, tmp_path) -> Path:
     run_dir, _ = shapes_run
     return Path(shutil.copytree(run_dir, tmp_path / "run"))

@@ -165,6 +165,21 @@ def _clause_from(data: dict[str, Any]) -> Clause:
     return _KINDS[data["kind"]](**fields)
 
 
+def exchange_nps(caption: Caption, a: Obj, b: Obj) -> Caption:
+    """The caption with the full noun phrases of objects a and b exchanged: with every object fully named (as
+    training captions name them), it is true of the scene with a and b exchanged exactly when the caption is
+    true of the scene itself."""
+
+    def other(np: NP) -> NP:
+        if np == full_np(a, np.det):
+            return full_np(b, np.det)
+        if np == full_np(b, np.det):
+            return full_np(a, np.det)
+        return np
+
+    return caption.with_nps([other(np) for np in caption.nps()])
+
+
 def is_true(caption: Caption, scene: Scene) -> bool:
     """Every clause holds in the scene."""
     return all(c.true_in(scene) for c in caption.clauses)

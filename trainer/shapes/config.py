@@ -55,6 +55,12 @@ class WorldConfig(BaseModel):
     background: tuple[int, int, int] = (0, 0, 0)
     captions_per_image: int = Field(2, ge=1, description="distinct training captions per image")
     p_incomplete: float = Field(0.0, ge=0.0, le=1.0, description="chance a training caption omits one object")
+    twins: bool = Field(
+        False,
+        description="each odd training image is the even one before it with two objects' places exchanged (its"
+        " captions with their noun phrases exchanged); caption rows alternate between the two, for"
+        " data.keep_together = 2",
+    )
     heldout_pairs: int = Field(8, ge=0, description="(colour, shape) pairs never seen in training")
     heldout_triples: int = Field(6, ge=0, description="(shape, relation, shape) triples never seen in training")
     heldout_free_negatives: bool = Field(True, description="oracle training negatives never mention held-out items")

@@ -62,6 +62,9 @@ class ExperimentConfig(BaseModel):
     out: Path = Path("runs/replicate")
     world: Path | None = Field(None, description="world dir; reused when it holds world.json, else built there")
     world_seed: int = 0
+    # Stage 1 on counterfactual twins sharing each batch (WorldConfig.twins, data.keep_together = 2): the only
+    # pretraining signal in this world that rewards knowing where things are.
+    twins: bool = False
     quick: bool = False
     model: TinyModel = TinyModel(
         hidden=64, layers=2, heads=2, image_size=64, patch_size=8, projection_dim=64, vocab_size=512
@@ -142,9 +145,18 @@ def ensure_world(config: ExperimentConfig, log: Log = print) -> Path:
         found = json.loads((world / "world.json").read_text(encoding="utf-8")).get("format")
         if found != FORMAT:
             raise ValueError(f"{world} is a {found} world, this code needs {FORMAT}: delete it to rebuild it")
+        built_with = (
+            json.loads((world / "world.json").read_text(encoding="utf-8")).get("config", {}).get("twins", False)
+        )
+        if built_with != config.twins:
+            raise ValueError(
+                f"{world} was built with twins={built_with}, this experiment wants {config.twins}: use"
+                " another world directory"
+            )
         log(f"world: reusing {world}")
         return world
-    settings = WorldConfig.quick(seed=config.world_seed) if config.quick else WorldConfig(seed=config.world_seed)
+    kind = WorldConfig.quick if config.quick else WorldConfig
+    settings = kind(seed=config.world_seed, twins=config.twins)
     started = time.perf_counter()
     make_world(settings, world)
     log(f"world: built {world} in {time.perf_counter() - started:.0f} s")
@@ -173,6 +185,7 @@ def stage1_config(config: ExperimentConfig, world: Path) -> TrainConfig:
             f"model.tiny={config.model.model_dump_json()}",
             *VARIANTS["plain"],
             f"batch_size={config.stage1_batch}",
+            f"data.keep_together={2 if config.twins else 1}",
             f"max_steps={steps}",
             f"optim.lr={config.stage1_lr}",
             f"optim.warmup_steps={max(1, steps // 20)}",

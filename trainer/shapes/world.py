@@ -9,8 +9,8 @@ not hold the objects are either the other way round or clearly level with each o
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
-from itertools import permutations
+from dataclasses import asdict, dataclass, replace
+from itertools import combinations, permutations
 from typing import Any
 
 from trainer.shapes.config import RELATIONS, WorldConfig
@@ -138,9 +138,48 @@ def random_scene(rng: random.Random, config: WorldConfig, n_objects: int | None 
     return Scene(objects, config.image_size)
 
 
+def exchange(scene: Scene, a: int, b: int) -> Scene:
+    """The scene with objects a and b in each other's places; each keeps its size (any size fits any cell)."""
+    objects = list(scene.objects)
+    first, second = objects[a], objects[b]
+    objects[a] = replace(first, row=second.row, col=second.col, x=second.x, y=second.y)
+    objects[b] = replace(second, row=first.row, col=first.col, x=first.x, y=first.y)
+    return Scene(tuple(objects), scene.size)
+
+
+def exchanged_pair(base: Scene, scene: Scene) -> tuple[Obj, Obj] | None:
+    """(a, b) of `base` when `scene` is `base` with exactly objects a and b exchanged, else None."""
+    if len(base.objects) != len(scene.objects) or any(
+        o.pair != p.pair for o, p in zip(base.objects, scene.objects, strict=True)
+    ):
+        return None
+    moved = [i for i, (o, p) in enumerate(zip(base.objects, scene.objects, strict=True)) if o != p]
+    if len(moved) != 2 or exchange(base, *moved) != scene:
+        return None
+    return base.objects[moved[0]], base.objects[moved[1]]
+
+
+def twin_scene(config: WorldConfig, heldout: Heldout, base: Scene, key: str) -> Scene | None:
+    """`base` with two of its objects exchanged (a random pair whose result holds no held-out triple), or None
+    when it has one object or every exchange would show a held-out triple."""
+    rng = random.Random(f"{config.seed}/{key}/twin")
+    pairs = list(combinations(range(len(base.objects)), 2))
+    rng.shuffle(pairs)
+    for a, b in pairs:
+        twin = exchange(base, a, b)
+        if not heldout.in_scene(twin):
+            return twin
+    return None
+
+
 def sample_scene(config: WorldConfig, heldout: Heldout, split: str, index: int, n_objects: int | None = None) -> Scene:
-    """Scene `index` of `split`, independent of every other index. Training and in-distribution scenes hold no
-    held-out pair or triple; "heldout" scenes hold at least one."""
+    """Scene `index` of `split`, independent of every other index, except that with `config.twins` an odd
+    training scene is the twin of the one before it (when it has one; else an independent scene). Training
+    and in-distribution scenes hold no held-out pair or triple; "heldout" scenes hold at least one."""
+    if config.twins and split == "train" and index % 2 and n_objects is None:
+        twin = twin_scene(config, heldout, sample_scene(config, heldout, split, index - 1), f"{split}/{index}")
+        if twin is not None:
+            return twin
     rng = random.Random(f"{config.seed}/{split}/{index}/scene")
     want_heldout = split.startswith("heldout")
     # The object count is drawn first, so rejection below does not skew the count distribution.

@@ -35,13 +35,13 @@ from trainer.shapes.benchmarks import karpathy, valse_sets, vg_attribution, vg_r
 from trainer.shapes.build_sugarcrepe import sugarcrepe_sets
 from trainer.shapes.build_winoground import winoground_items
 from trainer.shapes.build_zeroshot import classnames, templates_for, zeroshot_images
-from trainer.shapes.captions import Caption, sample_captions
+from trainer.shapes.captions import Caption, exchange_nps, sample_captions
 from trainer.shapes.config import VERSIONS, WorldConfig
 from trainer.shapes.finetune import SPLIT as FINETUNE_SPLIT
 from trainer.shapes.finetune import slice_config, terse_captions
 from trainer.shapes.oracle import write_oracle_run
 from trainer.shapes.render import png_bytes, render
-from trainer.shapes.world import Heldout, Scene, make_heldout, sample_scene
+from trainer.shapes.world import Heldout, Scene, exchanged_pair, make_heldout, sample_scene
 
 FORMAT = "neggen-shapes-world/2"
 FINETUNE_RUN = "oracle_finetune"  # the oracle neggen run over captions_finetune.jsonl
@@ -107,22 +107,41 @@ def write_captioned(
     """Images, scenes and a neggen caption source of one training split; returns (image_id, text) -> structure."""
     scenes = _scenes(config, heldout, split, n)
     _write_split(root, split, scenes, config)
+    twins = config.twins and split == "train"
+    per_image: list[list[Caption]] = []
+    for i, (_, scene) in enumerate(scenes):
+        pair = exchanged_pair(scenes[i - 1][1], scene) if twins and i % 2 else None
+        if pair is not None:
+            # The twin says what its base says with the two objects' names exchanged: the same sentences, so
+            # the only way to tell the two images' captions apart is where things are.
+            per_image.append([exchange_nps(c, *pair) for c in per_image[i - 1]])
+        else:
+            per_image.append(captioner(scene, random.Random(f"{config.seed}/{split}/{i}/captions")))
+    order = [(i, c) for i, captions in enumerate(per_image) for c in captions]
+    if twins:
+        # Rows alternate base, twin, base, twin ... so blocks of two rows (data.keep_together = 2) are twins;
+        # a pair whose caption counts differ keeps the shorter count, so no block straddles two pairs.
+        order = []
+        for i in range(0, len(scenes) - 1, 2):
+            for base, twin in zip(per_image[i], per_image[i + 1], strict=False):
+                order += [(i, base), (i + 1, twin)]
+        if len(scenes) % 2:
+            order += [(len(scenes) - 1, c) for c in per_image[-1]]
     rows, structures = [], {}
-    for i, (name, scene) in enumerate(scenes):
-        rng = random.Random(f"{config.seed}/{split}/{i}/captions")
+    for i, caption in order:
+        name, scene = scenes[i]
         image_id = f"{split}-{Path(name).stem}"
-        for caption in captioner(scene, rng):
-            text = caption.text()
-            structures[(image_id, text)] = (caption, scene)
-            rows.append(
-                {
-                    "image_id": image_id,
-                    "image_path": f"images/{split}/{name}",
-                    "caption": text,
-                    "split": "train",
-                    "caption_struct": json.dumps(caption.to_dict(), sort_keys=True),
-                }
-            )
+        text = caption.text()
+        structures[(image_id, text)] = (caption, scene)
+        rows.append(
+            {
+                "image_id": image_id,
+                "image_path": f"images/{split}/{name}",
+                "caption": text,
+                "split": "train",
+                "caption_struct": json.dumps(caption.to_dict(), sort_keys=True),
+            }
+        )
     _write_lines(root / source, rows)
     return structures
 

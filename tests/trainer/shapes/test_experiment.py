@@ -89,6 +89,25 @@ def test_a_world_of_another_format_is_refused_not_reused(tmp_path):
         ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w"), log=lambda line: None)
     write_json_atomic(tmp_path / "w" / "world.json", {"format": FORMAT})
     assert ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w"), log=lambda line: None)
+    # A world built without counterfactual twins cannot stand in for one built with them, nor the other way.
+    with pytest.raises(ValueError, match="built with twins=False, this experiment wants True"):
+        ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w", twins=True), log=lambda line: None)
+    write_json_atomic(tmp_path / "w" / "world.json", {"format": FORMAT, "config": {"twins": True}})
+    assert ensure_world(ExperimentConfig(out=tmp_path / "e2", world=tmp_path / "w", twins=True), log=lambda _: None)
+    with pytest.raises(ValueError, match="built with twins=True"):
+        ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w"), log=lambda line: None)
+
+
+def test_twins_keep_each_pair_in_one_stage1_batch(tmp_path):
+    world = tmp_path / "w"
+    assert stage1_config(ExperimentConfig(out=tmp_path, world=world), world).data.keep_together == 1
+    twins = stage1_config(ExperimentConfig(out=tmp_path, world=world, twins=True), world)
+    assert twins.data.keep_together == 2
+    # Fine-tuning runs on the slice, which has no twins.
+    assert (
+        finetune_config(ExperimentConfig(out=tmp_path, world=world, twins=True), world, "plain", 0).data.keep_together
+        == 1
+    )
 
 
 def test_aggregate_adds_retention_and_markdown_shows_every_model():
