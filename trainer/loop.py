@@ -20,7 +20,7 @@ from neggen.atomic import write_json_atomic
 from neggen.errors import check_model_path
 from trainer import checkpoint as ckpt
 from trainer.config import TrainConfig
-from trainer.data import PairsDataset, SampleTable, StepBatches, collate, load_samples, run_fingerprint
+from trainer.data import DataError, PairsDataset, SampleTable, StepBatches, collate, load_samples, run_fingerprint
 from trainer.distributed import Dist, setup
 from trainer.ema import EMATeacher
 from trainer.encoders import DualEncoder
@@ -114,6 +114,13 @@ def train(config: TrainConfig, resume: bool = False, hooks: Sequence[EvalHook] =
         log.warning("nothing to resume in %s (no checkpoint there): starting from step 0", run_dir)
 
     table = load_samples(config.data, config.seed, with_negatives=config.negatives)
+    dropped = table.report.get("missing_slot", 0) + table.report.get("missing_image", 0)
+    if config.data.keep_together > 1 and dropped:
+        # Blocks are consecutive rows: one dropped caption would pair every later row with the wrong partner.
+        raise DataError(
+            f"data.keep_together = {config.data.keep_together} needs every caption of {config.data.run_dir}, but "
+            f"{dropped} were dropped ({table.report}): use data.missing_slot = 'fill' and fix the missing images"
+        )
     train_table, val_table = (
         (table, None) if not config.data.val_fraction else table.split(config.data.val_fraction, config.seed)
     )

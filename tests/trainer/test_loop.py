@@ -149,3 +149,13 @@ def test_bf16_autocast_path_runs_on_cpu(shapes_run, tmp_path):
     assert result.step == 2 and all(value == value for value in result.last_loss.values())  # finite, not NaN
     model, _ = load_clip(resolve_model_dir(tmp_path / "run"))
     assert next(model.parameters()).dtype == torch.float32  # autocast computes in bf16, weights stay fp32
+
+
+def test_keep_together_refuses_a_run_whose_loader_dropped_captions(shapes_run, tmp_path):
+    """Blocks are consecutive rows: a dropped caption would shift every later block onto the wrong partner."""
+    from trainer.data import DataError
+
+    with pytest.raises(DataError, match=r"keep_together = 2 needs every caption .* but 16 were dropped"):
+        train(tiny_config(shapes_run, tmp_path / "a", "data.keep_together=2", "data.missing_slot=drop", "max_steps=1"))
+    # With every caption kept (missing slots filled) the same blocks train.
+    assert train(tiny_config(shapes_run, tmp_path / "b", "data.keep_together=2", "max_steps=1")).step == 1

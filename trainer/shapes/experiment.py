@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from neggen.atomic import write_json_atomic
 from trainer.config import TinyModel, TrainConfig, load_train_config
@@ -127,7 +127,12 @@ def check_resume(config: ExperimentConfig) -> None:
     path = config.out / "experiment.json"
     if not path.exists():
         return
+    # Read through the model, so a setting added since the directory was written compares as its default.
     old = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        old = ExperimentConfig.model_validate(old).model_dump(mode="json")
+    except ValidationError:
+        pass  # a removed setting: compare the raw values, which then differ and name it
     new = config.model_dump(mode="json")
     changed = sorted(k for k in new if k not in RESUMABLE_FIELDS and old.get(k) != new[k])
     if changed:

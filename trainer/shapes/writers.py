@@ -35,13 +35,13 @@ from trainer.shapes.benchmarks import karpathy, valse_sets, vg_attribution, vg_r
 from trainer.shapes.build_sugarcrepe import sugarcrepe_sets
 from trainer.shapes.build_winoground import winoground_items
 from trainer.shapes.build_zeroshot import classnames, templates_for, zeroshot_images
-from trainer.shapes.captions import Caption, exchange_nps, sample_captions
+from trainer.shapes.captions import Caption, exchange_nps, is_true, sample_captions
 from trainer.shapes.config import VERSIONS, WorldConfig
 from trainer.shapes.finetune import SPLIT as FINETUNE_SPLIT
 from trainer.shapes.finetune import slice_config, terse_captions
 from trainer.shapes.oracle import write_oracle_run
 from trainer.shapes.render import png_bytes, render
-from trainer.shapes.world import Heldout, Scene, exchanged_pair, make_heldout, sample_scene
+from trainer.shapes.world import Heldout, Obj, Scene, exchanged_pair, make_heldout, sample_scene
 
 FORMAT = "neggen-shapes-world/2"
 FINETUNE_RUN = "oracle_finetune"  # the oracle neggen run over captions_finetune.jsonl
@@ -101,6 +101,20 @@ def _write_split(root: Path, split: str, scenes: list[tuple[str, Scene]], config
 Captioner = Callable[[Scene, random.Random], list[Caption]]
 
 
+def telling_captions(captioner: Captioner, base: Scene, pair: tuple[Obj, Obj], rng: random.Random) -> list[Caption]:
+    """Captions of a twin's base that the exchange makes false (each relates the two exchanged objects), as
+    many as the captioner gives at once, drawn from up to 20 of its draws; its first draw when none tells."""
+    first = captioner(base, rng)
+    found: dict[str, Caption] = {}
+    for attempt in range(20):
+        for caption in first if attempt == 0 else captioner(base, rng):
+            if not is_true(exchange_nps(caption, *pair), base):
+                found.setdefault(caption.text(), caption)
+        if len(found) >= len(first):
+            break
+    return list(found.values())[: len(first)] or first
+
+
 def write_captioned(
     root: Path, config: WorldConfig, heldout: Heldout, split: str, n: int, captioner: Captioner, source: str
 ) -> dict[tuple[str, str], tuple[Caption, Scene]]:
@@ -110,13 +124,17 @@ def write_captioned(
     twins = config.twins and split == "train"
     per_image: list[list[Caption]] = []
     for i, (_, scene) in enumerate(scenes):
+        rng = random.Random(f"{config.seed}/{split}/{i}/captions")
         pair = exchanged_pair(scenes[i - 1][1], scene) if twins and i % 2 else None
+        ahead = exchanged_pair(scene, scenes[i + 1][1]) if twins and i % 2 == 0 and i + 1 < len(scenes) else None
         if pair is not None:
             # The twin says what its base says with the two objects' names exchanged: the same sentences, so
             # the only way to tell the two images' captions apart is where things are.
             per_image.append([exchange_nps(c, *pair) for c in per_image[i - 1]])
+        elif ahead is not None:
+            per_image.append(telling_captions(captioner, scene, ahead, rng))
         else:
-            per_image.append(captioner(scene, random.Random(f"{config.seed}/{split}/{i}/captions")))
+            per_image.append(captioner(scene, rng))
     order = [(i, c) for i, captions in enumerate(per_image) for c in captions]
     if twins:
         # Rows alternate base, twin, base, twin ... so blocks of two rows (data.keep_together = 2) are twins;

@@ -76,6 +76,13 @@ def test_resuming_with_other_training_settings_is_refused(tmp_path):
     check_resume(config.model_copy(update={"seeds": [0, 1, 2], "llm_run": tmp_path / "llm"}))  # adds runs: fine
     with pytest.raises(ValueError, match="finetune_lr"):
         check_resume(config.model_copy(update={"finetune_lr": 1e-5}))
+    # A directory written before a setting existed resumes as if it held the setting's default.
+    saved = config.model_dump(mode="json")
+    del saved["twins"]
+    write_json_atomic(tmp_path / "experiment.json", saved)
+    check_resume(config)
+    with pytest.raises(ValueError, match="twins"):
+        check_resume(config.model_copy(update={"twins": True}))
 
 
 def test_a_world_of_another_format_is_refused_not_reused(tmp_path):
