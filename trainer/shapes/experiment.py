@@ -89,7 +89,7 @@ class ExperimentConfig(BaseModel):
 
     @classmethod
     def for_mode(cls, quick: bool, **overrides: Any) -> ExperimentConfig:
-        """Full (a 20k-image world, every variant, 3 seeds: estimated 35-50 min on 2 cores) or quick
+        """Full (a 20k-image world, every variant, 3 seeds: 39 min measured on 2 cores) or quick
         (data/shapes-quick, built if missing; 3 variants, 2 seeds, short runs: the pipeline check)."""
         base: dict[str, Any] = {"world": Path("data/shapes")}
         if quick:
