@@ -31,11 +31,15 @@ def make(
     quick: Annotated[bool, typer.Option("--quick", help="2000 train / 300 eval images: seconds")] = False,
     config_file: Annotated[Path | None, typer.Option("--config", help="JSON WorldConfig")] = None,
     force: Annotated[bool, typer.Option("--force", help="replace an existing world")] = False,
+    twins: Annotated[
+        bool, typer.Option("--twins", help="odd training images are counterfactual twins of the one before")
+    ] = False,
 ) -> None:
     """Write images, scene graphs, captions_train.jsonl, the oracle neggen run and every evaluation set."""
     try:
         base = json.loads(config_file.read_text(encoding="utf-8")) if config_file else {}
-        overrides = {k: v for k, v in {"seed": seed, "n_train": n_train, "n_eval": n_eval}.items() if v is not None}
+        given = {"seed": seed, "n_train": n_train, "n_eval": n_eval, "twins": twins or None}
+        overrides = {k: v for k, v in given.items() if v is not None}
         config = WorldConfig.quick(**{**base, **overrides}) if quick else WorldConfig(**{**base, **overrides})
         world, timings = make_world(config, out, force=force)
     except (WorldExists, ValidationError, OSError, ValueError) as exc:
@@ -81,6 +85,10 @@ def replicate(
             "degla_distill0.5 (default all; quick plain, negclip, degla)",
         ),
     ] = None,
+    twins: Annotated[
+        bool,
+        typer.Option("--twins", help="stage 1 on counterfactual twins sharing each batch (needs a twins world)"),
+    ] = False,
 ) -> None:
     """Stage 1 (plain contrastive on the whole world), then the ablation's fine-tunes on the world's fine-tuning
     slice over seeds, evaluated on both eval versions with the real evaluators; writes results.json, results.md
@@ -104,6 +112,7 @@ def replicate(
             finetune_steps=finetune_steps,
             finetune_lr=finetune_lr,
             variants=chosen,
+            twins=twins,
         )
         run_experiment(config, log=lambda line: typer.echo(line, err=True))
     except (ValidationError, OSError, ValueError) as exc:

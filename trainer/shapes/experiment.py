@@ -147,12 +147,11 @@ def ensure_world(config: ExperimentConfig, log: Log = print) -> Path:
 
     world = config.world_dir
     if (world / "world.json").exists():
-        found = json.loads((world / "world.json").read_text(encoding="utf-8")).get("format")
+        described = json.loads((world / "world.json").read_text(encoding="utf-8"))
+        found = described.get("format")
         if found != FORMAT:
             raise ValueError(f"{world} is a {found} world, this code needs {FORMAT}: delete it to rebuild it")
-        built_with = (
-            json.loads((world / "world.json").read_text(encoding="utf-8")).get("config", {}).get("twins", False)
-        )
+        built_with = described.get("config", {}).get("twins", False)
         if built_with != config.twins:
             raise ValueError(
                 f"{world} was built with twins={built_with}, this experiment wants {config.twins}: use"

@@ -122,17 +122,21 @@ def write_captioned(
     scenes = _scenes(config, heldout, split, n)
     _write_split(root, split, scenes, config)
     twins = config.twins and split == "train"
+    # base index -> the two objects its twin (the next image) exchanges, for the bases that have one
+    exchanged = {
+        i: pair
+        for i in range(0, len(scenes) - 1, 2)
+        if twins and (pair := exchanged_pair(scenes[i][1], scenes[i + 1][1])) is not None
+    }
     per_image: list[list[Caption]] = []
     for i, (_, scene) in enumerate(scenes):
         rng = random.Random(f"{config.seed}/{split}/{i}/captions")
-        pair = exchanged_pair(scenes[i - 1][1], scene) if twins and i % 2 else None
-        ahead = exchanged_pair(scene, scenes[i + 1][1]) if twins and i % 2 == 0 and i + 1 < len(scenes) else None
-        if pair is not None:
+        if i - 1 in exchanged and i % 2:
             # The twin says what its base says with the two objects' names exchanged: the same sentences, so
             # the only way to tell the two images' captions apart is where things are.
-            per_image.append([exchange_nps(c, *pair) for c in per_image[i - 1]])
-        elif ahead is not None:
-            per_image.append(telling_captions(captioner, scene, ahead, rng))
+            per_image.append([exchange_nps(c, *exchanged[i - 1]) for c in per_image[i - 1]])
+        elif i in exchanged:
+            per_image.append(telling_captions(captioner, scene, exchanged[i], rng))
         else:
             per_image.append(captioner(scene, rng))
     order = [(i, c) for i, captions in enumerate(per_image) for c in captions]

@@ -28,3 +28,26 @@ def test_make_info_and_refusal(tmp_path: Path) -> None:
     assert info.exit_code == 0 and json.loads(info.output)["seed"] == 3
     bad = CliRunner().invoke(app, ["make", "--out", str(tmp_path / "x"), "--config", str(tmp_path / "none.json")])
     assert bad.exit_code == 1 and "error" in bad.output
+
+
+def test_make_twins_and_replicate_twins_reach_the_world_and_the_experiment(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "world.config.json"
+    config.write_text(json.dumps({"zeroshot_per_class": 1, "winoground_items": 4}))
+    out = tmp_path / "w"
+    args = ["make", "--out", str(out), "--n-train", "40", "--n-eval", "30", "--config", str(config), "--twins"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert json.loads((out / "world.json").read_text())["config"]["twins"] is True
+    plain = tmp_path / "p"
+    assert CliRunner().invoke(app, [*args[:2], str(plain), *args[3:-1]]).exit_code == 0
+    assert json.loads((plain / "world.json").read_text())["config"]["twins"] is False
+
+    seen = {}
+    monkeypatch.setattr("trainer.shapes.experiment.run_experiment", lambda c, log: seen.update(config=c))
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "results.md").write_text("table")
+    result = CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp"), "--world", str(out), "--twins"])
+    assert result.exit_code == 0, result.output
+    assert seen["config"].twins is True
+    seen.clear()
+    CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp"), "--world", str(plain)])
+    assert seen["config"].twins is False
