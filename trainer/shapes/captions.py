@@ -15,6 +15,9 @@ from typing import Any
 from trainer.shapes.world import Heldout, Obj, Scene, canonical_triple, holds, true_relations
 
 PREFIXES = ("", "there is", "a picture of", "an image of")
+# Where an object is, by the thirds of the image its centre falls in (on the default 3 x 3 grid, its cell).
+ROWS = ("top", "middle", "bottom")
+COLUMNS = ("left", "centre", "right")
 NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
@@ -118,8 +121,34 @@ class Count:
         return sum(o.shape == self.shape for o in scene.objects) == self.n
 
 
-Clause = Exists | Rel | Absent | Count
-_KINDS: dict[str, type] = {"exists": Exists, "rel": Rel, "absent": Absent, "count": Count}
+def place_of(obj: Obj, image_size: int) -> str:
+    """ "top left" ... "bottom right": the third of the image, each way, that the object's centre is in."""
+    row, col = (min(2, max(0, int(3 * v / image_size))) for v in (obj.y, obj.x))
+    return f"{ROWS[row]} {COLUMNS[col]}"
+
+
+@dataclass(frozen=True)
+class At:
+    """ "a red circle in the top left": binds what an object is to where it is, the step relations build on."""
+
+    np: NP
+    place: str
+
+    def text(self) -> str:
+        return f"{self.np.text()} in the {self.place}"
+
+    def nps(self) -> tuple[NP, ...]:
+        return (self.np,)
+
+    def with_nps(self, nps: tuple[NP, ...]) -> At:
+        return At(nps[0], self.place)
+
+    def true_in(self, scene: Scene) -> bool:
+        return any(self.np.describes(o) and place_of(o, scene.size) == self.place for o in scene.objects)
+
+
+Clause = Exists | Rel | Absent | Count | At
+_KINDS: dict[str, type] = {"exists": Exists, "rel": Rel, "absent": Absent, "count": Count, "at": At}
 
 
 @dataclass(frozen=True)
@@ -199,13 +228,16 @@ def relation_clause(rng: random.Random, a: Obj, b: Obj, b_det: str = "a", copula
     return Rel(full_np(a), rng.choice(true_relations(a, b)), full_np(b, b_det), copula=copula)
 
 
-def sample_caption(scene: Scene, rng: random.Random, p_incomplete: float = 0.0) -> Caption:
+def sample_caption(scene: Scene, rng: random.Random, p_incomplete: float = 0.0, p_where: float = 0.0) -> Caption:
     """One training caption: every object (unless the incomplete switch drops one) with colour and size, in a
-    random mention order, in one of several surface forms; relations may be said either way round."""
+    random mention order, in one of several surface forms; relations may be said either way round. With chance
+    p_where the caption says where each object is instead ("a red circle in the top left and ...")."""
     objs = list(scene.objects)
     rng.shuffle(objs)
     if len(objs) > 1 and rng.random() < p_incomplete:
         objs.pop()
+    if p_where and rng.random() < p_where:  # no draw at 0, so worlds built before p_where stay as they were
+        return Caption(tuple(At(full_np(o), place_of(o, scene.size)) for o in objs), rng.choice(PREFIXES))
     n = len(objs)
     if n == 1:
         return Caption((Exists(full_np(objs[0])),), rng.choice(PREFIXES))
@@ -226,11 +258,13 @@ def sample_caption(scene: Scene, rng: random.Random, p_incomplete: float = 0.0) 
     return Caption((first, second), prefix)
 
 
-def sample_captions(scene: Scene, rng: random.Random, k: int, p_incomplete: float = 0.0) -> list[Caption]:
+def sample_captions(
+    scene: Scene, rng: random.Random, k: int, p_incomplete: float = 0.0, p_where: float = 0.0
+) -> list[Caption]:
     """Up to k captions with distinct texts (fewer when the scene allows fewer)."""
     out: dict[str, Caption] = {}
     for _ in range(20 * k):
-        caption = sample_caption(scene, rng, p_incomplete)
+        caption = sample_caption(scene, rng, p_incomplete, p_where)
         out.setdefault(caption.text(), caption)
         if len(out) == k:
             break

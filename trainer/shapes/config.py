@@ -55,6 +55,9 @@ class WorldConfig(BaseModel):
     background: tuple[int, int, int] = (0, 0, 0)
     captions_per_image: int = Field(2, ge=1, description="distinct training captions per image")
     p_incomplete: float = Field(0.0, ge=0.0, le=1.0, description="chance a training caption omits one object")
+    p_where: float = Field(
+        0.0, ge=0.0, le=1.0, description="chance a training caption says where each object is (thirds of the image)"
+    )
     twins: bool = Field(
         False,
         description="each odd training image is the even one before it with two objects' places exchanged (its"

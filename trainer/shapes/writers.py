@@ -176,7 +176,7 @@ def write_train(root: Path, config: WorldConfig, heldout: Heldout) -> dict[tuple
         heldout,
         "train",
         config.n_train,
-        lambda scene, rng: sample_captions(scene, rng, config.captions_per_image, config.p_incomplete),
+        lambda scene, rng: sample_captions(scene, rng, config.captions_per_image, config.p_incomplete, config.p_where),
         "captions_train.jsonl",
     )
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
-from trainer.shapes.captions import NP, NUMBERS, Absent, Caption, Count, Exists, Rel, plural
+from trainer.shapes.captions import COLUMNS, NP, NUMBERS, ROWS, Absent, At, Caption, Count, Exists, Rel, plural
 from trainer.shapes.config import COLOURS, RELATIONS, SHAPES, SIZES
 
 _PREFIXES = ("there is ", "a picture of ", "an image of ")
 _NP = re.compile(rf"^(?:(a|the) )?(?:({'|'.join(SIZES)}) )?(?:({'|'.join(COLOURS)}) )?({'|'.join(SHAPES)})$")
 _REL = re.compile(rf"^(.+?) (is )?({'|'.join(RELATIONS)}) (.+)$")
+_AT = re.compile(rf"^(.+?) in the ((?:{'|'.join(ROWS)}) (?:{'|'.join(COLUMNS)}))$")
 _WORDS_TO_N = {word: n for n, word in NUMBERS.items()}
 
 
@@ -21,7 +22,7 @@ def parse_np(text: str) -> NP:
     return NP(shape, colour, size, det or "")  # no article: the fine-tuning slice's terse style
 
 
-def parse_clause(text: str) -> Exists | Rel | Absent | Count:
+def parse_clause(text: str) -> Exists | Rel | Absent | Count | At:
     if text.startswith("there is no "):
         return Absent(parse_np("a " + text.removeprefix("there is no ")))
     count = re.match(r"^there (?:is|are) (\w+) (\w+)$", text)
@@ -29,6 +30,9 @@ def parse_clause(text: str) -> Exists | Rel | Absent | Count:
         n, noun = _WORDS_TO_N[count.group(1)], count.group(2)
         shape = next(s for s in SHAPES if noun in (s, plural(s)))
         return Count(shape, n)
+    at = _AT.match(text)
+    if at:
+        return At(parse_np(at.group(1)), at.group(2))
     rel = _REL.match(text)
     if rel:
         a, copula, relation, b = rel.groups()

@@ -8,14 +8,19 @@ import pytest
 
 from tests.trainer.shapes.grammar import parse
 from trainer.shapes.captions import (
+    COLUMNS,
     NP,
+    ROWS,
     Absent,
+    At,
     Caption,
     Count,
     Exists,
     Rel,
+    exchange_nps,
     is_true,
     mentions_heldout,
+    place_of,
     sample_caption,
     sample_captions,
 )
@@ -57,6 +62,14 @@ HAND_WRITTEN = [
     (Caption((Rel(blue_square, "below", green_star),)), "a large blue square below a small green star", False),
     (Caption((Rel(red_circle, "above", blue_square),)), "a small red circle above a large blue square", False),
     (Caption((Absent(NP("star", "green")),)), "there is no green star", False),
+    (Caption((At(red_circle, "top left"),)), "a small red circle in the top left", True),
+    (
+        Caption((At(blue_square, "top right"), At(green_star, "bottom left")), "there is"),
+        "there is a large blue square in the top right and a small green star in the bottom left",
+        True,
+    ),
+    (Caption((At(red_circle, "top right"),)), "a small red circle in the top right", False),
+    (Caption((At(NP("star", "green"), "middle left"),)), "a green star in the middle left", False),
     (
         Caption((Rel(red_circle, "left of", blue_square), Rel(green_star, "below", NP("circle", "red", det="the")))),
         "a small red circle left of a large blue square and a small green star below the red circle",
@@ -124,3 +137,41 @@ def test_mentions_heldout() -> None:
     assert not mentions_heldout(Caption((Exists(blue_square),)), heldout)
     assert mentions_heldout(Caption((Rel(green_star, "right of", blue_square),)), heldout)  # the same fact
     assert not mentions_heldout(Caption((Rel(green_star, "left of", blue_square),)), heldout)
+
+
+# sample_captions(train scene 7 of WorldConfig(n_train=400), Random(7), 3) as the code before p_where drew it.
+PRE_WHERE_CAPTIONS = [
+    "a large white diamond is right of a small blue heart",
+    "a large white diamond and a small blue heart",
+    "there is a small blue heart and a large white diamond",
+]
+
+
+def test_place_of_cuts_the_image_in_thirds_at_their_boundaries() -> None:
+    def at(x: float, y: float) -> str:
+        return place_of(Obj("circle", "red", "small", 0, 0, x, y, 1.0), 60)
+
+    assert at(19.99, 0) == "top left" and at(20.0, 0) == "top centre"  # a third of 60 is 20
+    assert at(39.99, 39.99) == "middle centre" and at(40.0, 40.0) == "bottom right"
+    assert at(60.0, 60.0) == "bottom right" and at(-1.0, 59.0) == "bottom left"  # clamped at the edges
+    # On the default 3 x 3 grid an object's third is its cell, whatever its jitter.
+    for scene in _scenes(200):
+        for o in scene.objects:
+            row, col = place_of(o, scene.size).split()
+            assert (ROWS.index(row), COLUMNS.index(col)) == (o.row, o.col)
+
+
+def test_where_switch_says_where_every_object_is() -> None:
+    scenes = _scenes(200)
+    for i, scene in enumerate(scenes):
+        caption = sample_caption(scene, random.Random(i), p_where=1.0)
+        assert all(isinstance(c, At) for c in caption.clauses) and is_true(caption, scene), caption.text()
+        assert {o for o in scene.objects for np in caption.nps() if np.describes(o)} == set(scene.objects)
+        assert parse(caption.text()) == caption
+        if len(scene.objects) > 1:  # two objects' places exchanged: false of the scene, as a twin's should be
+            a, b = scene.objects[:2]
+            assert not is_true(exchange_nps(caption, a, b), scene)
+    mixed = [sample_caption(s, random.Random(i), p_where=0.5) for i, s in enumerate(scenes)]
+    assert 60 <= sum(isinstance(c.clauses[0], At) for c in mixed) <= 140
+    # Off, the sampler draws exactly as before the switch existed, so worlds built then are rebuilt the same.
+    assert [c.text() for c in sample_captions(scenes[7], random.Random(7), 3)] == PRE_WHERE_CAPTIONS

@@ -18,7 +18,8 @@ from trainer.shapes.writers import make_world
 
 from .conftest import SMALL
 
-CONFIG = WorldConfig(**{**SMALL, "n_train": 101, "twins": True})
+# Half the captions say where things are (p_where), so twin blocks hold both kinds that tell twins apart.
+CONFIG = WorldConfig(**{**SMALL, "n_train": 101, "twins": True, "p_where": 0.5})
 HELDOUT = make_heldout(CONFIG)
 
 
@@ -79,6 +80,8 @@ def test_twin_captions_are_true_of_the_twin_and_rows_alternate_for_the_trainer(t
             # Each caption of a twin block is false of the other image: only where things are tells them apart.
             telling += not is_true(caption, base) and not is_true(base_caption, twin)
     assert blocks >= 60 and telling == blocks
+    kinds = [{c["kind"] for c in json.loads(r["caption_struct"])["clauses"]} for r in rows]
+    assert sum("at" in k for k in kinds) >= 40 and sum("rel" in k for k in kinds) >= 20
     # The trainer reads them in the same order: blocks of two samples are twins.
     table = load_samples(
         DataSpec(run_dir=twin_world / "oracle", image_root=twin_world, image_template=None, missing_slot="fill"),
