@@ -34,11 +34,15 @@ def make(
     twins: Annotated[
         bool, typer.Option("--twins", help="odd training images are counterfactual twins of the one before")
     ] = False,
+    where: Annotated[
+        float | None,
+        typer.Option("--where", min=0.0, max=1.0, help="share of training captions saying where each object is"),
+    ] = None,
 ) -> None:
     """Write images, scene graphs, captions_train.jsonl, the oracle neggen run and every evaluation set."""
     try:
         base = json.loads(config_file.read_text(encoding="utf-8")) if config_file else {}
-        given = {"seed": seed, "n_train": n_train, "n_eval": n_eval, "twins": twins or None}
+        given = {"seed": seed, "n_train": n_train, "n_eval": n_eval, "twins": twins or None, "p_where": where}
         overrides = {k: v for k, v in given.items() if v is not None}
         config = WorldConfig.quick(**{**base, **overrides}) if quick else WorldConfig(**{**base, **overrides})
         world, timings = make_world(config, out, force=force)
@@ -89,6 +93,10 @@ def replicate(
         bool,
         typer.Option("--twins", help="stage 1 on counterfactual twins sharing each batch (needs a twins world)"),
     ] = False,
+    where: Annotated[
+        float | None,
+        typer.Option("--where", min=0.0, max=1.0, help="the world's share of captions saying where things are"),
+    ] = None,
 ) -> None:
     """Stage 1 (plain contrastive on the whole world), then the ablation's fine-tunes on the world's fine-tuning
     slice over seeds, evaluated on both eval versions with the real evaluators; writes results.json, results.md
@@ -113,6 +121,7 @@ def replicate(
             finetune_lr=finetune_lr,
             variants=chosen,
             twins=twins,
+            p_where=where,
         )
         run_experiment(config, log=lambda line: typer.echo(line, err=True))
     except (ValidationError, OSError, ValueError) as exc:

@@ -65,6 +65,8 @@ class ExperimentConfig(BaseModel):
     # Stage 1 on counterfactual twins sharing each batch (WorldConfig.twins, data.keep_together = 2): the only
     # pretraining signal in this world that rewards knowing where things are.
     twins: bool = False
+    # Share of the built world's training captions that say where each object is (WorldConfig.p_where).
+    p_where: float = Field(0.0, ge=0.0, le=1.0)
     quick: bool = False
     model: TinyModel = TinyModel(
         hidden=64, layers=2, heads=2, image_size=64, patch_size=8, projection_dim=64, vocab_size=512
@@ -151,16 +153,17 @@ def ensure_world(config: ExperimentConfig, log: Log = print) -> Path:
         found = described.get("format")
         if found != FORMAT:
             raise ValueError(f"{world} is a {found} world, this code needs {FORMAT}: delete it to rebuild it")
-        built_with = described.get("config", {}).get("twins", False)
-        if built_with != config.twins:
-            raise ValueError(
-                f"{world} was built with twins={built_with}, this experiment wants {config.twins}: use"
-                " another world directory"
-            )
+        built = described.get("config", {})
+        for name in ("twins", "p_where"):  # a world written before a setting existed holds its default
+            had, wanted = built.get(name, WorldConfig.model_fields[name].default), getattr(config, name)
+            if had != wanted:
+                raise ValueError(
+                    f"{world} was built with {name}={had}, this experiment wants {wanted}: use another world directory"
+                )
         log(f"world: reusing {world}")
         return world
     kind = WorldConfig.quick if config.quick else WorldConfig
-    settings = kind(seed=config.world_seed, twins=config.twins)
+    settings = kind(seed=config.world_seed, twins=config.twins, p_where=config.p_where)
     started = time.perf_counter()
     make_world(settings, world)
     log(f"world: built {world} in {time.perf_counter() - started:.0f} s")

@@ -40,6 +40,11 @@ def test_make_twins_and_replicate_twins_reach_the_world_and_the_experiment(tmp_p
     plain = tmp_path / "p"
     assert CliRunner().invoke(app, [*args[:2], str(plain), *args[3:-1]]).exit_code == 0
     assert json.loads((plain / "world.json").read_text())["config"]["twins"] is False
+    assert json.loads((plain / "world.json").read_text())["config"]["p_where"] == 0.0
+    where = tmp_path / "where"
+    assert CliRunner().invoke(app, [*args[:2], str(where), *args[3:], "--where", "0.5"]).exit_code == 0
+    assert json.loads((where / "world.json").read_text())["config"]["p_where"] == 0.5
+    assert CliRunner().invoke(app, [*args[:2], str(tmp_path / "x"), *args[3:], "--where", "1.5"]).exit_code == 2
 
     seen = {}
     monkeypatch.setattr("trainer.shapes.experiment.run_experiment", lambda c, log: seen.update(config=c))
@@ -47,7 +52,11 @@ def test_make_twins_and_replicate_twins_reach_the_world_and_the_experiment(tmp_p
     (tmp_path / "exp" / "results.md").write_text("table")
     result = CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp"), "--world", str(out), "--twins"])
     assert result.exit_code == 0, result.output
-    assert seen["config"].twins is True
+    assert seen["config"].twins is True and seen["config"].p_where == 0.0
+    seen.clear()
+    argv = ["replicate", "--out", str(tmp_path / "exp"), "--world", str(where), "--twins", "--where", "0.5"]
+    assert CliRunner().invoke(app, argv).exit_code == 0
+    assert seen["config"].twins is True and seen["config"].p_where == 0.5
     seen.clear()
     CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp"), "--world", str(plain)])
     assert seen["config"].twins is False

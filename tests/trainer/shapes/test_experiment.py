@@ -103,6 +103,13 @@ def test_a_world_of_another_format_is_refused_not_reused(tmp_path):
     assert ensure_world(ExperimentConfig(out=tmp_path / "e2", world=tmp_path / "w", twins=True), log=lambda _: None)
     with pytest.raises(ValueError, match="built with twins=True"):
         ensure_world(ExperimentConfig(out=tmp_path / "exp", world=tmp_path / "w"), log=lambda line: None)
+    # Nor one with another share of where-captions; a world written before p_where existed holds 0.
+    with pytest.raises(ValueError, match="built with p_where=0.0, this experiment wants 0.5"):
+        ensure_world(ExperimentConfig(out=tmp_path / "e3", world=tmp_path / "w", twins=True, p_where=0.5))
+    write_json_atomic(tmp_path / "w" / "world.json", {"format": FORMAT, "config": {"twins": True, "p_where": 0.5}})
+    assert ensure_world(ExperimentConfig(out=tmp_path / "e3", world=tmp_path / "w", twins=True, p_where=0.5))
+    with pytest.raises(ValueError, match="built with p_where=0.5, this experiment wants 0.0"):
+        ensure_world(ExperimentConfig(out=tmp_path / "e4", world=tmp_path / "w", twins=True), log=lambda _: None)
 
 
 def test_twins_keep_each_pair_in_one_stage1_batch(tmp_path):
