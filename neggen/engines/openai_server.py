@@ -4,8 +4,10 @@ One asyncio loop on a background thread holds one `httpx.AsyncClient` (a keep-al
 engine's life; at most `concurrency` POSTs are open at once and the scheduler keeps twice that many requests
 queued, so the server never waits for the pipeline. A timeout per request, and tenacity retries with
 exponential backoff and jitter on what is transient: connection errors, timeouts, 429 and 5xx. Any other 4xx
-concerns that request only (prompt too long, bad parameter) and becomes a per-request error. A server that
-stays down past the retries raises EngineError, which fails the run and keeps every committed part.
+concerns that request only (prompt too long, bad parameter) and becomes a per-request error, except a 400 or
+422 that refuses the `structured_outputs` field of a constrained request: the server cannot enforce the edit
+form, so that raises EngineError once rather than a reject per row. A server that stays down past the retries
+raises EngineError, which fails the run and keeps every committed part.
 """
 
 from __future__ import annotations
@@ -119,12 +121,12 @@ class OpenAIEngine:
                 "json_schema": {"name": "negative", "schema": request.json_schema, "strict": True},
             }
         elif request.regex is not None:
-            # vLLM's server (0.32: ChatCompletionRequest.structured_outputs) takes a regex here; a server
-            # without it answers 400, which becomes this request's error rather than an unconstrained answer.
+            # vLLM's server (0.32: ChatCompletionRequest.structured_outputs) takes a regex here; a server that
+            # rejects the field (400/422) fails the run in _post, one that ignores it fails in _check_enforced.
             body["structured_outputs"] = {"regex": request.regex}
         return body
 
-    async def _post(self, body: dict[str, Any]) -> dict[str, Any] | Completion:
+    async def _post(self, body: dict[str, Any], constrained: bool = False) -> dict[str, Any] | Completion:
         assert self._client is not None and self._slots is not None
         headers = {"Authorization": f"Bearer {self.api_key}"}
         async with self._slots:
@@ -135,6 +137,12 @@ class OpenAIEngine:
                 raise TransientError(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code == 429 or response.status_code >= 500:
             raise TransientError(f"HTTP {response.status_code}: {response.text[:300]}")
+        if constrained and _refuses_constraint(response.status_code, response.text):
+            shown = " ".join(response.text.split())[:120]
+            raise EngineError(
+                f"{self.base_url} refused the structured_outputs constraint (HTTP {response.status_code}: {shown}):"
+                " the edit form needs a server that enforces it, such as vLLM (`vllm serve`); or use --output sentence"
+            )
         if response.status_code >= 400:
             return Completion("", error=f"HTTP {response.status_code}: {response.text[:300]}")
         try:
@@ -152,7 +160,7 @@ class OpenAIEngine:
             reraise=True,
         )
         try:
-            answer = await retrying(self._post, body)
+            answer = await retrying(self._post, body, "structured_outputs" in body)
         except TransientError as exc:
             raise EngineError(f"{self.base_url} failed {self.max_retries} times: {exc}") from exc
         if isinstance(answer, Completion):
@@ -165,6 +173,21 @@ class OpenAIEngine:
 
     def _count_retry(self) -> None:
         self._retries += 1
+
+
+# How servers word an unknown request field: OpenAI "Unrecognized request argument supplied: structured_outputs",
+# TGI (422) "unknown field `structured_outputs`", a pydantic model with extra="forbid" "Extra inputs are not
+# permitted" at loc [..., "structured_outputs"]. A 400 that names the field for another reason (vLLM's "regex must
+# not contain a NUL character") stays that request's error.
+_REFUSAL = re.compile(
+    r"unrecogni[sz]ed|unknown|unexpected|unsupported|not supported|extra|not permitted|not allowed|additional propert",
+    re.IGNORECASE,
+)
+
+
+def _refuses_constraint(status: int, text: str) -> bool:
+    """A 400/422 answer to a constrained request that says the server does not take `structured_outputs`."""
+    return status in (400, 422) and "structured_outputs" in text and _REFUSAL.search(text) is not None
 
 
 def _check_enforced(completion: Completion, regex: str, base_url: str) -> None:

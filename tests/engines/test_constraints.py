@@ -101,3 +101,54 @@ def test_openai_refuses_a_server_that_ignores_the_constraint():
     with FaultServer(lambda call, body: (200, None, 0.0)) as server:  # answers a sentence, regex or not
         with pytest.raises(EngineError, match="ignored the structured_outputs regex"):
             OpenAIEngine("m", base_url=server.base_url, max_retries=1).generate(requests)
+
+
+# How servers without structured outputs refuse the field: OpenAI's API (400), TGI (422), a pydantic model that
+# forbids extra inputs (400).
+REFUSALS = [
+    (400, {"error": {"message": "Unrecognized request argument supplied: structured_outputs"}}),
+    (422, "Failed to deserialize the JSON body into the target type: unknown field `structured_outputs`"),
+    (400, {"detail": [{"loc": ["body", "structured_outputs"], "msg": "Extra inputs are not permitted"}]}),
+]
+
+
+@pytest.mark.parametrize(("status", "payload"), REFUSALS)
+def test_openai_refuses_a_server_that_rejects_the_constraint_field(status, payload):
+    requests = edit_requests(NegType.replace_nouns, SamplingParams(n=1))
+    with FaultServer(lambda call, body: (status, payload, 0.0)) as server:
+        llm = OpenAIEngine("m", base_url=server.base_url, max_retries=3)
+        with pytest.raises(EngineError, match="refused the structured_outputs constraint") as raised:
+            llm.generate(requests)
+        assert "--output sentence" in str(raised.value) and "\n" not in str(raised.value)
+        assert server.calls <= len(requests) and llm.stats()["http_retries"] == 0  # a refusal is not retried
+        # The same answer to an unconstrained request stays that request's error, as any other 4xx.
+        free = Request("free", requests[0].messages, 1, SamplingParams(n=1))
+        out = llm.generate([free])
+    assert f"HTTP {status}" in out[0].error and "structured_outputs" in out[0].error and out[0].texts == []
+
+
+def test_openai_keeps_a_constrained_request_error_that_is_no_refusal_per_request():
+    """vLLM itself names the field when one regex is bad; that is this request's error, not the server's."""
+
+    def one_bad(call, body):
+        if "A man riding" in body["messages"][-1]["content"]:
+            return 400, {"error": {"message": "structured_outputs.regex must not contain a NUL character"}}, 0.0
+        return regex_answer(call, body)
+
+    requests = edit_requests(NegType.replace_nouns, SamplingParams(n=1))
+    with FaultServer(one_bad) as server:
+        out = OpenAIEngine("m", base_url=server.base_url, max_retries=1).generate(requests)
+    assert "HTTP 400" in out[0].error and "NUL character" in out[0].error
+    assert all(c.error is None and c.texts for c in out[1:])
+
+
+@pytest.mark.slow  # a CLI subprocess: loads the tagger (~20 s on 2 cores)
+def test_generate_on_a_server_that_rejects_the_constraint_is_one_line(tmp_path):
+    from tests.served import neggen, served_generate_args
+    from tests.test_failures import assert_one_line
+
+    status, payload = REFUSALS[0]
+    with FaultServer(lambda call, body: (status, payload, 0.0)) as server:
+        args = served_generate_args(server.base_url, tmp_path / "out", "--type", "replace_nouns", limit=8)
+        result = neggen(*args, "--output", "edit")
+    assert_one_line(result, 2, "refused the structured_outputs constraint", "--output sentence")
