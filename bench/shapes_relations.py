@@ -33,8 +33,8 @@ Pair = tuple[int, str, str]  # image index, true caption, false caption
 
 
 def eval_pairs(scenes: list[Scene]) -> dict[str, list[Pair]]:
-    forms: dict[str, list[Pair]] = {"relation, training form": [], "relation, ARO form": []}
-    forms |= {"places exchanged": [], "one object, other place": []}
+    names = ("relation, training form", "relation, ARO form", "places exchanged", "one object, other place")
+    forms: dict[str, list[Pair]] = {name: [] for name in names}
     for k, scene in enumerate(scenes):
         rng = random.Random(k)
         if len(scene.objects) == 1:
