@@ -80,7 +80,7 @@ train: setup
 		--set data.image_root=$(TRAIN_WORLD) --resume
 
 # make replicate: the shapes-world DeGLA ablation: stage 1 on the whole world, then 8 variants x 3 seeds fine-tuned
-# on the world's narrow fine-tuning slice (estimated 35-50 min on 2 idle cores; docs/shapes-world.md).
+# on the world's narrow fine-tuning slice (a twins world with where-captions, 10,000 stage-1 steps; docs/shapes-world.md).
 # REPLICATE_ARGS=--quick: the quick world, plain/negclip/degla x 2 seeds, short runs (tests/trainer/shapes/test_experiment.py).
 # REPLICATE_ARGS="--llm-run DIR": also DeGLA on a neggen run's (LLM) negatives over the world's captions.
 REPLICATE_OUT ?= runs/replicate

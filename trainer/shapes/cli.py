@@ -74,7 +74,9 @@ def replicate(
         bool, typer.Option("--quick", help="the quick world, plain/negclip/degla, short runs, 2 seeds: minutes (CI)")
     ] = False,
     seeds: Annotated[int | None, typer.Option("--seeds", min=1, help="fine-tuning seeds 0..N-1 (3; quick 2)")] = None,
-    world: Annotated[Path | None, typer.Option("--world", help="default data/shapes, quick data/shapes-quick")] = None,
+    world: Annotated[
+        Path | None, typer.Option("--world", help="default data/shapes-twins, quick data/shapes-quick")
+    ] = None,
     llm_run: Annotated[
         Path | None, typer.Option("--llm-run", help="a neggen run over WORLD/captions_train.jsonl: adds degla_llm")
     ] = None,
@@ -90,12 +92,20 @@ def replicate(
         ),
     ] = None,
     twins: Annotated[
-        bool,
-        typer.Option("--twins", help="stage 1 on counterfactual twins sharing each batch (needs a twins world)"),
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--twins/--no-twins",
+            help="stage 1 on counterfactual twins sharing each batch, needs a twins world (full: on; quick: off)",
+        ),
+    ] = None,
     where: Annotated[
         float | None,
-        typer.Option("--where", min=0.0, max=1.0, help="the world's share of captions saying where things are"),
+        typer.Option(
+            "--where",
+            min=0.0,
+            max=1.0,
+            help="the world's share of captions saying where things are (full 0.25, quick 0)",
+        ),
     ] = None,
 ) -> None:
     """Stage 1 (plain contrastive on the whole world), then the ablation's fine-tunes on the world's fine-tuning

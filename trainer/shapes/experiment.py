@@ -91,12 +91,21 @@ class ExperimentConfig(BaseModel):
 
     @classmethod
     def for_mode(cls, quick: bool, **overrides: Any) -> ExperimentConfig:
-        """Full (a 20k-image world, every variant, 3 seeds: 39 min measured on 2 cores) or quick
-        (data/shapes-quick, built if missing; 3 variants, 2 seeds, short runs: the pipeline check)."""
-        base: dict[str, Any] = {"world": Path("data/shapes")}
+        """Full (data/shapes-twins, a 20k-image twins world with a quarter where-captions, built if missing;
+        10,000 stage-1 steps, the least that learned relations in docs/shapes-world.md; every variant, 3 seeds)
+        or quick (data/shapes-quick, shared with `make train`; 3 variants, 2 seeds, short runs: the pipeline
+        check)."""
+        base: dict[str, Any] = {
+            "world": Path("data/shapes-twins"),
+            "twins": True,
+            "p_where": 0.25,
+            "stage1_steps": 10_000,
+        }
         if quick:
             base = {
                 "world": Path("data/shapes-quick"),
+                "twins": False,
+                "p_where": 0.0,
                 "quick": True,
                 "stage1_steps": 300,
                 "stage1_batch": 64,

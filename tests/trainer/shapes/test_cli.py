@@ -50,7 +50,8 @@ def test_make_twins_and_replicate_twins_reach_the_world_and_the_experiment(tmp_p
     monkeypatch.setattr("trainer.shapes.experiment.run_experiment", lambda c, log: seen.update(config=c))
     (tmp_path / "exp").mkdir()
     (tmp_path / "exp" / "results.md").write_text("table")
-    result = CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp"), "--world", str(out), "--twins"])
+    argv = ["replicate", "--out", str(tmp_path / "exp"), "--world", str(out), "--twins", "--where", "0"]
+    result = CliRunner().invoke(app, argv)
     assert result.exit_code == 0, result.output
     assert seen["config"].twins is True and seen["config"].p_where == 0.0
     seen.clear()
@@ -58,5 +59,15 @@ def test_make_twins_and_replicate_twins_reach_the_world_and_the_experiment(tmp_p
     assert CliRunner().invoke(app, argv).exit_code == 0
     assert seen["config"].twins is True and seen["config"].p_where == 0.5
     seen.clear()
-    CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp"), "--world", str(plain)])
-    assert seen["config"].twins is False
+    CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp"), "--world", str(plain), "--no-twins"])
+    assert seen["config"].twins is False and seen["config"].p_where == 0.25
+    # The full mode's defaults are the settings that learned relations (docs/shapes-world.md); quick stays the
+    # plain pipeline check on the world `make train` shares.
+    seen.clear()
+    CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp")])
+    full = seen["config"]
+    assert (full.world, full.twins, full.p_where, full.stage1_steps) == (Path("data/shapes-twins"), True, 0.25, 10_000)
+    seen.clear()
+    CliRunner().invoke(app, ["replicate", "--out", str(tmp_path / "exp"), "--quick"])
+    quick = seen["config"]
+    assert (quick.world, quick.twins, quick.p_where) == (Path("data/shapes-quick"), False, 0.0)
