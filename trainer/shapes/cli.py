@@ -82,7 +82,7 @@ def replicate(
     ] = None,
     stage1_steps: Annotated[int | None, typer.Option("--stage1-steps", min=1)] = None,
     finetune_steps: Annotated[int | None, typer.Option("--finetune-steps", min=1)] = None,
-    finetune_lr: Annotated[float | None, typer.Option("--finetune-lr", min=0, help="default 2e-3")] = None,
+    finetune_lr: Annotated[float | None, typer.Option("--finetune-lr", min=0, help="default 3e-3")] = None,
     variants: Annotated[
         str | None,
         typer.Option(
