@@ -22,7 +22,7 @@ BLIND_SUGARCREPE ?= $(firstword $(wildcard $(EVAL_DATA)/sugarcrepe data/annotati
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test test-fast demo lint bench clean eval train replicate
+.PHONY: setup browser test test-fast demo lint bench clean eval train replicate
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,16 +37,20 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 	$(PY) -m neggen models
-	# WordNet for the meaning checks: found by NLTK, else copied from Debian's wordnet-base and
-	# wordnet-sense-index (/usr/share/wordnet) into .venv/nltk_data, where NLTK looks without NLTK_DATA.
+	# WordNet for the meaning checks: found by NLTK, else Debian's files copied into .venv/nltk_data, else
+	# nltk.download, else (as root on Debian/Ubuntu) apt-get; otherwise one line naming the command to run.
 	$(PY) -m neggen.wordnet
+
+# The headless browser the report's rendering test drives: on PATH, else Debian's chromium (as root), else one line.
+browser: setup
+	$(PY) -m tests.browser
 
 # make test: the whole suite (CI). make test-fast: the edit loop, without the tests marked slow (LLM runs,
 # vLLM, Ray, torchrun, training experiments, the wheel and lone-copy builds; see tests/conftest.py).
-test: setup
+test: browser
 	$(PY) -m pytest -q
 
-test-fast: setup
+test-fast: browser
 	$(PY) -m pytest -q -m "not slow"
 
 demo: setup

@@ -1,22 +1,30 @@
-"""WordNet 3.0 through NLTK's reader: find it, or prepare it from Debian's packages, offline.
+"""WordNet 3.0 through NLTK's reader: find it, or provide it once, then read it offline.
 
-`make setup` runs `python -m neggen.wordnet` once. It copies /usr/share/wordnet (Debian `wordnet-base` and
-`wordnet-sense-index`) into `<venv>/nltk_data/corpora/wordnet`: NLTK searches `sys.prefix/nltk_data` by
-itself, so nobody has to set NLTK_DATA, and NLTK 3.10 refuses symlinks leaving its data dirs, hence a copy.
-Debian lacks the `lexnames` file the reader needs; it is WordNet's fixed list of lexicographer files.
+`make setup` runs `python -m neggen.wordnet` (`provide`), which stops at the first route that works: NLTK
+already finds WordNet; Debian's files are in /usr/share/wordnet; `nltk.download` reaches its server; as root
+on Debian or Ubuntu, apt-get installs `wordnet-base` and `wordnet-sense-index`. Otherwise it prints one line
+naming the command to run. Debian's files are copied into `<venv>/nltk_data/corpora/wordnet`: NLTK searches
+`sys.prefix/nltk_data` by itself, so nobody has to set NLTK_DATA, and NLTK 3.10 refuses symlinks leaving its
+data dirs, hence a copy. Debian lacks the `lexnames` file the reader needs; it is WordNet's fixed list of
+lexicographer files.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from neggen.system_packages import apt_command, apt_install
+
 DEBIAN_DIR = Path("/usr/share/wordnet")
 PIN_ENV = "NEGGEN_NLTK_DATA"
+DEBIAN_PACKAGES = ["wordnet-base", "wordnet-sense-index"]
 FIX = (
     "WordNet not found: run `make setup` (after `apt-get install wordnet-base wordnet-sense-index`), "
     "or `python -c \"import nltk; nltk.download('wordnet')\"`"
@@ -107,16 +115,42 @@ def load() -> Any:
     return wordnet
 
 
-def main() -> int:
+def download(target: Path) -> bool:
+    """nltk.download into target; False without a network (it fails fast on a failed name lookup)."""
+    import nltk
+
+    # NLTK warns and prints its error even with quiet=True; the caller says what happened, in one line.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ok = nltk.download(
+            "wordnet", download_dir=str(target), quiet=True, raise_on_error=False, print_error_to=io.StringIO()
+        )
+    return bool(ok) and installed()
+
+
+def provide(target: Path | None = None) -> str:
+    """Make WordNet readable by the first route that works; returns what was done, else WordNetMissing."""
+    target = target or default_target()
     if installed():
-        print("WordNet: found by NLTK")
-        return 0
+        return "found by NLTK"
+    if (DEBIAN_DIR / "data.noun").is_file():
+        return f"prepared {prepare(target)} from {DEBIAN_DIR}"
+    if download(target):
+        return f"downloaded into {target} by nltk.download"
+    if apt_install(DEBIAN_PACKAGES) and (DEBIAN_DIR / "data.noun").is_file():
+        return f"installed {' '.join(DEBIAN_PACKAGES)} and prepared {prepare(target)}"
+    raise WordNetMissing(
+        f"WordNet not found and not installable here (no network for nltk.download, not root for apt-get): "
+        f"run `{apt_command(DEBIAN_PACKAGES)}`, then `make setup` again"
+    )
+
+
+def main() -> int:
     try:
-        folder = prepare(default_target())
+        print(f"WordNet: {provide()}")
     except WordNetMissing as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"WordNet: prepared {folder}")
     return 0
 
 

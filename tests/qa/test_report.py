@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from neggen.cli import app
+from tests.browser import MISSING, find_browser
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian package `chromium`; .ci/run installs it
 _FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -55,11 +55,12 @@ def test_report_is_self_contained_and_shows_the_stats(hand_dir, tmp_path):
 
 
 def test_report_renders_in_headless_chromium(hand_dir, tmp_path):
-    if not CHROMIUM.exists():  # a skip would hide that the report was never rendered: fail, naming what is missing
-        pytest.fail(f"missing {CHROMIUM}: install Debian's chromium (apt-get install chromium; .ci/run does)")
+    browser = find_browser()
+    if browser is None:  # a skip would hide that the report was never rendered: fail, naming what is missing
+        pytest.fail(MISSING)
     target, stats = _report(hand_dir, tmp_path)
     profile = tmp_path / "profile"
-    command = [str(CHROMIUM), *_FLAGS, f"--user-data-dir={profile}", "--dump-dom", target.as_uri()]
+    command = [browser, *_FLAGS, f"--user-data-dir={profile}", "--dump-dom", target.as_uri()]
     dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
     # The inline script ran after load and found every embedded PNG decoded.
     assert re.search(r'id="decoded">4/4<', dom), dom[-2000:]
@@ -71,7 +72,7 @@ def test_report_renders_in_headless_chromium(hand_dir, tmp_path):
         value = _lookup(stats, path)
         assert (None if text == "-" else json.loads(text)) == value, path
     shot = tmp_path / "shot.png"
-    command = [str(CHROMIUM), *_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", target.as_uri()]
+    command = [browser, *_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", target.as_uri()]
     subprocess.run(command, capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 10_000
 

@@ -43,3 +43,55 @@ def test_prepared_copy_is_read_by_nltk(tmp_path):
 def test_setup_module_reports_what_it_did():
     out = subprocess.run([sys.executable, "-m", "neggen.wordnet"], capture_output=True, text=True, cwd=Path(REPO))
     assert out.returncode == 0 and out.stdout.startswith("WordNet: ")
+
+
+@pytest.fixture
+def no_route(monkeypatch, tmp_path):
+    """A machine where WordNet is not found, Debian's files are absent, the download fails and apt-get is not
+    ours to run; each test then opens one route."""
+    import neggen.wordnet as wordnet
+
+    calls: list[str] = []
+    monkeypatch.setattr(wordnet, "installed", lambda: False)
+    monkeypatch.setattr(wordnet, "DEBIAN_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(wordnet, "download", lambda target: calls.append("download") or False)
+    monkeypatch.setattr(wordnet, "apt_install", lambda packages: calls.append(f"apt {' '.join(packages)}") or False)
+    return wordnet, calls
+
+
+def test_provide_without_any_route_is_one_line_naming_the_command(no_route, tmp_path):
+    wordnet, calls = no_route
+    with pytest.raises(WordNetMissing) as caught:
+        wordnet.provide(tmp_path / "target")
+    message = str(caught.value)
+    assert "\n" not in message and "sudo apt-get install -y wordnet-base wordnet-sense-index" in message
+    assert calls == ["download", "apt wordnet-base wordnet-sense-index"]  # the download is tried before apt
+
+
+def test_provide_stops_at_the_download_when_it_works(no_route, tmp_path, monkeypatch):
+    wordnet, calls = no_route
+    monkeypatch.setattr(wordnet, "download", lambda target: calls.append(f"download {target.name}") or True)
+    assert wordnet.provide(tmp_path / "target").startswith("downloaded into")
+    assert calls == ["download target"]
+
+
+def test_provide_prepares_what_apt_installed(no_route, tmp_path, monkeypatch):
+    wordnet, calls = no_route
+    debian = tmp_path / "no-debian"
+
+    def fake_apt(packages):
+        calls.append("apt")
+        debian.mkdir()
+        (debian / "data.noun").write_text("x", encoding="ascii")
+        return True
+
+    monkeypatch.setattr(wordnet, "apt_install", fake_apt)
+    assert wordnet.provide(tmp_path / "target").startswith("installed wordnet-base wordnet-sense-index")
+    assert (tmp_path / "target" / "corpora" / "wordnet" / "data.noun").is_file()
+    assert (tmp_path / "target" / "corpora" / "wordnet" / "lexnames").is_file()
+
+
+def test_provide_uses_what_is_found_first(no_route, tmp_path, monkeypatch):
+    wordnet, calls = no_route
+    monkeypatch.setattr(wordnet, "installed", lambda: True)
+    assert wordnet.provide(tmp_path / "target") == "found by NLTK" and calls == []
