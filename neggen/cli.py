@@ -19,6 +19,7 @@ from neggen.errors import RESUME_HINT, check_model_path, check_writable_dir, fai
 from neggen.ingest import ColumnOptions, IngestError, load_captions
 from neggen.layout import RunLayout
 from neggen.manifest import RunMismatch
+from neggen.plausibility import load_plausibility
 from neggen.schemas import CAPTIONS
 from neggen.types import resolve_types
 
@@ -37,6 +38,10 @@ _FLAGS = {
     "tagger_workers": "--tagger-workers",
     "openai.base_url": "--base-url",
 }
+
+
+# generate: every shard this process could take is done, but another process held at least one (docs/failures.md).
+EXIT_BUSY = 3
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -85,6 +90,17 @@ def ingest(
     except _USER_ERRORS as exc:
         raise _fail(one_line(exc)) from None
     typer.echo(str(target))
+
+
+def _report_busy(busy: list[str]) -> None:
+    """The run's last lines: a busy shard was skipped, so this run alone did not complete what it was given."""
+    for line in busy:
+        _say(f"neggen: {line}")
+    _say(
+        f"neggen: {len(busy)} shard(s) were busy in another process and were not generated; "
+        "re-run the same command when it has finished"
+    )
+    raise typer.Exit(EXIT_BUSY)
 
 
 @app.command()
@@ -155,6 +171,8 @@ def generate(
         # Cheap checks before the engine loads (minutes for a real model).
         check_writable_dir(out)
         check_model_path(config.model)
+        check_model_path(config.plausibility.model, "--set plausibility.model")
+        load_plausibility(config.plausibility)  # a scorer that cannot load is one line before the engine loads
         # The ray driver only plans: each actor loads its own engine.
         llm = make_engine(config) if runner == "local" else None
     except (*_USER_ERRORS, EngineError) as exc:
@@ -199,8 +217,6 @@ def generate(
             llm.close()
     for path in summary.quarantined:
         _say(f"moved an unreadable part aside to {path}; its captions were generated again")
-    for line in summary.busy:
-        _say(f"neggen: {line}")
     for name in summary.accepted.keys() | summary.rejected.keys():
         _say(f"{name}: {summary.accepted[name]} accepted, {summary.rejected[name]} rejected this run")
     if summary.retried_tasks:
@@ -208,6 +224,8 @@ def generate(
     if summary.skipped_done:
         _say(f"{summary.skipped_done} caption x type rows were already done (resumed)")
     typer.echo(str(out))
+    if summary.busy:
+        _report_busy(summary.busy)
 
 
 @app.command()

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from neggen.edit_form import OutputForm
 from neggen.engines.base import SamplingParams
 from neggen.errors import one_line, validation_message
+from neggen.plausibility import PlausibilityConfig
 from neggen.prompts import DEFAULT_PROMPTS_DIR, PromptLayout
 
 EngineName = Literal["hf", "vllm", "openai"]
@@ -81,6 +82,9 @@ class GenerateConfig(BaseModel):
     engine_retries: int = Field(3, ge=1, description="tries of a failing engine call before the shard fails")
     # Reject edits that keep the meaning (synonyms, hypernyms, binding-preserving reorders); off for ablations.
     meaning_checks: bool = True
+    # Reject candidates a language model finds far less likely than their caption; the best-scoring valid one of
+    # a request's candidates is kept (neggen/plausibility.py).
+    plausibility: PlausibilityConfig = PlausibilityConfig()
     tagger_workers: int | None = Field(
         None, ge=0, description="processes that parse for the validators; None: a quarter of the cores, at most 8"
     )

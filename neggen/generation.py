@@ -7,6 +7,7 @@ invalid) is retried with a new seed up to `max_attempts`, then becomes a reject 
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from neggen.apply_edit import EditRejected, negative_from_answer
 from neggen.config import GenerateConfig
 from neggen.edit_form import OutputForm, candidate_spans, constraint_for, no_span_detail
 from neggen.engines.base import Completion, Engine, EngineError, Request
+from neggen.plausibility import Plausibility, Scores
 from neggen.pos import DEFAULT_TAGGER, PosTagger
 from neggen.prompts import PromptBuilder, RenderedPrompt
 from neggen.sharding import stable_hash
@@ -40,6 +42,7 @@ class RunContext:
     config: GenerateConfig
     tagger: PosTagger = DEFAULT_TAGGER
     engine_wait_max_s: float = 10.0
+    plausibility: Plausibility | None = None  # None: candidates the validators accept are kept unscored
 
 
 @dataclass
@@ -54,6 +57,7 @@ class _Pending:
     failed_reasons: list[str] = field(default_factory=list)
     last: Verdict = field(default_factory=lambda: reject(Reason.empty, "no attempt"))
     last_text: str | None = None
+    last_scores: Scores = field(default_factory=lambda: Scores(None, None))
     finish_reason: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -151,6 +155,8 @@ def _row(ctx: RunContext, neg_type: NegType, p: _Pending, negative: str | None) 
         "top_p": sampling.top_p,
         "max_tokens": sampling.max_tokens,
         "finish_reason": p.finish_reason,
+        "caption_logprob": p.last_scores.caption,
+        "negative_logprob": p.last_scores.negative,
         "prompt_tokens": p.prompt_tokens,
         "completion_tokens": p.completion_tokens,
         "created_at": datetime.now(UTC),
@@ -170,6 +176,7 @@ class _Candidate:
     negative: str | None
     edit: str | None
     verdict: Verdict | None  # None: readable, waiting for the batch validation
+    scores: Scores = field(default_factory=lambda: Scores(None, None))
 
 
 def _read(neg_type: NegType, p: _Pending, text: Any, finish: str | None, ctx: RunContext) -> _Candidate:
@@ -201,23 +208,52 @@ def judge_all(items: list[tuple[NegType, _Pending, Completion]], ctx: RunContext
     verdicts = validate_batch([item for _, item in todo], ctx.tagger, ctx.config.meaning_checks)
     for (cand, _), verdict in zip(todo, verdicts, strict=True):
         cand.verdict = verdict
+    if ctx.plausibility is not None:
+        judge_plausibility(ctx.plausibility, [(neg_type, cand, caption) for cand, (neg_type, caption, _) in todo])
     return judged
 
 
+def judge_plausibility(plausibility: Plausibility, items: list[tuple[NegType, _Candidate, str]]) -> None:
+    """Score the candidates the validators accepted (one scorer call for the batch) and reject the
+    implausible ones; a scorer failure gives its rows a reason, never a crash."""
+    kept = [(neg_type, cand, caption) for neg_type, cand, caption in items if cand.verdict and cand.verdict.accepted]
+    if not kept:
+        return
+    scores, failure = plausibility.score_pairs([(caption, cand.negative or "") for _, cand, caption in kept])
+    for (neg_type, cand, _), score in zip(kept, scores, strict=True):
+        cand.scores = score
+        cand.verdict = plausibility.judge(neg_type, score, failure)
+
+
+def _best(candidates: list[_Candidate]) -> _Candidate | None:
+    """The accepted candidate with the largest plausibility gap (the first one when none was scored)."""
+    accepted = [c for c in candidates if c.verdict is not None and c.verdict.accepted]
+    if not accepted:
+        return None
+    return max(accepted, key=lambda c: -math.inf if c.scores.gap is None else c.scores.gap)
+
+
+def _keep(p: _Pending, cand: _Candidate) -> None:
+    p.finish_reason = cand.finish
+    p.last_edit = cand.edit
+    p.last_text = cand.negative if cand.negative is not None else (cand.text if isinstance(cand.text, str) else None)
+    p.last_scores = cand.scores
+
+
 def _judge(p: _Pending, candidates: list[_Candidate]) -> str | None:
-    """Take the candidates in order; return the first valid negative, else record why not."""
+    """Return the best valid negative among the candidates, recording why each one before it was refused;
+    with none valid, record every candidate's reason."""
+    best = _best(candidates)
     for cand in candidates:
-        assert cand.verdict is not None  # judge_all validated every readable candidate
-        p.finish_reason = cand.finish
-        p.last_edit = cand.edit
-        p.last_text = (
-            cand.negative if cand.negative is not None else (cand.text if isinstance(cand.text, str) else None)
-        )
-        verdict = cand.verdict
-        if verdict.accepted:
-            return cand.negative
-        p.failed_reasons.append(verdict.reason.value)
-        p.last = verdict
+        if cand is best:
+            _keep(p, best)
+            return best.negative
+        assert cand.verdict is not None  # judge_all judged every candidate
+        if cand.verdict.reason is None:
+            continue  # valid, but a better-scoring candidate follows
+        _keep(p, cand)
+        p.failed_reasons.append(cand.verdict.reason.value)
+        p.last = cand.verdict
     if not candidates:
         p.last = reject(Reason.empty, "no candidates returned")
         p.failed_reasons.append(Reason.empty.value)
@@ -282,7 +318,8 @@ def settle_all(ctx: RunContext, items: list[tuple[NegType, _Pending, Completion]
         negative = _judge(p, next(judged))
         if negative is not None:
             out.append((True, _row(ctx, neg_type, p, negative)))
-        elif p.attempt >= ctx.config.max_attempts:
+        elif p.attempt >= ctx.config.max_attempts or p.last.reason == Reason.caption_unreadable:
+            # An unreadable caption stays unreadable: no retry.
             out.append((False, _reject_row(ctx, neg_type, p, p.last)))
         else:
             out.append(None)

@@ -19,6 +19,7 @@ from neggen import __version__
 from neggen.atomic import write_json_atomic
 from neggen.config import GenerateConfig
 from neggen.layout import RunLayout, captions_fingerprint, read_manifest
+from neggen.plausibility import Plausibility
 from neggen.prompts import PromptSpec
 from neggen.tag_pool import resolve_workers
 
@@ -65,6 +66,7 @@ def open_run(
     shards: int,
     prompts: dict[str, PromptSpec],
     invocation: dict[str, Any],
+    plausibility: Plausibility | None = None,
 ) -> dict[str, Any]:
     """Create the manifest, or check a resumed run against it; returns the manifest (with run_id).
 
@@ -96,6 +98,7 @@ def open_run(
     manifest["config"] = json.loads(config.model_dump_json())
     manifest["versions"] = library_versions()
     manifest["tagger"] = tagger_info(resolve_workers(config.tagger_workers))
+    manifest["plausibility"] = plausibility.record() if plausibility is not None else None
     manifest["updated_at"] = now
     manifest["invocations"].append({"started_at": now, **invocation})
     write_json_atomic(layout.manifest, manifest)

@@ -25,6 +25,7 @@ from neggen.generation import ChunkResult, RunContext
 from neggen.layout import RunLayout
 from neggen.locks import ShardBusy, run_lock, shard_lock
 from neggen.manifest import open_run
+from neggen.plausibility import load_plausibility
 from neggen.progress import GenerationProgress
 from neggen.prompts import PromptBuilder, PromptSpec, load_prompt
 from neggen.scheduler import Scheduler, Task
@@ -45,6 +46,15 @@ class RunSummary:
     retried_tasks: int = 0  # ray: tasks given to a fresh actor after theirs died
     busy: list[str] = field(default_factory=list)  # (type, shard)s another process was generating
     quarantined: list[Path] = field(default_factory=list)  # unreadable parts moved aside and regenerated
+
+    def merge(self, other: RunSummary) -> None:
+        """Add the outcomes of another part of the same run (a Ray actor's task) to this summary."""
+        self.accepted.update(other.accepted)
+        self.rejected.update(other.rejected)
+        self.skipped_done += other.skipped_done
+        self.retried_tasks += other.retried_tasks
+        self.busy += other.busy
+        self.quarantined += other.quarantined
 
 
 def check_shards(shards: int, shard_indices: list[int] | None) -> None:
@@ -263,8 +273,9 @@ def plan_run(
     require_resources(meaning=config.meaning_checks)
     layout = RunLayout(out)
     prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
+    plausibility = load_plausibility(config.plausibility)
     with run_lock(layout):  # concurrent --shard-index tasks must agree on one manifest and run_id
-        manifest = open_run(layout, config, captions, shards, prompts, invocation or {})
+        manifest = open_run(layout, config, captions, shards, prompts, invocation or {}, plausibility)
         if not layout.captions.exists():
             write_parquet_atomic(layout.captions, captions, CAPTIONS)
     selected = sorted(shard_indices) if shard_indices else list(range(shards))
@@ -287,7 +298,11 @@ def run_plan_tasks(
     summary: RunSummary,
 ) -> Scheduler:
     ctx = RunContext(
-        run_id=plan.run_id, engine=engine, config=plan.config, tagger=tagger_for(plan.config.tagger_workers)
+        run_id=plan.run_id,
+        engine=engine,
+        config=plan.config,
+        tagger=tagger_for(plan.config.tagger_workers),
+        plausibility=load_plausibility(plan.config.plausibility),
     )
     specs = [(plan.builder(t), t, s, plan.by_shard.get(s, [])) for t, s in tasks]
     return run_tasks(ctx, plan.layout, specs, progress, summary)

@@ -12,7 +12,8 @@ together after the others have finished.
 from __future__ import annotations
 
 import os
-from collections import Counter, deque
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,21 @@ from neggen.pipeline import RunPlan, RunSummary, plan_run, run_task
 from neggen.progress import GenerationProgress
 from neggen.types import NegType
 
-TaskResult = tuple[str, int, Counter, Counter, int, str | None]
+
+@dataclass
+class TaskResult:
+    """What one actor's (type, shard) came to: its whole summary, so busy shards and moved-aside parts reach
+    the driver as they do in the local runner."""
+
+    neg_type: str
+    shard: int
+    summary: RunSummary
+    resumed: int  # rows already done or held by another process: off the driver's rate and ETA
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.neg_type}/shard={self.shard:05d}"
 
 
 def _import_ray():
@@ -37,7 +52,7 @@ def _import_ray():
 
 
 class ShardWorker:
-    """One engine per actor for its life; `run` processes one (type, shard) and returns its counts."""
+    """One engine per actor for its life; `run` processes one (type, shard) and returns its outcome."""
 
     def __init__(self, config: GenerateConfig):
         from neggen.engines import make_engine
@@ -54,13 +69,20 @@ class ShardWorker:
     def run(self, plan: RunPlan, neg_type: NegType, shard: int) -> TaskResult:
         summary = RunSummary(out=plan.layout.root, run_id=plan.run_id)
         error = self.error
-        if self.engine is not None:
-            with open(os.devnull, "w") as sink:
+        with open(os.devnull, "w") as sink:
+            progress = GenerationProgress(0, sink, True)
+            if self.engine is not None:
                 try:
-                    run_task(plan, self.engine, neg_type, shard, GenerationProgress(0, sink, True), summary)
+                    run_task(plan, self.engine, neg_type, shard, progress, summary)
                 except ShardFailed as exc:
                     error = str(exc)
-        return neg_type.value, shard, summary.accepted, summary.rejected, summary.skipped_done, error
+        return TaskResult(neg_type.value, shard, summary, progress.skipped, error)
+
+
+def report_progress(progress: GenerationProgress, result: TaskResult) -> None:
+    accepted = sum(result.summary.accepted.values())
+    progress.resumed(result.resumed)
+    progress.advance(result.label, accepted + sum(result.summary.rejected.values()), accepted)
 
 
 def _start_ray(ray, address: str | None, workers: int, cpus_per_worker: float) -> bool:
@@ -130,7 +152,7 @@ def generate_on_ray(
             [ref], _ = ray.wait(list(running), num_returns=1)
             actor, task, tries = running.pop(ref)
             try:
-                neg_type, shard, accepted, rejected, skipped, error = ray.get(ref)
+                result: TaskResult = ray.get(ref)
             except RayActorError as exc:
                 # The actor (its process or node) died mid-task: a fresh actor redoes what was not committed.
                 actors.remove(actor)
@@ -145,13 +167,10 @@ def generate_on_ray(
                     failures.append(f"{label}: its worker died {tries + 1} times ({type(exc).__name__})")
                 continue
             idle.append(actor)
-            summary.accepted.update(accepted)
-            summary.rejected.update(rejected)
-            summary.skipped_done += skipped
-            done = sum(accepted.values()) + sum(rejected.values())
-            progress.advance(f"{neg_type}/shard={shard:05d}", done, sum(accepted.values()))
-            if error:
-                failures.append(f"{neg_type}/shard={shard:05d}: {error}")
+            summary.merge(result.summary)
+            report_progress(progress, result)
+            if result.error:
+                failures.append(f"{result.label}: {result.error}")
     finally:
         progress.close()
         for actor in actors:

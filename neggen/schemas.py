@@ -39,6 +39,9 @@ _ROW_FIELDS = [
     pa.field("top_p", pa.float32(), nullable=False),
     pa.field("max_tokens", pa.int32(), nullable=False),
     pa.field("finish_reason", pa.string()),
+    # The plausibility scorer's mean token log-probs (neggen/plausibility.py); null when not scored.
+    pa.field("caption_logprob", pa.float32()),
+    pa.field("negative_logprob", pa.float32()),
     pa.field("prompt_tokens", pa.int32()),
     pa.field("completion_tokens", pa.int32()),
     pa.field("created_at", pa.timestamp("ms", tz="UTC"), nullable=False),

@@ -6,6 +6,10 @@ import os
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The plausibility filter's default scorer in this suite (and the subprocesses and Ray actors it starts) scores
+# every text alike, so the filter passes everything: tests of other features keep their counts, and loading
+# no scorer model keeps them fast. Tests of the filter name a real model (tests/test_plausibility*.py).
+os.environ["NEGGEN_SCORER"] = "constant"
 
 from pathlib import Path  # noqa: E402
 

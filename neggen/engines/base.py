@@ -13,7 +13,7 @@ class SamplingParams(BaseModel):
     temperature: float = Field(0.8, ge=0.0)
     top_p: float = Field(0.95, gt=0.0, le=1.0)
     max_tokens: int = Field(48, ge=1)  # a caption is ~15 tokens and a valid negative at most twice that
-    n: int = Field(2, ge=1, description="completions per request; the first that validates is kept")
+    n: int = Field(2, ge=1, description="completions per request; the best-scoring one that validates is kept")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ class LikelihoodScorer:
 
     @torch.inference_mode()
     def score(self, texts: Sequence[str], normalize: bool = False) -> list[float]:
-        """Log-probability of each text (summed over its tokens, or their mean with normalize)."""
+        """Log-probability of each text (summed over its tokens, or their mean with normalize; NaN for a text
+        with no tokens)."""
         scores: list[float] = []
         for begin in range(0, len(texts), self.batch_size):
             batch = [
@@ -45,6 +46,8 @@ class LikelihoodScorer:
             logprobs = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
             logprobs = logprobs * mask[:, 1:]
             totals = logprobs.sum(dim=1)
-            counts = mask[:, 1:].sum(dim=1).clamp(min=1)
-            scores += (totals / counts if normalize else totals).tolist()
+            counts = mask[:, 1:].sum(dim=1)
+            # The mean of no tokens is undefined: NaN, which callers treat as "could not be scored".
+            means = torch.where(counts > 0, totals / counts.clamp(min=1), torch.full_like(totals, float("nan")))
+            scores += (means if normalize else totals).tolist()
         return scores

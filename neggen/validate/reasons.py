@@ -25,6 +25,10 @@ class Reason(StrEnum):
     no_content_word = "no_content_word"
     unknown_word = "unknown_word"  # a replacement's new word that neither WordNet nor the lemmatizer knows
     duplicate_modifier = "duplicate_modifier"  # the new attribute already modifies that noun ("white and white")
+    # Plausibility (neggen/plausibility.py: a language model reads the candidate beside its caption)
+    implausible = "implausible"  # far less likely than its caption: nonsense or broken grammar
+    caption_unreadable = "caption_unreadable"  # the scorer cannot read the caption (non-English, emoji)
+    unscored = "unscored"  # the scorer failed or returned NaN for this row
     # Generation (decided before or instead of validation)
     truncated = "truncated"
     unparseable = "unparseable"

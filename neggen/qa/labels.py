@@ -1,0 +1,93 @@
+"""Labels of negatives read against the quality rubric: one schema and one reader for every labelled set.
+
+The rubric (docs/negatives.md, "Labelling guide"): a row is good when all four hold.
+- type: the edit is of the stated type;
+- fluent: grammatical English a human captioner could have written;
+- changed: false of the photo (no synonym, hypernym or hyponym that may still be true, no meaning-keeping reorder);
+- plausible: a scene that could appear in a real photo.
+
+A labelled row is keyed by `row_key(neg_type, caption, negative)`, so a label follows its text, not the file it
+was read from. The shipped quality set (tests/data/quality/rows.jsonl) holds rows and labels together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+RUBRIC = ("type", "fluent", "changed", "plausible")
+Part = Literal["tune", "holdout"]
+
+
+def row_key(neg_type: str, caption: str, negative: str) -> str:
+    return hashlib.sha256(f"{neg_type}\x1f{caption}\x1f{negative}".encode()).hexdigest()[:12]
+
+
+class Label(BaseModel):
+    """One row's answers to the rubric's four questions; good is their conjunction."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: bool
+    fluent: bool
+    changed: bool
+    plausible: bool
+    good: bool
+    note: str = ""
+    labeller: str
+
+    @model_validator(mode="after")
+    def _good_is_all_four(self) -> Label:
+        if self.good != all(getattr(self, q) for q in RUBRIC):
+            raise ValueError("good must be type and fluent and changed and plausible")
+        return self
+
+
+class LabelledRow(BaseModel):
+    """A row of the quality set: what was read (and where it came from), and its label."""
+
+    model_config = ConfigDict(extra="forbid")
+    row_id: str
+    part: Part
+    source: str  # "neggen:<engine>:<form>" or "sugarcrepe:<kind>/<id>"
+    neg_type: str
+    caption: str
+    negative: str
+    edit: str | None = None
+    baseline: str  # what the generating run decided: "accepted" or its reject reason; SugarCrepe: "human-validated"
+    label: Label
+
+    @model_validator(mode="after")
+    def _key_matches(self) -> LabelledRow:
+        if self.row_id != row_key(self.neg_type, self.caption, self.negative):
+            raise ValueError(f"row_id {self.row_id} is not the key of its text")
+        return self
+
+    @property
+    def family(self) -> str:
+        """neggen:vllm:edit -> neggen edit; sugarcrepe:swap_obj/12 -> sugarcrepe."""
+        parts = self.source.split(":")
+        return "sugarcrepe" if parts[0] == "sugarcrepe" else f"neggen {parts[-1]}"
+
+
+def read_labelled_rows(path: Path) -> list[LabelledRow]:
+    """Every row of a labelled set (jsonl); a malformed line is one ValueError naming the file and line."""
+    rows: list[LabelledRow] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(LabelledRow.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            first = str(exc).splitlines()[0] if isinstance(exc, json.JSONDecodeError) else _first_error(exc)
+            raise ValueError(f"{path}:{number}: not a labelled row ({first})") from None
+    return rows
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]

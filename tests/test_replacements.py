@@ -1,0 +1,49 @@
+"""What a replace may put in a word's place: same-kind attributes, sister nouns, never a word that may still be true."""
+
+from __future__ import annotations
+
+import pytest
+
+from neggen.replacements import (
+    ATTRIBUTE_KINDS,
+    TABLE_FILE,
+    attribute_alternatives,
+    build_table,
+    noun_alternatives,
+    table,
+)
+from neggen.wordnet import load as load_wordnet
+
+
+def test_a_colour_becomes_another_colour_and_a_number_another_plural_number():
+    assert set(attribute_alternatives("red")) == set(ATTRIBUTE_KINDS["colour"]) - {"red"}
+    assert "red" in attribute_alternatives("grey")  # the British spelling is the same colour as gray
+    assert "gray" not in attribute_alternatives("grey")
+    assert "three" in attribute_alternatives("two") and "one" not in attribute_alternatives("two")
+
+
+def test_opposites_and_no_alternative_for_a_noun_used_as_a_modifier():
+    assert attribute_alternatives("open") == ["closed"] and "small" in attribute_alternatives("big")
+    assert attribute_alternatives("dirt") == [] and attribute_alternatives("passenger") == []
+
+
+def test_sister_nouns_are_neither_synonyms_nor_hypernyms_nor_hyponyms():
+    wn = load_wordnet()
+    for noun in ("dog", "bench", "man", "car", "pizza", "kitchen"):
+        alternatives = noun_alternatives(noun)
+        assert alternatives, noun
+        sense = wn.synsets(noun, pos="n")[0]
+        related = {sense} | set(sense.closure(lambda s: s.hypernyms())) | set(sense.closure(lambda s: s.hyponyms()))
+        names = {lemma.lower() for s in related for lemma in s.lemma_names()}
+        assert not names & set(alternatives), (noun, names & set(alternatives))
+    assert "cat" in noun_alternatives("dog") and "chair" in noun_alternatives("bench")
+
+
+def test_a_plural_noun_reads_its_singular_and_words_of_the_caption_are_avoided():
+    assert noun_alternatives("dogs") == noun_alternatives("dog")
+    assert "woman" not in noun_alternatives("man", avoid=frozenset({"woman"}))
+
+
+@pytest.mark.slow
+def test_the_shipped_table_is_what_build_table_makes():
+    assert table() == build_table(), f"{TABLE_FILE} is stale: run python -m neggen.replacements"
