@@ -3,8 +3,10 @@
 The edit names exact spans of the caption; the first occurrence is edited (the edit form's candidate spans
 never repeat, see `neggen.edit_form`). Replacing keeps the caption's capitalisation at that position, its
 grammatical number for nouns (`dogs -> cat` gives "cats"), and the a/an before the span agreeing with the new
-word. A swap exchanges the two spans as they are, so the result stays a permutation of the caption's words;
-their a/an are exchanged with them only when both have one (otherwise the word multiset would change).
+word. A swap of nouns exchanges the two noun phrases with agreement: each noun takes the number of the slot it
+moves into, so the articles, numbers and verbs around it keep agreeing ("A kitchen with two windows" +
+`kitchen <-> windows` gives "A window with two kitchens"); a swap of attributes moves the words as they are.
+Either way the a/an before each span agrees with the word now after it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import lemminflect
 from neggen.edit_form import NOUN_TYPES, SWAP_TYPES
 from neggen.text import WORD_PATTERN, words
 from neggen.types import NegType
+from neggen.validate.lexical import mass_noun
 from neggen.validate.reasons import Reason
+from neggen.validate.spans import either_number, phrase_head, plural, singular
 
 _EDIT = re.compile(r"^\s*(?P<old>[^<>\n]*?)\s*(?P<arrow><->|->)\s*(?P<new>[^<>\n]*?)\s*\.?\s*$")
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9' -]*$")  # words a caption is made of; no quotes or markup
@@ -108,20 +112,18 @@ def _same_case(model: str, text: str) -> str:
     return text
 
 
-def _is_plural(noun: str) -> bool:
-    lemma = lemminflect.getLemma(noun, upos="NOUN")
-    return bool(lemma) and lemma[0] != noun
-
-
 def _with_number(new: str, old: str) -> str:
-    """The last word of `new` inflected to the number of the last word of `old`."""
-    *head, last = new.split(" ")
-    old_last = words(old)[-1]
-    if _is_plural(old_last) and not _is_plural(last):
-        last = (lemminflect.getInflection(last, "NNS", inflect_oov=True) or (last,))[0]
-    elif not _is_plural(old_last) and _is_plural(last):
-        last = lemminflect.getLemma(last, upos="NOUN")[0]
-    return " ".join([*head, last])
+    """`new` with its head noun (the last word, or the word before "of": "a *vase* of flowers") inflected to the
+    number of the head of `old`, by the validators' own test of number (`validate.spans.plural`), so an agreed
+    swap is one they recognise."""
+    parts, old_words = new.split(" "), words(old)
+    k = phrase_head([w.lower() for w in parts])
+    head, old_head = parts[k], old_words[phrase_head(old_words)]
+    if plural(old_head) and not plural(head):
+        head = (lemminflect.getInflection(head, "NNS", inflect_oov=True) or (head,))[0]
+    elif not plural(old_head) and plural(head):
+        head = singular(head.lower())
+    return " ".join([*parts[:k], head, *parts[k + 1 :]])
 
 
 def _article_before(caption: str, tokens: list[_Token], span: range) -> int | None:
@@ -163,7 +165,22 @@ def _replace(caption: str, tokens: list[_Token], edit: Edit, neg_type: NegType) 
     return _render(caption, changes)
 
 
-def _swap(caption: str, tokens: list[_Token], edit: Edit) -> str:
+def _moved(text: str, slot: str, before: str | None, neg_type: NegType) -> str:
+    """A swapped span as it reads in the other span's slot: not capitalised for the first word of the sentence,
+    and, for nouns, in the slot's number ("A kitchen with two windows" -> "A window with two kitchens"). Right
+    after "of" either number reads, so a plural or stuff keeps its own ("a cup of cookies", "a plate of
+    coffee", not "coffees") and only a single thing follows the slot ("a plate of cups", not "cup")."""
+    text = text.lower() if text[:1].isupper() else text
+    if neg_type not in NOUN_TYPES:
+        return text
+    if either_number(before):
+        head = words(text)[phrase_head(words(text))]
+        if plural(head) or mass_noun(head):
+            return text
+    return _with_number(text, slot)
+
+
+def _swap(caption: str, tokens: list[_Token], edit: Edit, neg_type: NegType) -> str:
     first = _find(tokens, edit.old)
     if first is None:
         raise _not_found(edit.old, caption)
@@ -172,15 +189,14 @@ def _swap(caption: str, tokens: list[_Token], edit: Edit) -> str:
         raise _not_found(edit.new, caption)
     a, b = sorted([first, second], key=lambda r: r.start)
     text_a, text_b = caption[slice(*_chars(tokens, a))], caption[slice(*_chars(tokens, b))]
-    changes = {
-        _chars(tokens, a): _same_case(tokens[a.start].text, text_b.lower() if text_b[:1].isupper() else text_b),
-        _chars(tokens, b): _same_case(tokens[b.start].text, text_a.lower() if text_a[:1].isupper() else text_a),
-    }
-    articles = [_article_before(caption, tokens, a), _article_before(caption, tokens, b)]
-    if None not in articles:
-        # Both spans have an a/an: exchange them with the spans ("a dog and an owl" -> "an owl and a dog").
-        for index, moved in zip(articles, (text_b, text_a), strict=True):
-            token = tokens[index]  # type: ignore[index]
+    changes: dict[tuple[int, int], str] = {}
+    before = [tokens[span.start - 1].text.lower() if span.start else None for span in (a, b)]
+    moved_texts = (_moved(text_b, text_a, before[0], neg_type), _moved(text_a, text_b, before[1], neg_type))
+    for slot, moved in zip((a, b), moved_texts, strict=True):
+        changes[_chars(tokens, slot)] = _same_case(tokens[slot.start].text, moved)
+        article = _article_before(caption, tokens, slot)
+        if article is not None:  # "a dog and an owl" -> "an owl and a dog"
+            token = tokens[article]
             changes[(token.start, token.end)] = _same_case(token.text, article_for(moved))
     return _render(caption, changes)
 
@@ -189,7 +205,7 @@ def apply_edit(caption: str, edit: Edit, neg_type: NegType) -> str:
     """The negative the edit describes; raises EditRejected when its span is not in the caption."""
     tokens = _tokens(caption)
     if edit.kind == "swap":
-        return _swap(caption, tokens, edit)
+        return _swap(caption, tokens, edit, neg_type)
     return _replace(caption, tokens, edit, neg_type)
 
 

@@ -84,7 +84,7 @@ class GenerateConfig(BaseModel):
     meaning_checks: bool = True
     # Reject candidates a language model finds far less likely than their caption; the best-scoring valid one of
     # a request's candidates is kept (neggen/plausibility.py).
-    plausibility: PlausibilityConfig = PlausibilityConfig()
+    plausibility: PlausibilityConfig = Field(default_factory=PlausibilityConfig)
     tagger_workers: int | None = Field(
         None, ge=0, description="processes that parse for the validators; None: a quarter of the cores, at most 8"
     )

@@ -17,7 +17,7 @@ from neggen.pos import Analysis, PosTagger
 from neggen.text import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
-from neggen.validate.rules import editable_words
+from neggen.validate.rules import editable_words, stuff_into_plural
 
 OutputForm = Literal["sentence", "edit"]
 
@@ -95,8 +95,8 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger) -> Spans
 def _same_kind(analysis: Analysis, i: int, j: int) -> bool:
     """Swap words of one part of speech: an adjective with an adjective, a noun modifier with a noun modifier.
     The checks accept "giraffe <-> other" as two attributes, but "A other grazing ... with giraffe wildlife"
-    is not a caption anyone would write."""
-    return analysis[i].pos == analysis[j].pos
+    is not a caption anyone would write. Nor is stuff moved where a plural is marked ("Two waters")."""
+    return analysis[i].pos == analysis[j].pos and not stuff_into_plural(analysis, i, j)
 
 
 def _nameable(caption: str) -> set[str]:

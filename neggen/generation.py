@@ -20,7 +20,7 @@ from neggen.apply_edit import EditRejected, negative_from_answer
 from neggen.config import GenerateConfig
 from neggen.edit_form import OutputForm, candidate_spans, constraint_for, no_span_detail
 from neggen.engines.base import Completion, Engine, EngineError, Request
-from neggen.plausibility import Plausibility, Scores
+from neggen.plausibility import Plausibility, Scores, unreadable_caption
 from neggen.pos import DEFAULT_TAGGER, PosTagger
 from neggen.prompts import PromptBuilder, RenderedPrompt
 from neggen.sharding import stable_hash
@@ -101,7 +101,7 @@ def _precheck(caption: str, config: GenerateConfig) -> Verdict | None:
         return reject(Reason.caption_too_long, f"{n} words > {config.max_caption_words}")
     if n < MIN_CAPTION_WORDS:
         return reject(Reason.caption_too_short, f"{n} words")
-    return None
+    return unreadable_caption(caption)
 
 
 def call_engine(ctx: RunContext, requests: list[Request]) -> list[Completion]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import math
 import os
@@ -29,14 +30,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import lemminflect
 from pydantic import BaseModel, ConfigDict, Field
 
 from neggen.atomic import write_json_atomic
+from neggen.replacements import caption_word_counts
+from neggen.text import words
 from neggen.types import NegType
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 
 SCORER_ENV = "NEGGEN_SCORER"
 CALIBRATION_FILE = Path(__file__).with_name("data") / "sugarcrepe.json"
+BUNDLED_CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration-bundled.json"
 SUGARCREPE_KIND: dict[NegType, str] = {
     NegType.swap_nouns: "swap_obj",
     NegType.swap_adjectives: "swap_att",
@@ -88,13 +93,13 @@ class Calibration:
 
     scorer: str
     gaps: dict[str, list[float]]
-    caption_floor: float
+    worst_caption: float  # the lowest score of a calibration caption
 
     def threshold(self, neg_type: NegType, q: float) -> float:
         return quantile(self.gaps[SUGARCREPE_KIND[neg_type]], q)
 
 
-def calibrate(scorer: TextScorer, pairs: dict[str, list[tuple[str, str]]], caption_margin: float) -> Calibration:
+def calibrate(scorer: TextScorer, pairs: dict[str, list[tuple[str, str]]]) -> Calibration:
     kinds = sorted(pairs)
     captions = [c for k in kinds for c, _ in pairs[k]]
     negatives = [n for k in kinds for _, n in pairs[k]]
@@ -108,7 +113,7 @@ def calibrate(scorer: TextScorer, pairs: dict[str, list[tuple[str, str]]], capti
         end = start + len(pairs[kind])
         gaps[kind] = [n - c for c, n in zip(cap[start:end], neg[start:end], strict=True)]
         start = end
-    return Calibration(scorer.name, gaps, min(cap) - caption_margin)
+    return Calibration(scorer.name, gaps, min(cap))
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ class Plausibility:
     def __init__(self, scorer: TextScorer, calibration: Calibration, config: PlausibilityConfig):
         self.scorer, self.calibration, self.config = scorer, calibration, config
         self.thresholds = {t: calibration.threshold(t, config.quantile) for t in NegType}
+        self.caption_floor = calibration.worst_caption - config.caption_margin
 
     def record(self) -> dict[str, Any]:
         """What the manifest keeps: the scorer, the quantile and the threshold of every type."""
@@ -139,7 +145,7 @@ class Plausibility:
             "score": "mean token log-prob",
             "calibration": f"SugarCrepe, {CALIBRATION_FILE.name}",
             "quantile": self.config.quantile,
-            "caption_floor": round(self.calibration.caption_floor, 4),
+            "caption_floor": round(self.caption_floor, 4),
             "thresholds": {t.value: round(v, 4) for t, v in self.thresholds.items()},
         }
 
@@ -159,10 +165,10 @@ class Plausibility:
     def judge(self, neg_type: NegType, scores: Scores, failure: str | None = None) -> Verdict:
         if failure is None and scores.caption is None:
             return reject(Reason.caption_unreadable, "the scorer found nothing to read in the caption")
-        if scores.caption is not None and scores.caption < self.calibration.caption_floor:
+        if scores.caption is not None and scores.caption < self.caption_floor:
             return reject(
                 Reason.caption_unreadable,
-                f"caption score {scores.caption:.2f} < {self.calibration.caption_floor:.2f}: the scorer cannot read it",
+                f"caption score {scores.caption:.2f} < {self.caption_floor:.2f}: the scorer cannot read it",
             )
         gap = scores.gap
         if gap is None:
@@ -171,6 +177,19 @@ class Plausibility:
         if gap < threshold:
             return reject(Reason.implausible, f"gap {gap:.2f} < {threshold:.2f}")
         return ACCEPT
+
+
+MIN_ENGLISH_SHARE = 0.5
+
+
+def unreadable_caption(caption: str) -> Verdict | None:
+    """caption_unreadable when fewer than half of the caption's words are English words (known to the
+    lemmatizer or common in captions): no language model scores it sensibly and no prompt is written for it."""
+    tokens = [w for w in words(caption) if w.isalpha()]
+    known = [w for w in tokens if w in caption_word_counts() or lemminflect.getAllLemmas(w)]
+    if tokens and len(known) < MIN_ENGLISH_SHARE * len(tokens):
+        return reject(Reason.caption_unreadable, f"{len(known)} of {len(tokens)} words are English words")
+    return None
 
 
 class ConstantScorer:
@@ -232,20 +251,40 @@ def load_plausibility(config: PlausibilityConfig) -> Plausibility | None:
     return _LOADED[key]
 
 
+def shipped_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calibration | None:
+    """The bundled scorer's calibration as shipped (neggen/data/calibration-bundled.json), when it applies:
+    the bundled model at the pinned package version, in float32, over today's calibration file."""
+    if config.model != "default" or config.dtype != "float32" or scorer.name == ConstantScorer.name:
+        return None
+    data = json.loads(BUNDLED_CALIBRATION_FILE.read_text(encoding="utf-8"))
+    package, version = data["package"].split("==")
+    try:
+        installed = importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    if installed != version or data["calibration_sha256"] != hashlib.sha256(CALIBRATION_FILE.read_bytes()).hexdigest():
+        return None
+    return Calibration(data["scorer"], data["gaps"], data["worst_caption"])
+
+
 def cached_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calibration:
-    """calibrate(), kept in the user cache per scorer, dtype and calibration file: 1,600 texts scored once."""
+    """calibrate(), as shipped for the bundled scorer, else kept in the user cache per scorer, dtype and
+    calibration file: 1,600 texts are scored once (5 minutes for the bundled model on 2 CPU cores)."""
     from neggen.models import cache_dir
 
-    identity = json.dumps([scorer.name, getattr(scorer, "fingerprint", ""), config.dtype, config.caption_margin])
+    shipped = shipped_calibration(scorer, config)
+    if shipped is not None:
+        return shipped
+    identity = json.dumps([scorer.name, getattr(scorer, "fingerprint", ""), config.dtype])
     digest = hashlib.sha256((identity + CALIBRATION_FILE.read_text(encoding="utf-8")).encode()).hexdigest()
     path = cache_dir() / "plausibility" / f"{digest[:16]}.json"
     if scorer.name != ConstantScorer.name and path.is_file():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return Calibration(data["scorer"], data["gaps"], data["caption_floor"])
+            return Calibration(data["scorer"], data["gaps"], data["worst_caption"])
         except (ValueError, KeyError):
             pass  # a damaged cache entry is recomputed and rewritten
-    calibration = calibrate(scorer, read_calibration_pairs(), config.caption_margin)
+    calibration = calibrate(scorer, read_calibration_pairs())
     if scorer.name != ConstantScorer.name:
         write_json_atomic(path, dataclasses.asdict(calibration))
     return calibration

@@ -76,7 +76,7 @@ def test_pairs_are_filtered_before_the_cap():
     [
         ("A man in a red t-shirt on a king-size bed.", {"t", "king", "size"}),  # pieces of hyphenated words
         ("A ten-year-old boy with a dog.", {"ten", "year", "old"}),
-        ("A jalapeño pizza on a café table.", {"jalapeño", "café"}),  # an answer is plain ASCII
+        ("A jalapeño pizza and a fork on a café table.", {"jalapeño", "café"}),  # an answer is plain ASCII
         ("A ＤＯＧ on a couch.", {"dog"}),  # NFKC makes it "dog", but the caption does not spell it so
     ],
 )
@@ -154,10 +154,41 @@ def test_form_for_keeps_reshuffle_in_sentence_form():
         ("A RED car.", "red -> blue", NegType.replace_adjectives, "A BLUE car."),
         ("A man on a road.", "road -> hot dog", NegType.replace_nouns, "A man on a hot dog."),
         ("A dog and an owl sit.", "dog <-> owl", NegType.swap_nouns, "An owl and a dog sit."),
-        # A swap moves the words as they are (the result stays a permutation); case follows the position.
-        ("Dogs chase a cat.", "cat <-> dogs", NegType.swap_nouns, "Cat chase a dogs."),
-        ("A man holds umbrellas.", "man <-> umbrellas", NegType.swap_nouns, "A umbrellas holds man."),
+        # A swapped noun takes the number of its new slot, so articles, numbers and verbs keep agreeing; a/an
+        # agrees with the word now after it; case follows the position.
+        ("Dogs chase a cat.", "cat <-> dogs", NegType.swap_nouns, "Cats chase a dog."),
+        ("A man holds umbrellas.", "man <-> umbrellas", NegType.swap_nouns, "An umbrella holds men."),
+        ("A kitchen with two windows", "kitchen <-> windows", NegType.swap_nouns, "A window with two kitchens"),
+        (
+            "The table is full of wooden spoons and utensils.",
+            "table <-> utensils",
+            NegType.swap_nouns,
+            "The utensil is full of wooden spoons and tables.",
+        ),
+        ("A man near some people.", "man <-> people", NegType.swap_nouns, "A person near some men."),
+        # After "of" either number reads: plurals and stuff keep theirs, a single thing follows the slot.
+        (
+            "A plate of cookies next to a cup of coffee.",
+            "cookies <-> coffee",
+            NegType.swap_nouns,
+            "A plate of coffee next to a cup of cookies.",
+        ),
+        (
+            "A plate of cookies next to a cup.",
+            "cookies <-> cup",
+            NegType.swap_nouns,
+            "A plate of cups next to a cookie.",
+        ),
+        # A phrase's number is its head's, before "of".
+        (
+            "Vases of flowers beside a piano.",
+            "vases of flowers <-> piano",
+            NegType.swap_nouns,
+            "Pianos beside a vase of flowers.",
+        ),
         ("A red car and a blue bus.", "blue <-> red", NegType.swap_adjectives, "A blue car and a red bus."),
+        # Attributes move as they are; only the a/an before them follows.
+        ("An old car next to red buses.", "old <-> red", NegType.swap_adjectives, "A red car next to old buses."),
     ],
 )
 def test_apply_edit(caption, answer, neg_type, expected):
@@ -169,6 +200,11 @@ def test_applied_swaps_and_replaces_pass_the_validators():
         ("A dog chases an owl on a branch.", "dog <-> owl", NegType.swap_nouns),
         ("A red car parked near a blue bus.", "red <-> blue", NegType.swap_adjectives),
         ("A man holds umbrellas in the rain.", "man <-> umbrellas", NegType.swap_nouns),  # one article only
+        ("A kitchen with two windows.", "kitchen <-> windows", NegType.swap_nouns),  # number follows the slot
+        ("The table is full of wooden spoons and utensils.", "table <-> utensils", NegType.swap_nouns),
+        ("An old car parked next to red buses.", "old <-> red", NegType.swap_adjectives),  # a/an follows
+        ("A plate of cookies next to a cup.", "cookies <-> cup", NegType.swap_nouns),  # "of" takes either number
+        ("A plate of cookies next to the honey.", "cookies <-> honey", NegType.swap_nouns),  # "a plate of honey"
         ("A red car parked near a bus.", "red -> orange", NegType.replace_adjectives),
         ("Two dogs playing with a ball.", "dogs -> cat", NegType.replace_nouns),
     ]
@@ -271,6 +307,50 @@ def test_arbitrary_answers_never_crash():
                 assert isinstance(negative_from_answer(neg_type, CAPTION, answer), str)
             except EditRejected as exc:
                 assert exc.reason in (Reason.unparseable_edit, Reason.edit_span_not_in_caption)
+
+
+@pytest.mark.parametrize(
+    ("caption", "neg_type", "left_out", "offered"),
+    [
+        # Compound nouns are one thing: neither the head nor the modifier is a noun or an attribute span.
+        ("A red trolley car driving down a parking lot.", NegType.swap_nouns, {"car", "lot", "trolley"}, set()),
+        ("A red trolley car driving down a parking lot.", NegType.replace_adjectives, {"trolley", "parking"}, {"red"}),
+        ("A cat sitting on a fire hydrant near a bench.", NegType.replace_nouns, {"hydrant", "fire"}, {"cat", "bench"}),
+        # An attribute word modifying a noun leaves the noun a thing: "a *metal* chair", "a *cheese* pizza".
+        ("A metal chair next to a cheese pizza.", NegType.swap_nouns, set(), {"chair", "pizza"}),
+        ("A metal chair next to a cheese pizza.", NegType.replace_adjectives, set(), {"metal", "cheese"}),
+        # Parts, places, the picture, kinds, pieces and collectives name no thing of the scene.
+        ("A bus parked in front of a building.", NegType.swap_nouns, {"front"}, {"bus", "building"}),
+        ("A boat on the side of a body of water.", NegType.replace_nouns, {"side", "body"}, {"boat", "water"}),
+        ("A close up of a pizza on a plate.", NegType.replace_nouns, {"close", "up"}, {"pizza", "plate"}),
+        ("A picture of a dog in the background.", NegType.replace_nouns, {"picture", "background"}, {"dog"}),
+        ("A piece of cake in a grassy area.", NegType.replace_nouns, {"piece", "area"}, {"cake"}),
+        ("A herd of cows next to a couple of dogs.", NegType.swap_nouns, {"herd", "couple"}, {"cows", "dogs"}),
+        ("Two swans swimming next to each other on a lake.", NegType.swap_nouns, {"other"}, {"swans", "lake"}),
+        ("A fire hydrant pouring water with a neon blue glow to it.", NegType.swap_nouns, {"blue"}, {"water"}),
+        # A noun the lemmatizer's corpus also lists as an adjective is still no attribute word.
+        ("A house cat taking a bite from a banana.", NegType.replace_nouns, {"cat", "house"}, {"banana"}),
+        # "a single of zebras" is no caption: a counting noun is no attribute span either.
+        ("A group of zebras standing in a green field.", NegType.replace_adjectives, {"group"}, {"green"}),
+        ("A bunch of red bananas next to a set of blue cups.", NegType.swap_adjectives, {"bunch", "set"}, {"red"}),
+    ],
+)
+def test_compounds_and_words_that_name_no_thing_are_not_candidates(caption, neg_type, left_out, offered):
+    candidates = set(candidate_spans(neg_type, caption, DEFAULT_TAGGER).candidates)
+    assert not candidates & left_out and offered <= candidates, candidates
+
+
+def test_swap_pairs_leave_out_stuff_moved_where_a_plural_is_marked():
+    spans = candidate_spans(NegType.swap_nouns, "Two ducks floating on the water near a boat.", DEFAULT_TAGGER)
+    assert ("ducks", "boat") in spans.pairs and not {("ducks", "water"), ("water", "ducks")} & set(spans.pairs)
+
+
+def test_swap_pairs_leave_out_compound_parts():
+    """The pair that made "A red parking car driving down a trolley lot." is not offered any more."""
+    caption = "A red trolley car driving down a parking lot."
+    for neg_type in (NegType.swap_nouns, NegType.swap_adjectives):
+        spans = candidate_spans(neg_type, caption, DEFAULT_TAGGER)
+        assert constraint_for(neg_type, spans) is None, spans
 
 
 def test_the_unit_of_a_measure_phrase_is_no_candidate():

@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -17,13 +18,17 @@ from neggen.engines.base import Completion
 from neggen.generation import RunContext, _judge, _Pending, judge_all
 from neggen.plausibility import (
     Calibration,
+    ConstantScorer,
     Plausibility,
     PlausibilityConfig,
     Scores,
     calibrate,
     load_plausibility,
+    load_scorer,
     quantile,
     read_calibration_pairs,
+    shipped_calibration,
+    unreadable_caption,
 )
 from neggen.prompts import RenderedPrompt
 from neggen.types import NegType
@@ -47,7 +52,8 @@ class TableScorer:
 
 
 def plausibility_with(scorer, gaps: dict[str, list[float]], floor: float = -8.0, q: float = 0.25) -> Plausibility:
-    return Plausibility(scorer, Calibration(scorer.name, gaps, floor), PlausibilityConfig(model="x", quantile=q))
+    config = PlausibilityConfig(model="x", quantile=q, caption_margin=1.0)
+    return Plausibility(scorer, Calibration(scorer.name, gaps, floor + 1.0), config)
 
 
 GAPS = {kind: [-1.0, -0.5, 0.0, 0.5, 1.0] for kind in ("swap_obj", "swap_att", "replace_obj", "replace_att")}
@@ -63,9 +69,12 @@ def test_quantile_interpolates_between_order_statistics():
 def test_calibration_gaps_are_negative_minus_caption_per_kind():
     pairs = {"swap_obj": [("c1", "n1"), ("c2", "n2")], "replace_att": [("c3", "n3")]}
     scorer = TableScorer({"c1": -2.0, "n1": -3.0, "c2": -1.0, "n2": -1.5, "c3": -4.0, "n3": -3.0})
-    calibration = calibrate(scorer, pairs, caption_margin=1.0)
+    calibration = calibrate(scorer, pairs)
     assert calibration.gaps == {"replace_att": [1.0], "swap_obj": [-1.0, -0.5]}
-    assert calibration.caption_floor == -5.0  # the worst caption (-4.0) less the margin
+    assert calibration.worst_caption == -4.0
+    full = Calibration("table", GAPS, calibration.worst_caption)
+    plausibility = Plausibility(scorer, full, PlausibilityConfig(model="x", caption_margin=1.0))
+    assert plausibility.caption_floor == -5.0  # the worst caption less the margin
     assert scorer.calls == 1  # one call for all 1,600 texts of a real calibration
 
 
@@ -191,3 +200,60 @@ def test_generate_with_the_bundled_scorer_records_it_and_keeps_only_rows_above_t
     for row in implausible.iter_rows(named=True):
         gap = row["negative_logprob"] - row["caption_logprob"]
         assert gap < record["thresholds"][row["neg_type"]] + 1e-4
+
+
+@pytest.mark.slow
+def test_the_shipped_bundled_calibration_matches_a_fresh_score_of_the_first_pairs(bundled_model_dir):
+    config = PlausibilityConfig(model="default")
+    scorer = load_scorer(config)
+    shipped = shipped_calibration(scorer, config)
+    assert shipped is not None, "the shipped calibration does not apply to the bundled scorer"
+    first = {kind: pairs[:20] for kind, pairs in read_calibration_pairs().items()}
+    fresh = calibrate(scorer, first)
+    for kind, gaps in fresh.gaps.items():
+        assert gaps == pytest.approx(shipped.gaps[kind][:20], abs=1e-3), kind
+    assert fresh.worst_caption >= shipped.worst_caption - 1e-3
+
+
+def test_the_shipped_calibration_is_refused_for_another_model_or_dtype():
+    assert shipped_calibration(ConstantScorer(), PlausibilityConfig(model="default")) is None
+    scorer = TableScorer({})
+    assert shipped_calibration(scorer, PlausibilityConfig(model="org/other")) is None
+    assert shipped_calibration(scorer, PlausibilityConfig(model="default", dtype="bfloat16")) is None
+    assert shipped_calibration(scorer, PlausibilityConfig(model="default")) is not None
+
+
+@pytest.mark.parametrize(
+    ("caption", "unreadable"),
+    [
+        ("Un perro corre en la playa con su dueño.", True),
+        ("Ein Hund läuft am Strand mit seinem Besitzer.", True),
+        ("A dog runs on the beach 🐶🐶", False),
+        ("A skateboarder does a kickflip at the skatepark", False),  # words common in captions, unknown to lemminflect
+        ("A man near a Starbucks holding a Nikon", False),
+    ],
+)
+def test_a_caption_mostly_not_english_is_unreadable(caption, unreadable):
+    verdict = unreadable_caption(caption)
+    assert (verdict is not None and verdict.reason == Reason.caption_unreadable) == unreadable
+
+
+def test_an_unreadable_caption_is_a_reject_row_without_an_engine_call(tmp_path):
+    from neggen.pipeline import generate
+
+    table = pa.table(
+        {
+            "caption_id": ["es", "en"],
+            "image_id": ["1", "2"],
+            "image_path": [None, None],
+            "caption": ["Un perro corre en la playa con su dueño.", "A brown dog runs along the sandy beach."],
+            "source": ["t", "t"],
+            "split": [None, None],
+        }
+    )
+    engine = ScriptedEngine(lambda r: ["A beach runs along the sandy brown dog."])
+    generate(table, tmp_path, [NegType.reshuffle], 1, engine, GenerateConfig(engine_retries=1))
+    rejects = pl.read_parquet(tmp_path / "rejects" / "**" / "*.parquet", hive_partitioning=False)
+    spanish = rejects.filter(pl.col("caption_id") == "es").row(0, named=True)
+    assert spanish["reason"] == Reason.caption_unreadable.value and spanish["attempt"] == 0
+    assert all("perro" not in str(r.messages) for r in engine.requests)

@@ -244,7 +244,7 @@ def _dominates(words: Analysis, j: int, k: int) -> bool:
     return False
 
 
-def _span_head(words: Analysis, span: range) -> int:
+def span_head(words: Analysis, span: range) -> int:
     """The word of the span whose head lies outside it."""
     inside = [i for i in span if words[i].head not in span or words[i].head == i]
     return inside[-1] if inside else span[-1]
@@ -269,7 +269,7 @@ def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
     """Why exchanging caption spans x and y keeps the scene, decided on the caption's parse alone (the parse
     of a reordered sentence is less reliable): both are whole conjuncts of one phrase, attributes of the same
     noun, or the two sides of a symmetric relation."""
-    hx, hy = _span_head(words, x), _span_head(words, y)
+    hx, hy = span_head(words, x), span_head(words, y)
     end = max(x.stop, y.stop)
     conj = words[hx].pos == words[hy].pos == Pos.NOUN and _conj_root(words, hx) == _conj_root(words, hy)
     whole = _phrase(words, hx, y, end, conj) <= set(x) and _phrase(words, hy, x, end, conj) <= set(y)

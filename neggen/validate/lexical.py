@@ -2,8 +2,10 @@
 
 A replacement that keeps the meaning ("couch" -> "sofa", "older" -> "old", "wood" -> "wooden", "2" -> "two")
 still describes the image: a hard positive, not a negative. Only a word's most frequent WordNet senses
-count (rare senses make "dog" a synonym of "frank"), and hypernyms only a step or two away ("guy" -> "man",
-not "dog" -> "animal", which WordNet puts eight steps apart and a caption writer would not call the same).
+count (rare senses make "dog" a synonym of "frank"), hypernyms only a step or two away ("guy" -> "man",
+not "dog" -> "animal", which WordNet puts eight steps apart and a caption writer would not call the same), and
+hyponyms of a noun at any distance ("man" -> "guy", "boat" -> "canoe": a kind of it may still be in the photo).
+Also here: which words can stand where an attribute stands (`attribute_word`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import lemminflect
+
 from neggen.pos import Pos, Word
+from neggen.validate.spans import plural
+from neggen.wordnet import WordNetMissing
 from neggen.wordnet import load as load_wordnet
 
 TOP_SENSES = 3
@@ -105,12 +111,78 @@ def unknown_words(span: list[Word]) -> list[str]:
     return [w.text for w in span if not placed(w)]
 
 
+# What a thing is made of, read as an attribute ("a *brick* wall", "a *grass* field", an "*oak* table"), where
+# WordNet files the word's main senses as artifacts or plants rather than substances.
+MATERIALS = frozenset(
+    "metal plastic glass stone brick wood wooden steel iron leather paper concrete marble ceramic cotton wool "
+    "silk rubber straw wicker rattan cardboard tin copper gold silver bronze brass denim velvet granite clay "
+    "porcelain bamboo canvas fur lace aluminum aluminium tile vinyl suede linen grass oak pine maple cedar walnut "
+    "mahogany teak birch".split()
+)
+# WordNet's files for stuff rather than things: "a *metal* chair", "a *cheese* pizza", "a *wine* bottle".
+_STUFF_FILES = frozenset({"noun.substance", "noun.food"})
+_NUMBER_WORDS = frozenset(_NUMBERS) - {"dozen", "pair", "couple", "both"}  # those take "of" or stand alone
+
+
+@lru_cache(maxsize=1)
+def _has_wordnet() -> bool:
+    """The part-of-speech checks run without WordNet (meaning checks off, not installed): then only the
+    lemmatizer and the closed lists say what is an attribute."""
+    try:
+        load_wordnet()
+    except WordNetMissing:
+        return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def attribute_word(word: str) -> bool:
+    """Can this word, as it is spelled, modify a noun the way an attribute does: an adjective (WordNet or the
+    lemmatizer), a number, or a material or food ("*metal* chair", "*cheese* pizza")? Count nouns are not
+    ("a *kitchen* spoon", "a *train* rack"), nor plurals ("a *mountains* path")."""
+    if word.isdigit() or word in _NUMBER_WORDS or word in MATERIALS:
+        return True
+    lemmas = lemminflect.getAllLemmas(word)
+    if not _has_wordnet():
+        return "ADJ" in lemmas
+    # The lemmatizer's corpus lists nouns used attributively as adjectives too ("house"): WordNet decides those.
+    if "ADJ" in lemmas and "NOUN" not in lemmas:
+        return True
+    if plural(word):
+        return False
+    if _synsets(word, "a") or _synsets(word, "s"):
+        return True
+    return any(s.lexname() in _STUFF_FILES for s in _synsets(word, "n")[:TOP_SENSES])
+
+
+def mass_noun(word: str) -> bool:
+    """Stuff rather than a thing by its main WordNet sense ("coffee", "honey", "water"): no plural of it reads."""
+    return _has_wordnet() and any(s.lexname() in _STUFF_FILES for s in _synsets(word, "n")[:1])
+
+
+def compound_name(first: str, second: str) -> bool:
+    """Does WordNet name the two words together as one noun ("fire hydrant", "parking lot")?"""
+    return _has_wordnet() and bool(_synsets(f"{first}_{second}", "n"))
+
+
+def known_noun(word: str) -> bool:
+    """Does the lemmatizer's dictionary or WordNet know this word as a noun?"""
+    if "NOUN" in lemminflect.getAllLemmas(word):
+        return True
+    return _has_wordnet() and bool(_synsets(word, "n"))
+
+
 def _ancestors(synsets: tuple, steps: int) -> set:
     seen, frontier = set(synsets), set(synsets)
     for _ in range(steps):
         frontier = {h for s in frontier for h in s.hypernyms() + s.instance_hypernyms()} - seen
         seen |= frontier
     return seen
+
+
+@lru_cache(maxsize=65536)
+def _all_ancestors(synsets: tuple) -> frozenset:
+    return frozenset(_ancestors(synsets, 64))
 
 
 def _lemma_links(synsets: tuple) -> set:
@@ -124,6 +196,7 @@ def _lemma_links(synsets: tuple) -> set:
 
 
 def wordnet_relation(a: str, b: str, pos: Pos) -> str | None:
+    """Why b may say what a says, in WordNet, or None."""
     sa, sb = _senses(a, pos), _senses(b, pos)
     if not sa or not sb:
         return None
@@ -132,9 +205,14 @@ def wordnet_relation(a: str, b: str, pos: Pos) -> str | None:
     shared = (set(first_a) & set(_synsets(b))) | (set(first_b) & set(_synsets(a)))
     if shared:
         return f"synonyms ({min(s.name() for s in shared)})"
-    # Only upwards: "guy" -> "man" still holds of the image; "man" -> "guy", "bed" -> "hammock" may not.
+    # Upwards a step or two: "guy" -> "man" still holds of the image ("dog" -> "animal", eight steps up, is
+    # another scene to a caption writer).
     if set(sb) & _ancestors(tuple(first_a), HYPERNYM_STEPS):
         return f"hypernym ({b} is a kind above {a})"
+    # Downwards any distance, from b's main sense: "man" -> "guy", "boat" -> "canoe", "wood" -> "oak" may still
+    # be true of the same photo (a monkey is no person: "imp", a child, is only monkey's second sense).
+    if pos == Pos.NOUN and set(first_a) & _all_ancestors(tuple(first_b)):
+        return f"hyponym ({b} is a kind of {a}): may still be true"
     if pos != Pos.NOUN:
         # From the main sense only: "colorful"'s third sense, "colored", is similar to "monochromatic".
         similar_a = {t for s in _synsets(a, "a")[:1] for t in s.similar_tos() + s.also_sees()}  # "a" includes "s"

@@ -15,11 +15,14 @@ from tests.conftest import REPO
 ROWS = [json.loads(line) for line in (REPO / "tests" / "data" / "hard_positives.jsonl").read_text().splitlines()]
 
 # Share accepted by any of the five types. Issue 11's goal is 0.05 for every kind. Measured (docs/negatives.md):
-# curated 0.047, wordnet 0.003 (circular: built from WordNet), human 0.283 (two people's captions of one image
+# curated 0.007, wordnet 0.000 (circular: built from WordNet), human 0.263 (two people's captions of one image
 # often differ in what they claim: "a small child" / "a little girl"), reorder 0.015 (was 0.093 before the
-# clause-exchange and shared-branch rules). Without the meaning checks: 0.970, 0.847, 0.310, 1.000.
-CEILING = {"curated": 0.05, "wordnet": 0.01, "human": 0.29, "reorder": 0.02}
-FLOOR_WITHOUT_MEANING = {"curated": 0.90, "wordnet": 0.80, "reorder": 0.95}
+# clause-exchange and shared-branch rules; before issue 26's rules curated 0.047, wordnet 0.003, human 0.283).
+# Without the meaning checks: 0.887, 0.697, 0.293, 1.000 (before issue 26: 0.973, 0.850, 0.310, 1.000): the
+# part-of-speech rules of issue 26 now reject some hard positives by themselves ("picture" -> "photo" replaces a
+# place-holder, "television" -> "tv" puts a count noun where an attribute was), so those floors were lowered.
+CEILING = {"curated": 0.01, "wordnet": 0.01, "human": 0.27, "reorder": 0.02}
+FLOOR_WITHOUT_MEANING = {"curated": 0.88, "wordnet": 0.69, "reorder": 0.95}
 
 
 def _accepted_by_any(meaning: bool) -> dict[str, float]:

@@ -197,6 +197,86 @@ def test_edits_of_the_annotated_kinds(neg_type, caption, negative, reason):
     assert verdict.reason == reason, verdict.detail
 
 
+S, RN, RA = T.swap_nouns, T.replace_nouns, T.replace_adjectives
+WPOS = Reason.wrong_part_of_speech
+
+
+# Issue 26: swaps exchange noun phrases with agreement; edits name things and attributes, not place-holders.
+@pytest.mark.parametrize(
+    ("neg_type", "caption", "negative", "reason"),
+    [
+        # Each swapped noun takes its new slot's number; a/an agrees with the word after it.
+        (S, "A kitchen with two windows.", "A window with two kitchens.", None),
+        (
+            S,
+            "The table is full of wooden spoons and utensils.",
+            "The utensil is full of wooden spoons and tables.",
+            None,
+        ),
+        (S, "A man holds umbrellas in the rain.", "An umbrella holds men in the rain.", None),
+        # Word for word, the moved nouns break the agreement of their slots.
+        (S, "A kitchen with two windows.", "A windows with two kitchen.", WPOS),
+        (
+            S,
+            "The table is full of wooden spoons and utensils.",
+            "The utensils is full of wooden spoons and table.",
+            WPOS,
+        ),
+        # Number-insensitive for the swapped nouns only: other words added, dropped or inflected are no swap.
+        (S, "A kitchen with two windows.", "A window with two big kitchens.", Reason.not_permutation),
+        (S, "A man holds umbrellas in the rain.", "An umbrella held men in the rain.", Reason.not_permutation),
+        (S, "Dogs chase a cat.", "Cat chase a dog.", Reason.no_swap_found),  # a noun not in its slot's number
+        (S, "Dogs chase a cat.", "Cats chases a dog.", Reason.no_swap_found),  # the verb changed too
+        (S, "A plate of cookies next to the honey.", "A plate of honey next to the cookie.", None),  # "of": either
+        # A span that brings its own determiner agrees wherever it goes (SugarCrepe swaps whole phrases).
+        (S, "Two cows in a meadow with a barn.", "A barn in a meadow with two cows.", None),
+        (
+            S,
+            "The woman in a diner and the man outside are talking.",
+            "The man in a diner and the woman outside are talking.",
+            None,
+        ),
+        # A part, place, amount or the picture is no thing to swap or replace.
+        (
+            S,
+            "Man at top of boat with a person standing by end.",
+            "Man at end of boat with a person standing by top.",
+            WPOS,
+        ),
+        (RN, "A bus parked in front of a building.", "A bus parked in back of a building.", WPOS),
+        (RN, "A picture of a dog on a couch.", "A drawing of a dog on a couch.", WPOS),
+        (RN, "Several pieces of pottery on a shelf.", "Several vases of pottery on a shelf.", WPOS),
+        (RN, "A zebra in a grassy area.", "A zebra in a grassy kitchen.", WPOS),
+        # ... unless its whole phrase is replaced, which is another scene.
+        (RN, "A piece of cake on a plate.", "A cookie on a plate.", None),
+        (RN, "A guy taking a picture in a remote area.", "A guy taking a picture at the beach.", None),
+        (RN, "A group of people sit at a table.", "A couple sit at a table.", None),  # "a couple" is two people
+        (RN, "An elderly couple sits on a bench.", "An elderly dog sits on a bench.", None),
+        (S, "A couple walks a dog in a park.", "A dog walks a couple in a park.", None),
+        # An attribute for an attribute: a count noun, or a plural, is no attribute.
+        (RA, "A wooden spoon on a table.", "A kitchen spoon on a table.", WPOS),
+        (RA, "A dirt path in the woods.", "A mountains path in the woods.", WPOS),
+        (RA, "A dirt path in the woods.", "A rocks path in the woods.", WPOS),  # a material, but plural
+        (RA, "A bicycle rack on a street.", "A train rack on a street.", WPOS),
+        (RA, "A single train on the tracks.", "A handful train on the tracks.", WPOS),
+        (RA, "A wooden spoon on a table.", "A metal spoon on a table.", None),  # a material
+        (RA, "A cheese pizza on a table.", "A pepperoni pizza on a table.", None),  # a food
+        (RA, "A dirt field with horses.", "A grass field with horses.", None),
+        (RA, "School photo from the boys school.", "School photo from the girls school.", None),  # plural for plural
+        (RA, "An old blender next to a printer.", "A brand new blender next to a printer.", None),
+        # A number keeps its noun's agreement possible.
+        (RA, "Two trains on the tracks.", "One trains on the tracks.", WPOS),
+        (RA, "One train on the tracks.", "Two train on the tracks.", WPOS),
+        (RA, "Two trains on the tracks.", "Three trains on the tracks.", None),
+        (RA, "Two trains on the tracks.", "One train on the tracks.", None),
+        (RA, "A two tier cake with frosting.", "A three tier cake with frosting.", None),  # "tier" is no count here
+    ],
+)
+def test_agreement_things_and_attributes(neg_type, caption, negative, reason):
+    verdict = validate(neg_type, caption, negative)
+    assert verdict.reason == reason, verdict.detail
+
+
 def _acceptance(path, neg_type, same_words_only=False) -> float:
     items = json.loads(path.read_text()).values()
     if same_words_only:
@@ -206,15 +286,19 @@ def _acceptance(path, neg_type, same_words_only=False) -> float:
 
 
 # (file, validator, only identical word multisets, floor or ceiling). Measured with spaCy + the meaning checks
-# (docs/negatives.md): 0.882, 0.854, 0.811, 0.850 (before issue 11's second pass 0.819, 0.823, 0.739, 0.857;
-# with the old lexicon tagger 0.645, 0.829, 0.595, 0.806). Issue 11's goals are 0.85 / 0.85 / 0.80 / 0.85, all
-# met; the floors sit at the measured figure, so a regression fails. The cross-type rows measure that a
-# validator does not accept the other kind of edit (goal <= 0.05; measured 0.010, 0.049, 0.018, 0.048, 0.025).
+# (docs/negatives.md): 0.882, 0.854, 0.800, 0.837 (before issue 26's rules 0.882, 0.854, 0.811, 0.850; before
+# issue 11's second pass 0.819, 0.823, 0.739, 0.857; with the old lexicon tagger 0.645, 0.829, 0.595, 0.806).
+# Issue 26 lowered two floors on purpose, because SugarCrepe's human-valid negatives include edits its rubric
+# rejects: replace_obj 21 hyponyms ("person" -> "child", "boat" -> "kayak": may still be true) and 2 place-holders
+# ("pieces of pottery" -> "vases of pottery"); replace_att 8 count nouns put where an attribute was ("Christmas"
+# -> "Halloween", "jet" -> "propeller") and 1 parse slip. Issue 11's goals were 0.85 / 0.85 / 0.80 / 0.85. The
+# floors sit at the measured figure, so a regression fails. The cross-type rows measure that a validator does
+# not accept the other kind of edit (goal <= 0.05; measured 0.007, 0.049, 0.005, 0.043, 0.020).
 AGREEMENT = [
     ("swap_att.json", T.swap_adjectives, True, 0.88),
     ("swap_obj.json", T.swap_nouns, True, 0.85),
-    ("replace_att.json", T.replace_adjectives, False, 0.81),
-    ("replace_obj.json", T.replace_nouns, False, 0.85),
+    ("replace_att.json", T.replace_adjectives, False, 0.79),
+    ("replace_obj.json", T.replace_nouns, False, 0.83),
 ]
 CROSS = [
     ("swap_att.json", T.swap_nouns, True, 0.05),
