@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from neggen.edit_form import OutputForm
+from neggen.edit_form import OutputForm, ReplaceChoices
 from neggen.engines.base import SamplingParams
 from neggen.errors import one_line, validation_message
 from neggen.plausibility import PlausibilityConfig
@@ -66,6 +66,9 @@ class GenerateConfig(BaseModel):
     # "edit": for the swap and replace types the model names the edit and neggen applies it (edit_form.py);
     # reshuffle always answers a sentence.
     output: OutputForm = "edit"
+    # Edit form, replace types: the model chooses the new word among words of the old one's kind (a colour for
+    # a colour, a sister noun for a noun: neggen/replacements.py), or, "free", writes any short words.
+    replace_choices: ReplaceChoices = "same_kind"
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     example_sets: int = Field(4, ge=1, description="fixed few-shot sets per type; a caption's id picks one")
     examples_per_prompt: int = Field(5, ge=1)

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from neggen.pos import Analysis, PosTagger
+from neggen.replacements import attribute_alternatives, noun_alternatives
 from neggen.text import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
 from neggen.validate.rules import editable_words, stuff_into_plural
 
 OutputForm = Literal["sentence", "edit"]
+# What the right side of a replace may be: words of the same kind (neggen.replacements), or any words.
+ReplaceChoices = Literal["same_kind", "free"]
 
 # Reshuffle has no span to name: it stays in sentence form.
 EDIT_TYPES: frozenset[NegType] = frozenset(
@@ -54,9 +57,11 @@ class Spans:
     candidates: list[str]
     repeated: list[str]
     pairs: list[tuple[str, str]] = field(default_factory=list)
+    # A replace with same-kind choices: each candidate's possible new words (a candidate without any is left out).
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
 
 
-def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger) -> Spans:
+def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices: ReplaceChoices = "free") -> Spans:
     """Single words the checks would take as this type's spans, in caption order, each once.
 
     From the caption's own analysis, the one the validators read, so a span offered here is one they accept
@@ -89,7 +94,28 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger) -> Spans
             and _same_kind(analysis, where[a], where[b])
             and not exchange_keeps_scene(analysis, where[a], where[b])
         ][:MAX_SWAP_PAIRS]
-    return Spans(candidates, repeated, pairs)
+    alternatives: dict[str, list[str]] = {}
+    if neg_type not in SWAP_TYPES and choices == "same_kind":
+        in_caption = frozenset(counts) | frozenset(w.lemma for w in analysis)
+        alternatives = same_kind_alternatives(neg_type, candidates, in_caption)
+        candidates = [c for c in candidates if c in alternatives]
+    return Spans(candidates, repeated, pairs, alternatives)
+
+
+def same_kind_alternatives(
+    neg_type: NegType, candidates: list[str], in_caption: frozenset[str]
+) -> dict[str, list[str]]:
+    """Each candidate's new words of its own kind (none of them already in the caption); candidates without
+    any are left out."""
+    found = {}
+    for word in candidates:
+        if neg_type in NOUN_TYPES:
+            options = noun_alternatives(word, avoid=in_caption)
+        else:
+            options = [w for w in attribute_alternatives(word) if w not in in_caption]
+        if options:
+            found[word] = options
+    return found
 
 
 def _same_kind(analysis: Analysis, i: int, j: int) -> bool:
@@ -114,9 +140,15 @@ def _nameable(caption: str) -> set[str]:
     return found - hyphenated
 
 
-def edit_regex(neg_type: NegType, spans: list[str], pairs: list[tuple[str, str]] | None = None) -> str:
+def edit_regex(
+    neg_type: NegType,
+    spans: list[str],
+    pairs: list[tuple[str, str]] | None = None,
+    alternatives: dict[str, list[str]] | None = None,
+) -> str:
     """The full-match regex of an edit answer for these candidate spans (which must not be empty); a swap
-    names one of `pairs`, by default every ordered pair of two different spans."""
+    names one of `pairs`, by default every ordered pair of two different spans; a replace with
+    `alternatives` names one of its span's new words, else any short words."""
     if not spans:
         raise ValueError("an edit regex needs at least one candidate span")
     if neg_type in SWAP_TYPES:
@@ -126,6 +158,13 @@ def edit_regex(neg_type: NegType, spans: list[str], pairs: list[tuple[str, str]]
         if not pairs:
             raise ValueError("a swap needs two different candidate spans")
         return "(" + "|".join(f"{re.escape(a)}{SWAP_ARROW}{re.escape(b)}" for a, b in pairs) + ")"
+    if alternatives:
+        options = [
+            f"{re.escape(s)}{REPLACE_ARROW}({'|'.join(re.escape(w) for w in alternatives[s])})"
+            for s in spans
+            if alternatives.get(s)
+        ]
+        return "(" + "|".join(options) + ")"
     left = "|".join(re.escape(s) for s in spans)
     return f"({left}){REPLACE_ARROW}{NEW_WORDS_REGEX}"
 
@@ -134,7 +173,7 @@ def constraint_for(neg_type: NegType, spans: Spans) -> str | None:
     """The regex for this caption, or None when no edit of this type is possible (no_candidate_span)."""
     if neg_type in SWAP_TYPES:
         return edit_regex(neg_type, spans.candidates, spans.pairs) if spans.pairs else None
-    return edit_regex(neg_type, spans.candidates) if spans.candidates else None
+    return edit_regex(neg_type, spans.candidates, alternatives=spans.alternatives) if spans.candidates else None
 
 
 def no_span_detail(neg_type: NegType, spans: Spans) -> str:

@@ -270,7 +270,7 @@ def _from_edit(neg_type: NegType, p: _Pending, text: Any) -> tuple[str | None, V
 
 def _edit_precheck(p: _Pending, neg_type: NegType, ctx: RunContext) -> Verdict | None:
     """Edit form: this caption's constraint, or no_candidate_span when it has nothing to edit (no engine call)."""
-    spans = candidate_spans(neg_type, p.caption["caption"], ctx.tagger)
+    spans = candidate_spans(neg_type, p.caption["caption"], ctx.tagger, ctx.config.replace_choices)
     p.constraint = constraint_for(neg_type, spans)
     return reject(Reason.no_candidate_span, no_span_detail(neg_type, spans)) if p.constraint is None else None
 

@@ -13,6 +13,7 @@ from neggen.config import GenerateConfig
 from neggen.engines.base import Request, SamplingParams
 from neggen.ingest import load_captions
 from neggen.pipeline import generate
+from neggen.replacements import attribute_alternatives, noun_alternatives
 from neggen.types import NegType
 from neggen.validate import Reason, validate
 from tests.fakes import ScriptedEngine, last_user_text, reverse_words
@@ -25,7 +26,9 @@ def captions(karpathy_file) -> pa.Table:
 
 
 def edit_config(**overrides) -> GenerateConfig:
-    return GenerateConfig(output="edit", chunk_size=8, engine_retries=1, sampling=SamplingParams(n=1), **overrides)
+    """Free replacements: these tests answer a fixed new word ("zebra"); same-kind choices have their own test."""
+    settings = {"replace_choices": "free", **overrides}
+    return GenerateConfig(output="edit", chunk_size=8, engine_retries=1, sampling=SamplingParams(n=1), **settings)
 
 
 def first_allowed_edit(request: Request) -> list[str]:
@@ -134,3 +137,24 @@ def test_garbage_answers_in_edit_form_become_reject_rows(captions, tmp_path):
     _, rejects = rows(tmp_path)
     assert set(rejects["reason"]) <= {"unparseable_edit", "edit_span_not_in_caption", "no_candidate_span", "empty"}
     assert rejects.filter(pl.col("reason") == "unparseable_edit").height > 0
+
+
+def test_same_kind_choices_constrain_the_new_word_to_the_old_ones_kind(captions, tmp_path):
+    """The default: the regex offers each span's own alternatives, and the kept negatives use one of them."""
+
+    def first_choice(request: Request) -> list[str]:
+        first = re.match(r"\((\w+) -> \((\w+)[|)]", request.regex)
+        assert first, request.regex
+        return [f"{first[1]} -> {first[2]}"]
+
+    engine = ScriptedEngine(first_choice)
+    config = edit_config(replace_choices="same_kind")
+    summary = generate(captions, tmp_path, [NegType.replace_nouns, NegType.replace_adjectives], 1, engine, config)
+    assert summary.accepted["replace_nouns"] >= 10 and summary.accepted["replace_adjectives"] >= 5
+    assert all("{" not in r.regex and "[a-z]" not in r.regex for r in engine.requests)  # no free words offered
+    negatives, _ = rows(tmp_path)
+    for r in negatives.iter_rows(named=True):
+        old, new = r["edit"].split(" -> ")
+        kind = NegType(r["neg_type"])
+        offered = noun_alternatives(old) if kind == NegType.replace_nouns else attribute_alternatives(old)
+        assert new in offered, r["edit"]
