@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from neggen.apply_edit import EditRejected, negative_from_answer
-from neggen.edit_form import EDIT_TYPES, SWAP_TYPES, candidate_spans
+from neggen.edit_form import EDIT_TYPES, EXCHANGE_TYPES, candidate_spans
 from neggen.ingest import load_captions
 from neggen.pos import SpacyTagger, default_tagger, load_pipeline
 from neggen.tag_pool import TagPool
@@ -80,7 +80,7 @@ def generation_rows(path: Path) -> list[tuple[NegType, str, str]]:
     for caption in load_captions(path)[0].column("caption").to_pylist():
         for neg_type in sorted(EDIT_TYPES):
             spans = candidate_spans(neg_type, caption, tagger)
-            if neg_type in SWAP_TYPES:
+            if neg_type in EXCHANGE_TYPES:
                 answers = [f"{a} <-> {b}" for a, b in spans.pairs[:2]]
             else:
                 answers = [f"{spans.candidates[0]} -> {w}" for w in NEW_WORDS[neg_type]] if spans.candidates else []

@@ -5,7 +5,8 @@ never repeat, see `neggen.edit_form`). Replacing keeps the caption's capitalisat
 grammatical number for nouns (`dogs -> cat` gives "cats"), and the a/an before the span agreeing with the new
 word. A swap of nouns exchanges the two noun phrases with agreement: each noun takes the number of the slot it
 moves into, so the articles, numbers and verbs around it keep agreeing ("A kitchen with two windows" +
-`kitchen <-> windows` gives "A window with two kitchens"); a swap of attributes moves the words as they are.
+`kitchen <-> windows` gives "A window with two kitchens"); a swap of attributes, and reshuffle's exchange of two
+whole noun phrases (`a brown dog <-> a small cat`), move the words as they are.
 Either way the a/an before each span agrees with the word now after it.
 """
 
@@ -17,7 +18,7 @@ from typing import Literal
 
 import lemminflect
 
-from neggen.edit_form import NOUN_TYPES, SWAP_TYPES
+from neggen.edit_form import EXCHANGE_TYPES, NOUN_TYPES
 from neggen.text import WORD_PATTERN, words
 from neggen.types import NegType
 from neggen.validate.lexical import mass_noun
@@ -59,9 +60,9 @@ class EditRejected(ValueError):
 
 
 def parse_edit(text: str, neg_type: NegType) -> Edit:
-    """The edit in an answer; the arrow must be the type's (`<->` for swaps, `->` for replaces)."""
+    """The edit in an answer; the arrow must be the type's (`<->` for swaps and reshuffle, `->` for replaces)."""
     match = _EDIT.match(text or "")
-    kind: Literal["replace", "swap"] = "swap" if neg_type in SWAP_TYPES else "replace"
+    kind: Literal["replace", "swap"] = "swap" if neg_type in EXCHANGE_TYPES else "replace"
     if match is None:
         raise EditRejected(Reason.unparseable_edit, f"not 'old -> new': {text[:60]!r}")
     old, arrow, new = match["old"], match["arrow"], match["new"]

@@ -1,4 +1,5 @@
-"""The edit form: the LLM names the edit (`red -> blue`, `dog <-> cat`) instead of rewriting the caption.
+"""The edit form: the LLM names the edit (`red -> blue`, `dog <-> cat`, `a brown dog <-> a small cat`) instead
+of rewriting the caption.
 
 This module decides, per caption and type, which spans an edit may touch (from the caption's analysis, by the
 validators' own tests: `validate.rules.editable_words`, `validate.bindings.exchange_keeps_scene`) and the
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from neggen.pos import Analysis, PosTagger
+from neggen.reorders import noun_phrases, phrase_pairs
 from neggen.replacements import attribute_alternatives, noun_alternatives
 from neggen.text import WORD_PATTERN
 from neggen.types import NegType
@@ -24,11 +26,20 @@ OutputForm = Literal["sentence", "edit"]
 # What the right side of a replace may be: words of the same kind (neggen.replacements), or any words.
 ReplaceChoices = Literal["same_kind", "free"]
 
-# Reshuffle has no span to name: it stays in sentence form.
 EDIT_TYPES: frozenset[NegType] = frozenset(
-    {NegType.swap_nouns, NegType.swap_adjectives, NegType.replace_nouns, NegType.replace_adjectives}
+    {
+        NegType.swap_nouns,
+        NegType.swap_adjectives,
+        NegType.replace_nouns,
+        NegType.replace_adjectives,
+        NegType.reshuffle,
+    }
 )
 SWAP_TYPES: frozenset[NegType] = frozenset({NegType.swap_nouns, NegType.swap_adjectives})
+# Reshuffle's edit exchanges two whole noun phrases (`a brown dog <-> a small cat`, neggen.reorders).
+PHRASE_TYPES: frozenset[NegType] = frozenset({NegType.reshuffle})
+# The types whose edit is an exchange, answered with the `<->` arrow.
+EXCHANGE_TYPES: frozenset[NegType] = SWAP_TYPES | PHRASE_TYPES
 NOUN_TYPES: frozenset[NegType] = frozenset({NegType.swap_nouns, NegType.replace_nouns})
 
 REPLACE_ARROW = " -> "
@@ -67,9 +78,11 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices:
     From the caption's own analysis, the one the validators read, so a span offered here is one they accept
     (a noun modifying a noun, "*dirt* bike", is an attribute, not a noun). A word that occurs twice in the
     caption is left out: `dog -> cat` would not say which dog, and the regex cannot ask a small model for an
-    occurrence index reliably.
+    occurrence index reliably. For reshuffle the spans are whole noun phrases (`phrase_spans`).
     """
     analysis = tagger.analyze([caption])[0]
+    if neg_type in PHRASE_TYPES:
+        return phrase_spans(caption, analysis)
     counts = Counter(w.text for w in analysis)
     nameable = _nameable(caption)
     candidates: list[str] = []
@@ -100,6 +113,35 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices:
         alternatives = same_kind_alternatives(neg_type, candidates, in_caption)
         candidates = [c for c in candidates if c in alternatives]
     return Spans(candidates, repeated, pairs, alternatives)
+
+
+def phrase_spans(caption: str, analysis: Analysis) -> Spans:
+    """Reshuffle's spans: the caption's noun phrases (`neggen.reorders`), and as pairs, in caption order, those
+    whose exchange changes a binding. A phrase whose words occur twice in the caption is left out (apply_edit
+    edits the first occurrence: "a dog" of "a dog bed" before the dog), and so is one with a word an answer
+    cannot name (`_nameable`: "t-shirt", non-ASCII)."""
+    tokens = [w.text for w in analysis]
+    nameable = _nameable(caption)
+
+    def text(span: range) -> str:
+        return " ".join(tokens[span.start : span.stop])
+
+    def occurrences(span: range) -> int:
+        n = len(span)
+        return sum(tokens[i : i + n] == tokens[span.start : span.stop] for i in range(len(tokens) - n + 1))
+
+    candidates: list[str] = []
+    repeated: list[str] = []
+    for phrase in noun_phrases(analysis):
+        if not all(t in nameable for t in tokens[phrase.start : phrase.stop]):
+            continue
+        target = repeated if occurrences(phrase) > 1 else candidates
+        if text(phrase) not in target:
+            target.append(text(phrase))
+    pairs = [(text(a), text(b)) for a, b in phrase_pairs(analysis) if text(a) in candidates and text(b) in candidates][
+        :MAX_SWAP_PAIRS
+    ]
+    return Spans(candidates, repeated, pairs)
 
 
 def same_kind_alternatives(
@@ -147,17 +189,18 @@ def edit_regex(
     alternatives: dict[str, list[str]] | None = None,
 ) -> str:
     """The full-match regex of an edit answer for these candidate spans (which must not be empty); a swap
-    names one of `pairs`, by default every ordered pair of two different spans; a replace with
+    or a reshuffle names one of `pairs` (at most MAX_SWAP_PAIRS), by default every ordered pair of two
+    different spans; a replace with
     `alternatives` names one of its span's new words, else any short words."""
     if not spans:
         raise ValueError("an edit regex needs at least one candidate span")
-    if neg_type in SWAP_TYPES:
+    if neg_type in EXCHANGE_TYPES:
         kept = spans[:MAX_SWAP_SPANS]
         if pairs is None:
             pairs = [(a, b) for a in kept for b in kept if a != b]
         if not pairs:
             raise ValueError("a swap needs two different candidate spans")
-        return "(" + "|".join(f"{re.escape(a)}{SWAP_ARROW}{re.escape(b)}" for a, b in pairs) + ")"
+        return "(" + "|".join(f"{re.escape(a)}{SWAP_ARROW}{re.escape(b)}" for a, b in pairs[:MAX_SWAP_PAIRS]) + ")"
     if alternatives:
         options = [
             f"{re.escape(s)}{REPLACE_ARROW}({'|'.join(re.escape(w) for w in alternatives[s])})"
@@ -171,12 +214,19 @@ def edit_regex(
 
 def constraint_for(neg_type: NegType, spans: Spans) -> str | None:
     """The regex for this caption, or None when no edit of this type is possible (no_candidate_span)."""
-    if neg_type in SWAP_TYPES:
+    if neg_type in EXCHANGE_TYPES:
         return edit_regex(neg_type, spans.candidates, spans.pairs) if spans.pairs else None
     return edit_regex(neg_type, spans.candidates, alternatives=spans.alternatives) if spans.candidates else None
 
 
 def no_span_detail(neg_type: NegType, spans: Spans) -> str:
+    if neg_type in PHRASE_TYPES:
+        found = f"{len(spans.candidates)} unique noun phrase(s)"
+        if len(spans.candidates) >= 2:
+            found += " but no pair whose exchange changes a binding (conjuncts, a symmetric relation)"
+        if spans.repeated:
+            found += f"; repeated, so ambiguous: {', '.join(spans.repeated[:4])}"
+        return f"needs two noun phrases whose exchange changes a binding, found {found}"
     kind = "noun" if neg_type in NOUN_TYPES else "adjective"
     need = "two different" if neg_type in SWAP_TYPES else "one"
     found = f"{len(spans.candidates)} unique {kind}(s)"

@@ -17,8 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from neggen.edit_examples import derive_edit
-from neggen.edit_form import OutputForm, form_for
+from neggen.edit_examples import derive_edit, offered
+from neggen.edit_form import PHRASE_TYPES, OutputForm, form_for
+from neggen.pos import DEFAULT_TAGGER
 from neggen.resources import shipped_dir
 from neggen.sharding import stable_hash
 from neggen.types import NegType
@@ -77,6 +78,10 @@ _EDIT_TASKS = {
     NegType.swap_adjectives: "Name two adjectives of the caption to exchange, as: first <-> second.",
     NegType.replace_nouns: "Name one noun of the caption and the noun that replaces it, as: old -> new.",
     NegType.replace_adjectives: "Name one adjective of the caption and the one that replaces it, as: old -> new.",
+    NegType.reshuffle: (
+        "Name two noun phrases of the caption to exchange, so that who does what to whom changes,"
+        " as: first phrase <-> second phrase."
+    ),
 }
 
 
@@ -96,7 +101,7 @@ class PromptBuilder:
     layout: PromptLayout = "chat"
     num_sets: int = 4
     examples_per_prompt: int = 5
-    output: OutputForm = "sentence"  # "edit": the answer is an edit (swap/replace types only; see edit_form)
+    output: OutputForm = "sentence"  # "edit": the answer is an edit (see edit_form)
 
     @property
     def form(self) -> OutputForm:
@@ -108,6 +113,14 @@ class PromptBuilder:
         if self.form == "sentence":
             return {ex.id: ex.negative for ex in self.spec.examples}
         edits = {ex.id: derive_edit(self.spec.type, ex.original, ex.negative) for ex in self.spec.examples}
+        if self.spec.type in PHRASE_TYPES:
+            # Reshuffle names whole noun phrases: an example is kept where its caption's constraint allows it.
+            originals = {ex.id: ex.original for ex in self.spec.examples}
+            return {
+                i: str(e)
+                for i, e in edits.items()
+                if e is not None and offered(self.spec.type, originals[i], e, DEFAULT_TAGGER)
+            }
         # Constrained answers name single-word spans (edit_form), so examples naming longer ones would teach
         # a form the model cannot then produce.
         return {i: str(e) for i, e in edits.items() if e is not None and e.single_word_spans}

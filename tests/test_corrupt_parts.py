@@ -32,7 +32,7 @@ def captions() -> pa.Table:
 
 
 def make_run(out: Path, captions: pa.Table) -> RunLayout:
-    generate(captions, out, TYPES, 1, ScriptedEngine(reverse_words), GenerateConfig(chunk_size=8))
+    generate(captions, out, TYPES, 1, ScriptedEngine(reverse_words), GenerateConfig(output="sentence", chunk_size=8))
     return RunLayout(out)
 
 
@@ -127,7 +127,7 @@ def test_rerun_moves_the_bad_part_aside_and_regenerates_its_captions_exactly_onc
     bad = layout.parts(NegType.reshuffle, 0, "negatives")[1]
     damage(bad)
     engine = ScriptedEngine(reverse_words)
-    summary = generate(captions, layout.root, TYPES, 1, engine, GenerateConfig(chunk_size=8))
+    summary = generate(captions, layout.root, TYPES, 1, engine, GenerateConfig(output="sentence", chunk_size=8))
     assert summary.quarantined == [bad.with_name(bad.name + CORRUPT_SUFFIX)]
     assert bad.with_name(bad.name + CORRUPT_SUFFIX).exists()
     assert summary.accepted["reshuffle"] == 8 and len(engine.requests) == 8  # that chunk's captions, nothing more
@@ -135,5 +135,7 @@ def test_rerun_moves_the_bad_part_aside_and_regenerates_its_captions_exactly_onc
         ids = all_ids(layout.root, neg_type)
         assert len(ids) == len(set(ids)) == 24
     assert cli("status", layout.root, "--check").exit_code == 0
-    again = generate(captions, layout.root, TYPES, 1, ScriptedEngine(reverse_words), GenerateConfig(chunk_size=8))
+    again = generate(
+        captions, layout.root, TYPES, 1, ScriptedEngine(reverse_words), GenerateConfig(output="sentence", chunk_size=8)
+    )
     assert again.quarantined == [] and not again.accepted  # recovered once, not on every run

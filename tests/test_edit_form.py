@@ -136,8 +136,8 @@ def test_swap_regex_names_two_different_caption_spans():
     assert limited.fullmatch(f"w0 <-> w{MAX_SWAP_SPANS - 1}") and not limited.fullmatch(f"w0 <-> w{MAX_SWAP_SPANS}")
 
 
-def test_form_for_keeps_reshuffle_in_sentence_form():
-    assert form_for(NegType.reshuffle, "edit") == "sentence"
+def test_form_for_gives_every_edit_type_its_edit_form():
+    assert form_for(NegType.reshuffle, "edit") == "edit"  # issue 26: reshuffle names two noun phrases
     assert all(form_for(t, "edit") == "edit" and form_for(t, "sentence") == "sentence" for t in EDIT_TYPES)
 
 
@@ -267,7 +267,9 @@ def test_every_derived_edit_reapplies_to_its_pairs_negative(neg_type):
             continue
         derived += 1
         assert words(apply_edit(pair.original, edit, neg_type)) == words(pair.negative), pair
-    assert derived >= 40  # of 50: only pairs that change a noun's number (meatballs -> shrimp) have none
+    # Of 50: only pairs that change a noun's number (meatballs -> shrimp) have none; most curated reshuffles
+    # move more than two phrases, 16 are one exchange.
+    assert derived >= (15 if neg_type == NegType.reshuffle else 40)
 
 
 def test_edit_prompts_use_derived_edits_in_fixed_sets():
@@ -288,9 +290,69 @@ def test_edit_prompts_use_derived_edits_in_fixed_sets():
     assert sentence.prompt_sha != first.prompt_sha and "->" not in str(sentence.messages)
     paper = PromptBuilder(spec, layout="paper", output="edit").render("c1", CAPTION).messages
     assert len(paper) == 1 and "Edit: " in paper[0]["content"] and paper[0]["content"].endswith(CAPTION)
-    # Reshuffle has no edit form: its prompt is the sentence prompt whatever the output setting.
-    shuffle = load_prompt(NegType.reshuffle)
-    assert PromptBuilder(shuffle, output="edit").render("c1", CAPTION) == PromptBuilder(shuffle).render("c1", CAPTION)
+
+
+def test_reshuffle_spans_are_whole_noun_phrases_whose_exchange_changes_a_binding():
+    caption = "A brown dog chasing a small cat."
+    spans = candidate_spans(NegType.reshuffle, caption, DEFAULT_TAGGER)
+    assert spans.candidates == ["a brown dog", "a small cat"] and spans.pairs == [("a brown dog", "a small cat")]
+    regex = re.compile(constraint_for(NegType.reshuffle, spans))
+    assert regex.fullmatch("a brown dog <-> a small cat")
+    for bad in ["a small cat <-> a small cat", "brown dog <-> small cat", "a brown dog -> a small cat", "dog <-> cat"]:
+        assert not regex.fullmatch(bad), bad
+    negative = apply_edit(caption, parse_edit("a brown dog <-> a small cat", NegType.reshuffle), NegType.reshuffle)
+    assert negative == "A small cat chasing a brown dog."
+    assert validate(NegType.reshuffle, caption, negative).accepted
+    # No number agreement (that is swap_nouns'): the phrases move as they are.
+    two = "A lion watching two zebras drinking from a pond."
+    moved = apply_edit(two, parse_edit("a lion <-> two zebras", NegType.reshuffle), NegType.reshuffle)
+    assert moved == "Two zebras watching a lion drinking from a pond."
+    with pytest.raises(EditRejected):
+        parse_edit("a brown dog -> a small cat", NegType.reshuffle)
+
+
+@pytest.mark.parametrize(
+    ("caption", "left_out", "offered"),
+    [
+        ("A dog and a cat on a couch.", ("a dog", "a cat"), ("a dog", "a couch")),  # conjuncts keep the scene
+        ("A woman standing next to a horse.", ("a woman", "a horse"), None),  # a symmetric relation
+        # "a dog" is also the start of "a dog bed": apply_edit would exchange the wrong words.
+        ("A cat on a dog bed chasing a dog.", ("a cat", "a dog"), ("a cat", "a dog bed")),
+        (
+            "A man in a red t-shirt riding a horse.",
+            ("a red t shirt", "a horse"),
+            ("a man", "a horse"),
+        ),  # "t" of "t-shirt"
+    ],
+)
+def test_reshuffle_leaves_out_exchanges_that_keep_the_scene_or_cannot_be_named(caption, left_out, offered):
+    spans = candidate_spans(NegType.reshuffle, caption, DEFAULT_TAGGER)
+    assert left_out not in spans.pairs and (offered is None or offered in spans.pairs), spans
+    if not spans.pairs:
+        assert constraint_for(NegType.reshuffle, spans) is None
+        assert no_span_detail(NegType.reshuffle, spans).startswith("needs two noun phrases whose exchange changes")
+
+
+def test_reshuffle_regex_keeps_at_most_max_swap_pairs():
+    phrases = [f"the w{i:02}" for i in range(2 * MAX_SWAP_SPANS)]
+    pairs = [(a, b) for a in phrases for b in phrases if a < b]
+    regex = edit_regex(NegType.reshuffle, phrases, pairs)
+    assert regex.count("<->") == MAX_SWAP_SPANS * (MAX_SWAP_SPANS - 1) < len(pairs)
+
+
+def test_reshuffle_examples_are_phrase_exchanges_the_constraint_allows():
+    builder = PromptBuilder(load_prompt(NegType.reshuffle), output="edit")
+    assert len(builder.answers) >= 10
+    assert "a little girl <-> a big brown dog" in builder.answers.values()  # multi-word spans are kept
+    by_id = {ex.id: ex for ex in builder.spec.examples}
+    for i, answer in builder.answers.items():
+        pair = by_id[i]
+        spans = candidate_spans(NegType.reshuffle, pair.original, DEFAULT_TAGGER)
+        assert re.fullmatch(constraint_for(NegType.reshuffle, spans), answer), answer
+        applied = apply_edit(pair.original, parse_edit(answer, NegType.reshuffle), NegType.reshuffle)
+        assert words(applied) == words(pair.negative)
+    first = builder.render("c1", CAPTION).messages
+    assert "noun phrases" in first[0]["content"] and " <-> " in first[2]["content"]
 
 
 def test_arbitrary_answers_never_crash():

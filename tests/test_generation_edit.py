@@ -14,6 +14,7 @@ from neggen.engines.base import Request, SamplingParams
 from neggen.ingest import load_captions
 from neggen.pipeline import generate
 from neggen.replacements import attribute_alternatives, noun_alternatives
+from neggen.text import words
 from neggen.types import NegType
 from neggen.validate import Reason, validate
 from tests.fakes import ScriptedEngine, last_user_text, reverse_words
@@ -27,13 +28,13 @@ def captions(karpathy_file) -> pa.Table:
 
 def edit_config(**overrides) -> GenerateConfig:
     """Free replacements: these tests answer a fixed new word ("zebra"); same-kind choices have their own test."""
-    settings = {"replace_choices": "free", **overrides}
-    return GenerateConfig(output="edit", chunk_size=8, engine_retries=1, sampling=SamplingParams(n=1), **settings)
+    settings = {"replace_choices": "free", "output": "edit", **overrides}
+    return GenerateConfig(chunk_size=8, engine_retries=1, sampling=SamplingParams(n=1), **settings)
 
 
 def first_allowed_edit(request: Request) -> list[str]:
     """What a constrained model might answer: the regex's first alternative, with a fixed new word."""
-    alternative = request.regex.strip("()").split("|")[0]
+    alternative = request.regex.strip("()").split("|")[0].replace("\\", "")  # reshuffle's phrases: "a\ dog"
     if "<->" in alternative:
         return [alternative]
     return [alternative.split(")")[0] + " -> zebra"]
@@ -52,9 +53,7 @@ def test_edit_form_sends_a_regex_applies_the_answer_and_records_the_form(caption
     by_caption = {r["caption"]: r for r in captions.to_pylist()}
     for request in engine.requests:
         caption = last_user_text(request)
-        if request.regex is None:  # reshuffle stays in sentence form
-            assert "->" not in json.dumps(request.messages)
-            continue
+        assert request.regex is not None  # every type has an edit form, reshuffle included (issue 26)
         assert request.json_schema is None and caption in by_caption
         # The left side(s) can only be words of this caption.
         for side in re.findall(r"[a-z]+", request.regex.split(" -> ")[0].replace("<->", " ")):
@@ -62,21 +61,39 @@ def test_edit_form_sends_a_regex_applies_the_answer_and_records_the_form(caption
     negatives, rejects = rows(tmp_path)
     # 14 swaps: since counting nouns count as attributes ("a variety of items"), "kitchen <-> variety" is no noun swap.
     assert summary.accepted["replace_nouns"] >= 20 and summary.accepted["swap_nouns"] >= 14
-    assert set(negatives.filter(pl.col("neg_type") == "reshuffle")["output"]) == {"sentence"}
-    edits = negatives.filter(pl.col("neg_type") != "reshuffle")
+    edits = negatives
     assert set(edits["output"]) == {"edit"} and edits["edit"].null_count() == 0
     for r in edits.iter_rows(named=True):
         assert validate(NegType(r["neg_type"]), r["caption"], r["negative"]).accepted
-        assert r["negative"] != r["edit"] and ("<->" in r["edit"]) == (r["neg_type"] == "swap_nouns")
+        assert r["negative"] != r["edit"] and ("<->" in r["edit"]) == (r["neg_type"] in ("swap_nouns", "reshuffle"))
     replaced = edits.filter(pl.col("neg_type") == "replace_nouns")
     assert all("zebra" in n.lower() for n in replaced["negative"])
     # Captions with fewer than two unique nouns cannot be swapped: rejected without an engine call.
     no_span = rejects.filter(pl.col("reason") == Reason.no_candidate_span.value)
-    asked = {last_user_text(r) for r in engine.requests if r.regex and "<->" in r.regex}
-    assert not set(no_span.filter(pl.col("neg_type") == "swap_nouns")["caption"]) & asked
+    asked = {last_user_text(r) for r in engine.requests if "two nouns of the caption" in json.dumps(r.messages)}
+    assert asked and not set(no_span.filter(pl.col("neg_type") == "swap_nouns")["caption"]) & asked
     assert all(a == 0 for a in no_span["attempt"])
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["config"]["output"] == "edit"
+
+
+def test_reshuffle_answers_an_exchange_of_two_noun_phrases(captions, tmp_path):
+    engine = ScriptedEngine(first_allowed_edit)
+    summary = generate(captions, tmp_path, [NegType.reshuffle], 1, engine, edit_config())
+    asked = [r for r in engine.requests if r.regex]
+    assert asked and len(asked) == len(engine.requests)
+    assert all("noun phrases" in json.dumps(r.messages) and "<->" in r.regex for r in asked)
+    negatives, rejects = rows(tmp_path)
+    assert summary.accepted["reshuffle"] >= 12 and set(negatives["output"]) == {"edit"}
+    for r in negatives.iter_rows(named=True):
+        first, second = r["edit"].split(" <-> ")
+        assert first in r["caption"].lower() and second in r["caption"].lower()
+        assert sorted(words(r["negative"])) == sorted(words(r["caption"]))  # the same words, exchanged
+        assert r["negative"][:1].isupper() == r["caption"][:1].isupper()  # "A small cat chasing a brown dog."
+        assert validate(NegType.reshuffle, r["caption"], r["negative"]).accepted
+    with_phrase = [r for r in negatives.iter_rows(named=True) if " " in r["edit"].split(" <-> ")[0]]
+    assert with_phrase  # whole noun phrases, article and attributes included: "a brown dog <-> a small cat"
+    assert set(rejects["reason"]) <= {Reason.no_candidate_span.value, Reason.same_meaning.value}
 
 
 def test_bad_edits_are_content_failures_retried_then_rejected(captions, tmp_path):
@@ -106,17 +123,14 @@ def test_a_caption_whose_spans_all_repeat_is_rejected_without_an_engine_call(cap
 
 
 def test_json_output_applies_to_sentence_form_only(captions, tmp_path):
-    engine = ScriptedEngine(lambda r: first_allowed_edit(r) if r.regex else ['{"negative": "x"}'])
-    generate(
-        captions.slice(0, 4),
-        tmp_path,
-        [NegType.reshuffle, NegType.replace_nouns],
-        1,
-        engine,
-        edit_config(structured_output=True),
-    )
-    kinds = {(r.json_schema is not None, r.regex is not None) for r in engine.requests}
-    assert kinds == {(True, False), (False, True)}
+    # Every type has an edit form now (reshuffle since issue 26): sentence form is the output setting's.
+    kinds = set()
+    for output in ("edit", "sentence"):
+        engine = ScriptedEngine(lambda r: first_allowed_edit(r) if r.regex else ['{"negative": "x"}'])
+        config = edit_config(structured_output=True, output=output)
+        generate(captions.slice(0, 4), tmp_path / output, [NegType.reshuffle, NegType.replace_nouns], 1, engine, config)
+        kinds |= {(output, r.json_schema is not None, r.regex is not None) for r in engine.requests}
+    assert kinds == {("sentence", True, False), ("edit", False, True)}
 
 
 def test_a_request_takes_one_constraint():

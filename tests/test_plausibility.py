@@ -149,7 +149,7 @@ def test_candidates_below_the_threshold_are_rejected_as_implausible_with_their_s
 
 
 def test_config_default_and_override():
-    assert GenerateConfig().plausibility.enabled and GenerateConfig().plausibility.quantile == 0.25
+    assert GenerateConfig().plausibility.enabled and GenerateConfig().plausibility.quantile == 0.4
     assert load_plausibility(PlausibilityConfig(enabled=False)) is None
     config = GenerateConfig.model_validate({"plausibility": {"quantile": 0.5, "model": "constant"}})
     plausibility = load_plausibility(config.plausibility)
@@ -189,7 +189,7 @@ def test_generate_with_the_bundled_scorer_records_it_and_keeps_only_rows_above_t
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
     record = manifest["plausibility"]
-    assert record["scorer"] == "bundled SmolLM2-135M-Instruct" and record["quantile"] == 0.25
+    assert record["scorer"] == "bundled SmolLM2-135M-Instruct" and record["quantile"] == 0.4
     accepted = pl.read_parquet(out / "negatives" / "**" / "*.parquet", hive_partitioning=False)
     rejected = pl.read_parquet(out / "rejects" / "**" / "*.parquet", hive_partitioning=False)
     assert accepted.height > 0 and accepted["caption_logprob"].null_count() == 0

@@ -42,7 +42,7 @@ def captions() -> pa.Table:
 
 
 def test_resume_after_a_failure_keeps_both_kinds_and_asks_only_for_captions_without_a_row(tmp_path, captions):
-    config = GenerateConfig(chunk_size=8, max_attempts=1, engine_retries=1)
+    config = GenerateConfig(output="sentence", chunk_size=8, max_attempts=1, engine_retries=1)
     types = [NegType.reshuffle]
     with pytest.raises(ShardFailed):
         generate(captions, tmp_path, types, 1, DiesOnCall(3), config)

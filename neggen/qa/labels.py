@@ -52,13 +52,17 @@ class LabelledRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     row_id: str
     part: Part
-    source: str  # "neggen:<engine>:<form>" or "sugarcrepe:<kind>/<id>"
+    source: str  # "neggen[@round]:<engine>:<form>" or "sugarcrepe:<kind>/<id>"
     neg_type: str
     caption: str
     negative: str
     edit: str | None = None
     baseline: str  # what the generating run decided: "accepted" or its reject reason; SugarCrepe: "human-validated"
     label: Label
+    # The bundled scorer's mean token log-probs (neggen/plausibility.py), stored so tests judge plausibility
+    # without loading a model; tests/test_quality.py checks a sample against a fresh score.
+    caption_logprob: float | None = None
+    negative_logprob: float | None = None
 
     @model_validator(mode="after")
     def _key_matches(self) -> LabelledRow:
@@ -68,9 +72,10 @@ class LabelledRow(BaseModel):
 
     @property
     def family(self) -> str:
-        """neggen:vllm:edit -> neggen edit; sugarcrepe:swap_obj/12 -> sugarcrepe."""
+        """neggen:vllm:edit -> neggen edit; neggen@r2:vllm:edit -> neggen@r2 edit; sugarcrepe:swap_obj/12 ->
+        sugarcrepe."""
         parts = self.source.split(":")
-        return "sugarcrepe" if parts[0] == "sugarcrepe" else f"neggen {parts[-1]}"
+        return "sugarcrepe" if parts[0] == "sugarcrepe" else f"{parts[0]} {parts[-1]}"
 
 
 def read_labelled_rows(path: Path) -> list[LabelledRow]:

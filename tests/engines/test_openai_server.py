@@ -120,7 +120,7 @@ def test_structured_output_is_requested_and_parsed(tmp_path, karpathy_file):
         )
 
     captions, _ = load_captions(karpathy_file)
-    config = GenerateConfig(structured_output=True, sampling=SamplingParams(n=1), chunk_size=4)
+    config = GenerateConfig(output="sentence", structured_output=True, sampling=SamplingParams(n=1), chunk_size=4)
     with FaultServer(json_answer) as server:
         llm = engine(server, concurrency=1)
         summary = generate(captions.slice(0, 8), tmp_path, [NegType.reshuffle], 1, llm, config)
@@ -141,7 +141,7 @@ def test_server_down_mid_run_fails_the_shard_and_the_rerun_finishes(tmp_path, ka
 
     captions, _ = load_captions(karpathy_file)
     captions = captions.slice(0, 16)
-    config = GenerateConfig(chunk_size=4, engine_retries=1, sampling=SamplingParams(n=1))
+    config = GenerateConfig(output="sentence", chunk_size=4, engine_retries=1, sampling=SamplingParams(n=1))
     with FaultServer(maybe_down) as server:
         with pytest.raises(ShardFailed):
             generate(captions, tmp_path, [NegType.reshuffle], 1, engine(server, concurrency=1, max_retries=2), config)
@@ -163,7 +163,7 @@ def test_bursts_of_429_and_500_are_retried_with_backoff_and_nothing_is_lost(tmp_
 
     captions, _ = load_captions(karpathy_file)
     captions = captions.slice(0, 24)
-    config = GenerateConfig(sampling=SamplingParams(n=1), chunk_size=5)
+    config = GenerateConfig(output="sentence", sampling=SamplingParams(n=1), chunk_size=5)
     with FaultServer(bursty) as server:
         llm = engine(server, concurrency=4, max_retries=6)
         summary = generate(captions, tmp_path, [NegType.reshuffle], 1, llm, config)
