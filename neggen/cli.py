@@ -306,8 +306,11 @@ def audit(
     normalize: Annotated[bool, typer.Option("--normalize", help="llm judge: mean token log-prob, not sum")] = False,
     examples: Annotated[int, typer.Option("--examples", min=0, help="offending examples per type and judge")] = 3,
     rebalance_out: Annotated[
-        Path | None, typer.Option("--rebalance", help="write a view where the length judge is at chance here")
+        Path | None, typer.Option("--rebalance", help="write a view where the judge is at chance here")
     ] = None,
+    rebalance_judge: Annotated[
+        str, typer.Option("--rebalance-judge", help="length, or llm (the plausibility scores stored on the rows)")
+    ] = "length",
     seed: Annotated[int, typer.Option("--seed")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
 ) -> None:
@@ -315,11 +318,14 @@ def audit(
     from neggen.qa.audit import audit_run, format_audit
 
     try:
+        if rebalance_judge not in ("length", "llm"):
+            raise ValueError(f"--rebalance-judge must be length or llm, not {rebalance_judge!r}")
         report = audit_run(out, llm, llm_rows, normalize, examples, seed)
         if rebalance_out is not None:
             from neggen.qa.rebalance import rebalance
 
-            report["rebalance"] = rebalance(out, rebalance_out, seed) | {"out": str(rebalance_out)}
+            balanced = rebalance(out, rebalance_out, seed, rebalance_judge)  # type: ignore[arg-type]
+            report["rebalance"] = balanced | {"out": str(rebalance_out)}
     except _READ_ERRORS as exc:
         raise _fail(one_line(exc)) from None
     if as_json:
@@ -327,11 +333,12 @@ def audit(
         return
     typer.echo(format_audit(report))
     if rebalance_out is not None:
-        typer.echo(f"rebalanced view in {rebalance_out} (length judge accuracy before -> after, pairs kept):")
+        judge = report["rebalance"]["judge"]
+        typer.echo(f"rebalanced view in {rebalance_out} ({judge} judge accuracy before -> after, pairs kept):")
         for name, r in report["rebalance"]["by_type"].items():
-            if "length_judge_before" in r:
+            if f"{judge}_judge_before" in r:
                 typer.echo(
-                    f"  {name:<20}{r['length_judge_before']} -> {r['length_judge_after']}"
+                    f"  {name:<20}{r[f'{judge}_judge_before']} -> {r[f'{judge}_judge_after']}"
                     f"  ({r['pairs_after']}/{r['pairs_before']})"
                 )
 

@@ -200,16 +200,21 @@ def edit_regex(
             pairs = [(a, b) for a in kept for b in kept if a != b]
         if not pairs:
             raise ValueError("a swap needs two different candidate spans")
-        return "(" + "|".join(f"{re.escape(a)}{SWAP_ARROW}{re.escape(b)}" for a, b in pairs[:MAX_SWAP_PAIRS]) + ")"
+        return "(" + "|".join(f"{_literal(a)}{SWAP_ARROW}{_literal(b)}" for a, b in pairs[:MAX_SWAP_PAIRS]) + ")"
     if alternatives:
         options = [
-            f"{re.escape(s)}{REPLACE_ARROW}({'|'.join(re.escape(w) for w in alternatives[s])})"
+            f"{_literal(s)}{REPLACE_ARROW}({'|'.join(_literal(w) for w in alternatives[s])})"
             for s in spans
             if alternatives.get(s)
         ]
         return "(" + "|".join(options) + ")"
-    left = "|".join(re.escape(s) for s in spans)
+    left = "|".join(_literal(s) for s in spans)
     return f"({left}){REPLACE_ARROW}{NEW_WORDS_REGEX}"
+
+
+def _literal(text: str) -> str:
+    """Words matched literally, spaces left as spaces (re.escape writes "\\ ", which xgrammar warns about)."""
+    return " ".join(re.escape(word) for word in text.split(" "))
 
 
 def constraint_for(neg_type: NegType, spans: Spans) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -118,3 +119,45 @@ def test_likelihood_judge_on_the_bundled_model_prefers_real_captions(tmp_path):
     rows = [row(c, " ".join(reversed(c.rstrip(".").split())) + ".", "reshuffle", i) for i, c in enumerate(CAPTIONS)]
     report = audit_run(write_run(tmp_path / "run", rows), llm=True, llm_rows=8, scorer=scorer)
     assert report["by_type"]["reshuffle"]["llm_judge_accuracy"] >= 0.75  # word salad is unlikely text
+
+
+def scored_run(root, right: list[float], wrong: list[float]):
+    """replace_nouns rows whose stored plausibility gap makes the LM judge right (caption likelier) by each of
+    `right`, and wrong by each of `wrong`."""
+    rows = []
+    for n, margin in enumerate([*right, *[-m for m in wrong]]):
+        caption = CAPTIONS[n % len(CAPTIONS)]
+        r = row(caption, caption.replace("A ", "One ", 1) + f" {n}", "replace_nouns", n)
+        rows.append(r | {"caption_logprob": -3.0, "negative_logprob": -3.0 - margin})
+    return write_run(root, rows)
+
+
+def test_llm_rebalance_evens_the_stored_gaps_sign_within_bins_of_size(tmp_path):
+    # Mostly the judge is right, by large gaps; a few wrong by small ones: an overall cut would keep large
+    # right-side gaps against small wrong-side ones; per-bin balance keeps pairs of like size.
+    run = scored_run(tmp_path / "run", right=[0.1, 0.2, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5], wrong=[0.1, 0.2, 4.0])
+    view = tmp_path / "view"
+    result = CliRunner().invoke(
+        app, ["audit", str(run), "--rebalance", str(view), "--rebalance-judge", "llm", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["rebalance"]
+    assert summary["judge"] == "llm"
+    entry = summary["by_type"]["replace_nouns"]
+    assert entry["llm_judge_before"] == round(10 / 13, 4) and entry["llm_judge_after"] == 0.5
+    kept = pl.read_parquet(view / "negatives" / "**" / "*.parquet", hive_partitioning=False)
+    margins = sorted(round(m, 3) for m in (kept["caption_logprob"] - kept["negative_logprob"]).to_list())
+    # Each wrong pair is matched by a right one of like size: the small ones by 0.1 and 0.2, the 4.0 by one of
+    # the largest; none of the middle-sized right pairs (1.0 .. 3.0) is kept.
+    assert margins[:3] == [-4.0, -0.2, -0.1] and margins[3:5] == [0.1, 0.2] and margins[5] >= 3.5
+    assert len(margins) == entry["pairs_after"] == 6
+
+
+def test_llm_rebalance_of_a_run_without_scores_is_one_line(tmp_path):
+    run = padded_run(tmp_path / "run", shorter=5)
+    result = CliRunner().invoke(
+        app, ["audit", str(run), "--rebalance", str(tmp_path / "v"), "--rebalance-judge", "llm"]
+    )
+    assert result.exit_code == 1 and "without plausibility scores" in result.stderr and "Traceback" not in result.output
+    bad = CliRunner().invoke(app, ["audit", str(run), "--rebalance", str(tmp_path / "w"), "--rebalance-judge", "vibes"])
+    assert bad.exit_code == 1 and "--rebalance-judge must be length or llm" in bad.stderr
