@@ -78,10 +78,24 @@ def test_hf_mixes_constrained_and_free_rows_and_enforces_json(hf_engine):
         assert out[3].texts[0].startswith("{")
 
 
+def first_match(regex: str) -> str:
+    """A text the edit regex fully matches: its first alternative (a swap or exchange pair, a same-kind
+    replacement's first word, or a free replacement's first span with the new word "cat")."""
+    body = regex[1:].split("|")[0].rstrip(")")
+    if " -> (" in body:  # same-kind replace: (old -> (new|...)|...)
+        text = body.replace("(", "")
+    elif " -> " in regex and "<->" not in regex:  # free replace: (old|...) -> [a-z]...
+        text = body + " -> cat"
+    else:  # swap or exchange: (a <-> b|...)
+        text = body
+    text = text.replace("\\", "")
+    assert re.fullmatch(regex, text), (regex, text)
+    return text
+
+
 def regex_answer(call, body):
-    """A server that enforces the regex: answers its first alternative."""
-    regex = body["structured_outputs"]["regex"]
-    text = regex.strip("()").split(")")[0].split("|")[0] + " -> cat"
+    """A server that enforces the regex: answers a text it matches."""
+    text = first_match(body["structured_outputs"]["regex"])
     choices = [{"index": 0, "message": {"content": text}, "finish_reason": "stop"}]
     return 200, {"choices": choices, "usage": {"prompt_tokens": 9, "completion_tokens": 3}}, 0.0
 
