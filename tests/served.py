@@ -32,9 +32,10 @@ def neggen(*args: str | Path, **kwargs) -> subprocess.CompletedProcess:
 def served_generate_args(
     base_url: str, out: Path, *extra: str | Path, limit: int = 24, captions: Path = SAMPLE
 ) -> list[str | Path]:
-    """A generate command on the bundled Karpathy sample served by the fake server (reshuffle by default)."""
+    """A generate command on the bundled Karpathy sample served by the fake server (reshuffle in sentence form by
+    default: the fake server answers sentences)."""
     args: list[str | Path] = ["generate", "--captions", captions, "--out", out, "--limit", str(limit)]
     args += ["--engine", "openai", "--model", "served", "--base-url", base_url, "--chunk-size", "8"]
     if "--type" not in extra:
-        args += ["--type", "reshuffle"]
+        args += ["--type", "reshuffle"] + ([] if "--output" in extra else ["--output", "sentence"])
     return [*args, *extra]
