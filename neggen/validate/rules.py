@@ -482,13 +482,22 @@ def _groups_exchanged(old: list[Word], new: list[Word]) -> str | None:
 
 
 def _in_caption(caption: Analysis, old_at: range, negative: Analysis, j: int, new_at: range) -> bool:
-    """Is the new noun j, with no modifier of its own in the new span ("beverage cans" -> "*wine* bottles" next to
-    "a beer bottle" is another thing), a head noun the caption has outside the replaced span?"""
-    if any(w.head == j and k != j and k in new_at for k, w in enumerate(negative)):
-        return False
+    """Is the new noun j a thing the caption already names, modified alike? "a toilet with a plunger" ->
+    "a toilet with a toilet" is; "a red circle and a blue square" -> "a *red square* and a blue square" and
+    "beverage cans" -> "*wine* bottles" next to "a beer bottle" are other things."""
+    mine = _modifiers(negative, j)
     return any(
-        _head_noun(caption, i) and same_noun(caption[i], negative[j]) for i in range(len(caption)) if i not in old_at
+        _head_noun(caption, i) and same_noun(caption[i], negative[j]) and _modifiers(caption, i) == mine
+        for i in range(len(caption))
+        if i not in old_at
     )
+
+
+_MODIFIER_DEPS = frozenset({"amod", "compound", "nummod", "nmod"})
+
+
+def _modifiers(words: Analysis, i: int) -> frozenset[str]:
+    return frozenset(w.text for k, w in enumerate(words) if w.head == i and k != i and w.dep in _MODIFIER_DEPS)
 
 
 def check_edit(edit: Edit, caption: Analysis, negative: Analysis, meaning: bool = True) -> Verdict:

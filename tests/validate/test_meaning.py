@@ -269,6 +269,14 @@ def test_numbers_colours_inflections_and_closed_class_words_are_placed(neg_type,
             "A fridge with wine bottles and a beer bottle.",
             None,
         ),
+        # The slot's own modifiers tell the new noun from the one the caption has (the shapes world's edits).
+        (T.replace_nouns, "A red circle next to a blue square.", "A red square next to a blue square.", None),
+        (
+            T.replace_nouns,
+            "A red circle next to a red square.",
+            "A red square next to a red square.",
+            Reason.duplicate_modifier,
+        ),
     ],
 )
 def test_a_new_attribute_the_noun_already_has_is_rejected(neg_type, caption, negative, reason):
