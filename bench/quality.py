@@ -22,21 +22,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from neggen.plausibility import Plausibility, PlausibilityConfig, bundled_calibration, load_plausibility  # noqa: E402
+from neggen.plausibility import Plausibility, PlausibilityConfig, load_plausibility  # noqa: E402
 from neggen.qa.labels import read_labelled_rows  # noqa: E402
-from neggen.qa.quality import StoredScores, judge_rows, summarize  # noqa: E402
+from neggen.qa.quality import judge_rows, stored_plausibility, summarize  # noqa: E402
 from neggen.types import NegType  # noqa: E402
 
 QUALITY_SET = REPO / "tests" / "data" / "quality" / "rows.jsonl"
 PROVENANCE = REPO / "tests" / "data" / "quality" / "provenance.json"
 SWEEP = (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75)
-
-
-def stored_plausibility(rows, quantile: float) -> Plausibility:
-    """The bundled scorer's shipped calibration, scoring from the scores stored with the rows."""
-    calibration = bundled_calibration()
-    config = PlausibilityConfig(model="default", quantile=quantile)
-    return Plausibility(StoredScores(rows, calibration.scorer + " (stored scores)"), calibration, config)
 
 
 def sweep(rows, judged, plausibility: Plausibility, family: str) -> list[dict]:

@@ -63,8 +63,8 @@ class GenerateConfig(BaseModel):
     engine: EngineName = "hf"
     model: str = "default"  # the bundled SmolLM2-135M-Instruct, converted by `neggen models`
     prompt_layout: PromptLayout = "chat"
-    # "edit": for the swap and replace types the model names the edit and neggen applies it (edit_form.py);
-    # reshuffle always answers a sentence.
+    # "edit": the model names the edit (a swap, a replacement, an exchange of two phrases for reshuffle) and
+    # neggen applies it (edit_form.py).
     output: OutputForm = "edit"
     # Edit form, replace types: the model chooses the new word among words of the old one's kind (a colour for
     # a colour, a sister noun for a noun: neggen/replacements.py), or, "free", writes any short words.

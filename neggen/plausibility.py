@@ -12,8 +12,9 @@ of the gaps of SugarCrepe's human-validated negatives of the matching kind under
 (neggen/data/sugarcrepe.json, 200 pairs a kind): quantile 0.4 keeps a negative at least as plausible as
 the least plausible 40% of the human-validated ones. Reshuffle has no SugarCrepe kind; it uses swap_obj's.
 
-A caption the scorer cannot read (its own score below every calibration caption's by `caption_margin`:
-empty, non-English, emoji) is rejected as `caption_unreadable`; a scorer that fails or returns NaN gives its
+A caption the scorer cannot read is rejected as `caption_unreadable`: before any engine call when fewer than
+half its words are English (`unreadable_caption`), and after scoring when its score is below every calibration
+caption's by `caption_margin`; a scorer that fails or returns NaN gives its
 rows `unscored`. The scorer is the bundled model by default, or any causal LM named in the config.
 """
 
@@ -99,6 +100,11 @@ class Calibration:
 
     def threshold(self, neg_type: NegType, q: float) -> float:
         return quantile(self.gaps[SUGARCREPE_KIND[neg_type]], q)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
+        """From a shipped or cached calibration file (`dataclasses.asdict` and extra keys)."""
+        return cls(data["scorer"], data["gaps"], data["worst_caption"])
 
 
 def calibrate(scorer: TextScorer, pairs: dict[str, list[tuple[str, str]]]) -> Calibration:
@@ -255,8 +261,7 @@ def load_plausibility(config: PlausibilityConfig) -> Plausibility | None:
 
 def bundled_calibration() -> Calibration:
     """The calibration shipped for the bundled scorer (neggen/data/calibration-bundled.json)."""
-    data = json.loads(BUNDLED_CALIBRATION_FILE.read_text(encoding="utf-8"))
-    return Calibration(data["scorer"], data["gaps"], data["worst_caption"])
+    return Calibration.from_json(json.loads(BUNDLED_CALIBRATION_FILE.read_text(encoding="utf-8")))
 
 
 def shipped_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calibration | None:
@@ -272,7 +277,7 @@ def shipped_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calib
         return None
     if installed != version or data["calibration_sha256"] != hashlib.sha256(CALIBRATION_FILE.read_bytes()).hexdigest():
         return None
-    return bundled_calibration()
+    return Calibration.from_json(data)
 
 
 def cached_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calibration:
@@ -288,8 +293,7 @@ def cached_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calibr
     path = cache_dir() / "plausibility" / f"{digest[:16]}.json"
     if scorer.name != ConstantScorer.name and path.is_file():
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return Calibration(data["scorer"], data["gaps"], data["worst_caption"])
+            return Calibration.from_json(json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, KeyError):
             pass  # a damaged cache entry is recomputed and rewritten
     calibration = calibrate(scorer, read_calibration_pairs())

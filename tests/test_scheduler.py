@@ -22,6 +22,11 @@ from tests.test_pipeline import all_rows, assert_exactly_once
 TYPES = [NegType.reshuffle, NegType.swap_nouns]
 
 
+def sentence_config(**settings) -> GenerateConfig:
+    """These fakes answer sentences (reverse_words), so reshuffle asks for the sentence form."""
+    return GenerateConfig(output="sentence", **settings)
+
+
 @pytest.fixture(scope="module")
 def captions(karpathy_file):
     table, _ = load_captions(karpathy_file)
@@ -30,7 +35,7 @@ def captions(karpathy_file):
 
 def test_the_window_spans_shards_and_types_and_is_never_exceeded(captions, tmp_path):
     engine = StreamingEngine(reverse_words, per_poll=2)
-    config = GenerateConfig(output="sentence", max_in_flight=24, chunk_size=8)
+    config = sentence_config(max_in_flight=24, chunk_size=8)
     generate(captions, tmp_path, TYPES, 3, engine, config)
     # 3 shards of ~13 captions: 24 at once is only reachable by reaching across shards and types.
     assert engine.max_in_engine == 24
@@ -42,14 +47,7 @@ def test_a_failed_candidate_is_resubmitted_at_once_with_its_next_seed(captions, 
         return [last_user_text(request)] if request.seed % 2 else reverse_words(request)
 
     engine = StreamingEngine(copy_first, per_poll=1)
-    generate(
-        captions.slice(0, 16),
-        tmp_path,
-        [NegType.reshuffle],
-        1,
-        engine,
-        GenerateConfig(output="sentence", max_in_flight=8),
-    )
+    generate(captions.slice(0, 16), tmp_path, [NegType.reshuffle], 1, engine, sentence_config(max_in_flight=8))
     first_retry = next(
         i
         for i, (kind, cid, _) in enumerate(engine.log)
@@ -70,14 +68,7 @@ def test_a_failed_candidate_is_resubmitted_at_once_with_its_next_seed(captions, 
 
 
 def test_parts_are_committed_by_rows(captions, tmp_path):
-    generate(
-        captions,
-        tmp_path,
-        [NegType.reshuffle],
-        1,
-        StreamingEngine(reverse_words),
-        GenerateConfig(output="sentence", chunk_size=7),
-    )
+    generate(captions, tmp_path, [NegType.reshuffle], 1, StreamingEngine(reverse_words), sentence_config(chunk_size=7))
     layout = RunLayout(tmp_path)
     sizes = [pq.read_metadata(p).num_rows for p in layout.parts(NegType.reshuffle, 0) if "negatives" in str(p)]
     assert max(sizes) == 7 and sum(sizes) == 40 and len(sizes) == 6  # 5 full parts of 7, then the last 5
@@ -91,14 +82,7 @@ class SlowEngine(StreamingEngine):
 
 def test_parts_are_committed_by_time_when_rows_come_slowly(captions, tmp_path):
     engine = SlowEngine(reverse_words, per_poll=1)
-    generate(
-        captions.slice(0, 20),
-        tmp_path,
-        [NegType.reshuffle],
-        1,
-        engine,
-        GenerateConfig(output="sentence", part_seconds=0.1),
-    )
+    generate(captions.slice(0, 20), tmp_path, [NegType.reshuffle], 1, engine, sentence_config(part_seconds=0.1))
     parts = [p for p in RunLayout(tmp_path).parts(NegType.reshuffle, 0) if "negatives" in str(p)]
     # 20 rows at ~0.03 s each with 4096 rows per part: only the 0.1 s clock can cut several parts.
     assert len(parts) >= 3
@@ -107,7 +91,7 @@ def test_parts_are_committed_by_time_when_rows_come_slowly(captions, tmp_path):
 
 def test_engine_death_mid_stream_keeps_committed_parts_and_the_rerun_is_exactly_once(captions, tmp_path):
     engine = StreamingEngine(reverse_words, per_poll=3, die_after=18)
-    config = GenerateConfig(output="sentence", chunk_size=4, max_in_flight=12)
+    config = sentence_config(chunk_size=4, max_in_flight=12)
     with pytest.raises(ShardFailed, match="engine core died mid-stream"):
         generate(captions, tmp_path, [NegType.reshuffle], 1, engine, config)
     negatives, _ = all_rows(tmp_path)
@@ -121,14 +105,7 @@ def test_engine_death_mid_stream_keeps_committed_parts_and_the_rerun_is_exactly_
 
 def test_per_request_seeds_off_sends_no_seed_and_records_none(captions, tmp_path):
     engine = StreamingEngine(reverse_words)
-    generate(
-        captions.slice(0, 8),
-        tmp_path,
-        [NegType.reshuffle],
-        1,
-        engine,
-        GenerateConfig(output="sentence", per_request_seeds=False),
-    )
+    generate(captions.slice(0, 8), tmp_path, [NegType.reshuffle], 1, engine, sentence_config(per_request_seeds=False))
     assert {r.seed for r in engine.requests} == {None}
     negatives = pl.read_parquet(tmp_path / "negatives" / "**" / "*.parquet")
     assert negatives["seed"].null_count() == 8
@@ -141,14 +118,7 @@ def test_per_request_seeds_off_sends_no_seed_and_records_none(captions, tmp_path
 def test_success_records_engine_time_for_each_shard(captions, tmp_path):
     import json
 
-    generate(
-        captions,
-        tmp_path,
-        [NegType.reshuffle],
-        2,
-        SlowEngine(reverse_words, per_poll=4),
-        GenerateConfig(output="sentence"),
-    )
+    generate(captions, tmp_path, [NegType.reshuffle], 2, SlowEngine(reverse_words, per_poll=4), sentence_config())
     layout = RunLayout(tmp_path)
     for shard in (0, 1):
         success = json.loads(layout.success(NegType.reshuffle, shard).read_text())
@@ -176,7 +146,7 @@ def test_captions_are_started_as_the_window_has_room_in_example_set_order(captio
             super().submit(key, request)
 
     engine = Recording(reverse_words, per_poll=2)
-    config = GenerateConfig(output="sentence", max_in_flight=4, max_attempts=1)
+    config = sentence_config(max_in_flight=4, max_attempts=1)
     generate(captions, tmp_path, TYPES, 1, engine, config)
     # A caption is started only when the window has room: never all of a shard before its first request, nor
     # the next type's captions while the window is full of this type's.
@@ -231,14 +201,7 @@ def test_a_batch_only_engine_gets_full_calls_across_shards_parts_and_retries(cap
     def copy_every_third(request):
         return [last_user_text(request)] if request.seed % 3 == 0 else reverse_words(request)
 
-    generate(
-        captions,
-        tmp_path,
-        [NegType.reshuffle],
-        3,
-        Batch(copy_every_third),
-        GenerateConfig(output="sentence", chunk_size=8),
-    )
+    generate(captions, tmp_path, [NegType.reshuffle], 3, Batch(copy_every_third), sentence_config(chunk_size=8))
     firsts = [sum(1 for r in call if r.seed == request_seed(0, r.request_id, NegType.reshuffle, 1)) for call in calls]
     last_with_firsts = max(i for i, n in enumerate(firsts) if n)
     assert sum(firsts) == 40 and sum(map(len, calls)) > 40  # some answers were retried

@@ -21,10 +21,14 @@ from neggen.qa.stats import OVERALL, features
 from neggen.types import ALL_TYPES
 
 
+def judged_right(margin: pl.Expr) -> pl.Expr:
+    """1 where a judge's margin says it picks the caption (> 0), 0 where it picks the negative, 0.5 on a tie."""
+    return pl.when(margin > 0).then(1.0).when(margin < 0).then(0.0).otherwise(0.5)
+
+
 def length_judge(rows: pl.DataFrame) -> pl.Series:
     """1 when the caption is the shorter text (the judge is right), 0 when longer, 0.5 on a tie."""
-    diff = rows["negative_words"] - rows["caption_words"]
-    return pl.select(pl.when(diff > 0).then(1.0).when(diff < 0).then(0.0).otherwise(0.5)).to_series()
+    return rows.select(judged_right(pl.col("negative_words") - pl.col("caption_words"))).to_series()
 
 
 def _accuracy(values: pl.Series) -> float | None:
@@ -80,9 +84,7 @@ def audit_run(
             cap = scorer.score(sample["caption"].to_list(), normalize)
             neg = scorer.score(sample["negative"].to_list(), normalize)
             sample = sample.with_columns(pl.Series("llm_margin", [c - n for c, n in zip(cap, neg, strict=True)]))
-            right = sample.select(
-                pl.when(pl.col("llm_margin") > 0).then(1.0).when(pl.col("llm_margin") < 0).then(0.0).otherwise(0.5)
-            ).to_series()
+            right = sample.select(judged_right(pl.col("llm_margin"))).to_series()
             entry |= {"llm_pairs": sample.height, "llm_judge_accuracy": _accuracy(right)}
             entry["llm_examples"] = [
                 e | {"llm_margin": round(e["llm_margin"], 3)} for e in _examples(sample, "llm_margin", examples)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from neggen.plausibility import Plausibility, Scores
+from neggen.plausibility import Plausibility, PlausibilityConfig, Scores, bundled_calibration
 from neggen.qa.labels import LabelledRow
 from neggen.types import NegType
 from neggen.validate import validate_batch
@@ -32,6 +32,17 @@ class StoredScores:
 
     def score(self, texts: Sequence[str]) -> list[float]:
         return [self.table.get(t, float("nan")) for t in texts]
+
+
+def stored_plausibility(rows: Sequence[LabelledRow], quantile: float | None = None) -> Plausibility:
+    """The bundled scorer's shipped calibration, scoring from the scores stored with the rows (no model)."""
+    calibration = bundled_calibration()
+    config = (
+        PlausibilityConfig(model="default")
+        if quantile is None
+        else PlausibilityConfig(model="default", quantile=quantile)
+    )
+    return Plausibility(StoredScores(rows, f"{calibration.scorer} (stored scores)"), calibration, config)
 
 
 @dataclass(frozen=True)

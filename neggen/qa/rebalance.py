@@ -20,6 +20,7 @@ import polars as pl
 
 from neggen.atomic import write_json_atomic, write_parquet_atomic
 from neggen.layout import RunLayout
+from neggen.qa.audit import judged_right
 from neggen.qa.frames import check_run_dir, scan
 from neggen.qa.stats import OVERALL, features
 from neggen.schemas import NEGATIVES
@@ -34,11 +35,7 @@ MARGINS = {
 
 
 def _accuracy(rows: pl.DataFrame) -> float | None:
-    """Share of pairs the judge gets right (margin > 0 right, < 0 wrong, 0 a half)."""
-    if not rows.height:
-        return None
-    right = rows.select(pl.when(pl.col("margin") > 0).then(1.0).when(pl.col("margin") < 0).then(0.0).otherwise(0.5))
-    return round(float(right.to_series().mean()), 4)
+    return round(float(rows.select(judged_right(pl.col("margin"))).to_series().mean()), 4) if rows.height else None
 
 
 def _even(rows: pl.DataFrame, seed: int) -> pl.DataFrame:
@@ -61,7 +58,7 @@ def balanced_ids(rows: pl.DataFrame, seed: int, judge: Judge = "length") -> pl.D
     size = rows["margin"].abs()
     edges = [size.quantile(i / LLM_BINS, "linear") for i in range(1, LLM_BINS)]
     above_edges = [(pl.col("margin").abs() > edge).cast(pl.Int8) for edge in edges]
-    bins = rows.with_columns(pl.sum_horizontal(above_edges).alias("bin") if above_edges else pl.lit(0).alias("bin"))
+    bins = rows.with_columns(pl.sum_horizontal(above_edges).alias("bin"))
     kept = [_even(group.drop("bin"), seed) for _, group in bins.group_by("bin", maintain_order=True)]
     return pl.concat(kept) if kept else rows
 

@@ -11,9 +11,9 @@ from functools import lru_cache
 
 import pytest
 
-from neggen.plausibility import Plausibility, PlausibilityConfig, bundled_calibration, load_scorer
+from neggen.plausibility import PlausibilityConfig, load_scorer
 from neggen.qa.labels import read_labelled_rows
-from neggen.qa.quality import StoredScores, judge_rows, summarize
+from neggen.qa.quality import judge_rows, stored_plausibility, summarize
 from tests.conftest import REPO
 
 QUALITY = REPO / "tests" / "data" / "quality"
@@ -40,8 +40,7 @@ PRECISION_FLOORS: dict[str, float] = {
 @lru_cache(maxsize=1)
 def judged_summary() -> dict:
     rows = read_labelled_rows(QUALITY / "rows.jsonl")
-    calibration = bundled_calibration()
-    plausibility = Plausibility(StoredScores(rows, "stored"), calibration, PlausibilityConfig(model="default"))
+    plausibility = stored_plausibility(rows)
     captions = json.loads((QUALITY / "provenance.json").read_text(encoding="utf-8"))["captions_per_part"]
     return summarize(rows, judge_rows(rows, plausibility).kept, captions)
 
