@@ -107,3 +107,18 @@ def test_output_flag_reaches_requests_rows_and_manifest(tmp_path, form):
     )
     assert set(rows["output"]) == {form} and (rows["edit"].null_count() == rows.height) == (form == "sentence")
     assert json.loads((out / "manifest.json").read_text())["config"]["output"] == form
+
+
+@pytest.mark.slow  # two CLI runs through a served engine
+@pytest.mark.parametrize("choices", ["same_kind", "free"])
+def test_replace_choices_reach_the_regex_the_server_is_sent(tmp_path, choices):
+    """`--set replace_choices=…` through the command: same-kind runs offer only listed words, free runs any."""
+    from tests.engines.fault_server import FaultServer
+    from tests.engines.test_constraints import regex_answer
+
+    with FaultServer(regex_answer) as server:
+        args = ["generate", "--engine", "openai", "--model", "served", "--base-url", server.base_url]
+        args += ["--captions", str(SAMPLE), "--limit", "6", "--type", "replace_nouns", "--out", str(tmp_path / "r")]
+        neggen(*args, "--set", f"replace_choices={choices}")
+    regexes = [b["structured_outputs"]["regex"] for b in server.bodies]
+    assert regexes and all(("[a-z]" in r) == (choices == "free") for r in regexes), regexes[:2]
