@@ -178,9 +178,9 @@ def _noun_index() -> tuple[dict[str, object], dict[object, list[str]]]:
     }
     below: dict[object, list[str]] = {}
     for word, sense in senses.items():
-        for parent in sense.hypernyms():
-            for ancestor in {parent, *parent.hypernyms()}:
-                below.setdefault(ancestor, []).append(word)
+        # A set: a noun reaches an ancestor once, however many paths lead there (helium: noble gas, element).
+        for ancestor in {a for parent in sense.hypernyms() for a in (parent, *parent.hypernyms())}:
+            below.setdefault(ancestor, []).append(word)
     return senses, below
 
 
