@@ -19,7 +19,7 @@ from neggen.errors import RESUME_HINT, check_model_path, check_writable_dir, fai
 from neggen.ingest import ColumnOptions, IngestError, load_captions
 from neggen.layout import RunLayout
 from neggen.manifest import RunMismatch
-from neggen.plausibility import load_plausibility
+from neggen.plausibility import ENGINE_SCORER, load_plausibility
 from neggen.schemas import CAPTIONS
 from neggen.types import resolve_types
 
@@ -147,6 +147,7 @@ def generate(
     from neggen.pipeline import generate as run_generate
     from neggen.validate import require_resources
 
+    llm = None
     try:
         if output not in (None, "sentence", "edit"):
             raise ValueError(f"--output must be sentence or edit, not {output!r}")
@@ -171,11 +172,15 @@ def generate(
         # Cheap checks before the engine loads (minutes for a real model).
         check_writable_dir(out)
         check_model_path(config.model)
-        check_model_path(config.plausibility.model, "--set plausibility.model")
-        load_plausibility(config.plausibility)  # a scorer that cannot load is one line before the engine loads
+        if config.plausibility.model != ENGINE_SCORER:
+            check_model_path(config.plausibility.model, "--set plausibility.model")
+            load_plausibility(config.plausibility)  # a scorer that cannot load is one line before the engine loads
         # The ray driver only plans: each actor loads its own engine.
         llm = make_engine(config) if runner == "local" else None
+        load_plausibility(config.plausibility, llm)  # the engine scorer calibrates once the engine is up
     except (*_USER_ERRORS, EngineError) as exc:
+        if llm is not None:
+            llm.close()
         raise _fail(one_line(exc, _FLAGS)) from None
     invocation = {
         "argv": sys.argv[1:],

@@ -8,6 +8,7 @@ dequantized weights into it, and saves that with the tokenizer and generation co
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 from pathlib import Path
@@ -89,3 +90,12 @@ def resolve_model(name_or_path: str | None) -> str:
     if name_or_path in (None, "", "default", DEFAULT_MODEL_NAME):
         return str(convert_bundled_model())
     return name_or_path
+
+
+def weights_fingerprint(model: str) -> str:
+    """A local model folder's weight files by name, size and mtime: new weights under one name recalibrate."""
+    folder = Path(model)
+    if not folder.is_dir():
+        return model
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin", ".gguf"))
+    return json.dumps([(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files])

@@ -267,13 +267,15 @@ def plan_run(
     shard_indices: list[int] | None = None,
     limit: int | None = None,
     invocation: dict[str, Any] | None = None,
+    engine: Engine | None = None,
 ) -> RunPlan:
-    """Check or create the manifest, store the captions, and list the (type, shard) tasks of this invocation."""
+    """Check or create the manifest, store the captions, and list the (type, shard) tasks of this invocation.
+    `engine`: the local runner's, for the plausibility filter that scores with it."""
     check_shards(shards, shard_indices)
     require_resources(meaning=config.meaning_checks)
     layout = RunLayout(out)
     prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
-    plausibility = load_plausibility(config.plausibility)
+    plausibility = load_plausibility(config.plausibility, engine)
     with run_lock(layout):  # concurrent --shard-index tasks must agree on one manifest and run_id
         manifest = open_run(layout, config, captions, shards, prompts, invocation or {}, plausibility)
         if not layout.captions.exists():
@@ -302,7 +304,7 @@ def run_plan_tasks(
         engine=engine,
         config=plan.config,
         tagger=tagger_for(plan.config.tagger_workers),
-        plausibility=load_plausibility(plan.config.plausibility),
+        plausibility=load_plausibility(plan.config.plausibility, engine),
     )
     specs = [(plan.builder(t), t, s, plan.by_shard.get(s, [])) for t, s in tasks]
     return run_tasks(ctx, plan.layout, specs, progress, summary)
@@ -321,7 +323,7 @@ def generate(
     invocation: dict[str, Any] | None = None,
 ) -> RunSummary:
     """The local runner: this process runs every selected (type, shard) with one engine."""
-    plan = plan_run(captions, out, types, shards, config, shard_indices, limit, invocation)
+    plan = plan_run(captions, out, types, shards, config, shard_indices, limit, invocation, engine)
     summary = RunSummary(out=out, run_id=plan.run_id)
     progress = progress or GenerationProgress(plan.total_rows)
     try:

@@ -29,12 +29,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import lemminflect
 from pydantic import BaseModel, ConfigDict, Field
 
 from neggen.atomic import write_json_atomic
+from neggen.models import weights_fingerprint
 from neggen.replacements import caption_word_counts
 from neggen.text import words
 from neggen.types import NegType
@@ -43,6 +44,7 @@ from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 SCORER_ENV = "NEGGEN_SCORER"
 CALIBRATION_FILE = Path(__file__).with_name("data") / "sugarcrepe.json"
 BUNDLED_CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration-bundled.json"
+CALIBRATION_PAIRS = 200  # a kind, in neggen/data/sugarcrepe.json
 SUGARCREPE_KIND: dict[NegType, str] = {
     NegType.swap_nouns: "swap_obj",
     NegType.swap_adjectives: "swap_att",
@@ -55,8 +57,10 @@ SUGARCREPE_KIND: dict[NegType, str] = {
 class PlausibilityConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = True
-    # The scorer: a hub name or local folder; "default" the bundled model; "constant" turns the filter into a
-    # no-op. NEGGEN_SCORER sets the default (the test suite sets "constant"; tests of the filter name a model).
+    # The scorer: a hub name or local folder; "default" the bundled model; "engine" the run's own model through
+    # its engine (vLLM prompt logprobs, an hf forward pass, a server's echoed logprobs: no second model in
+    # memory); "constant" turns the filter into a no-op. NEGGEN_SCORER sets the default (the test suite sets
+    # "constant"; tests of the filter name a model).
     model: str = Field(default_factory=lambda: os.environ.get(SCORER_ENV, "default"))
     # Of SugarCrepe's gaps, the threshold per type. 0.4 was chosen on the quality set's tune part (precision of
     # the edit form's kept rows 62% at 0.25, 70% at 0.4, 75% at 0.5, with yield falling; docs/negatives.md).
@@ -64,6 +68,9 @@ class PlausibilityConfig(BaseModel):
     caption_margin: float = Field(1.0, ge=0, description="below the worst calibration caption: unreadable")
     dtype: str = "float32"
     batch_size: int = Field(32, ge=1)
+    # SugarCrepe pairs a kind scored to calibrate (1,600 texts at 200): fewer calibrate a new scorer faster,
+    # with coarser thresholds. The shipped bundled calibration is for all 200.
+    calibration_pairs: int = Field(CALIBRATION_PAIRS, ge=2, le=CALIBRATION_PAIRS)
 
 
 class TextScorer(Protocol):
@@ -72,6 +79,16 @@ class TextScorer(Protocol):
     name: str
 
     def score(self, texts: Sequence[str]) -> list[float]: ...
+
+
+@runtime_checkable
+class ScoringEngine(Protocol):
+    """An engine that can score text with its own model (`plausibility.model = "engine"`)."""
+
+    def text_scorer(self) -> TextScorer: ...
+
+
+ENGINE_SCORER = "engine"
 
 
 def quantile(values: Sequence[float], q: float) -> float:
@@ -85,9 +102,12 @@ def quantile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def read_calibration_pairs(path: Path = CALIBRATION_FILE) -> dict[str, list[tuple[str, str]]]:
+def read_calibration_pairs(
+    path: Path = CALIBRATION_FILE, per_kind: int = CALIBRATION_PAIRS
+) -> dict[str, list[tuple[str, str]]]:
+    """The first `per_kind` (caption, negative) pairs of each SugarCrepe kind."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {kind: [(c, n) for c, n in pairs] for kind, pairs in data["pairs"].items()}
+    return {kind: [(c, n) for c, n in pairs[:per_kind]] for kind, pairs in data["pairs"].items()}
 
 
 @dataclass(frozen=True)
@@ -151,7 +171,7 @@ class Plausibility:
         return {
             "scorer": self.scorer.name,
             "score": "mean token log-prob",
-            "calibration": f"SugarCrepe, {CALIBRATION_FILE.name}",
+            "calibration": f"SugarCrepe, {CALIBRATION_FILE.name}, {self.config.calibration_pairs} pairs a kind",
             "quantile": self.config.quantile,
             "caption_floor": round(self.caption_floor, 4),
             "thresholds": {t.value: round(v, 4) for t, v in self.thresholds.items()},
@@ -222,39 +242,43 @@ class LanguageModelScorer:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ValueError(f"--set plausibility.model {model}: cannot load the scorer ({first})") from None
         self.name = "bundled SmolLM2-135M-Instruct" if model == "default" else model
-        self.fingerprint = _weights_fingerprint(self.lm.model_name)
+        self.fingerprint = weights_fingerprint(self.lm.model_name)
 
     def score(self, texts: Sequence[str]) -> list[float]:
         return self.lm.score(texts, normalize=True)
 
 
-def _weights_fingerprint(model: str) -> str:
-    """A local model folder's weight files by name, size and mtime: new weights under one name recalibrate."""
-    folder = Path(model)
-    if not folder.is_dir():
-        return model
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin", ".gguf"))
-    return json.dumps([(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files])
-
-
-def load_scorer(config: PlausibilityConfig) -> TextScorer:
+def load_scorer(config: PlausibilityConfig, engine: object | None = None) -> TextScorer:
     if config.model == ConstantScorer.name:
         return ConstantScorer()
+    if config.model == ENGINE_SCORER:
+        if engine is None:
+            raise ValueError(
+                "plausibility.model=engine scores with the run's own engine, which this process has not loaded "
+                "(the ray driver plans without one): name a scorer model, e.g. --set plausibility.model=default"
+            )
+        if not isinstance(engine, ScoringEngine):
+            raise ValueError(
+                f"plausibility.model=engine: the {getattr(engine, 'name', type(engine).__name__)} engine cannot "
+                "score text; name a scorer model, e.g. --set plausibility.model=default"
+            )
+        return engine.text_scorer()
     return LanguageModelScorer(config.model, config.dtype, config.batch_size)
 
 
-_LOADED: dict[str, Plausibility] = {}
+_LOADED: dict[tuple[str, int], Plausibility] = {}
 
 
-def load_plausibility(config: PlausibilityConfig) -> Plausibility | None:
+def load_plausibility(config: PlausibilityConfig, engine: object | None = None) -> Plausibility | None:
     """The run's plausibility filter, calibrated on first use in this process (seconds for the bundled model;
-    `neggen generate` loads it before the engine, so a scorer that cannot load is one line), or None when
-    disabled. Loaded once per process and config: the planner, the local runner and each Ray actor share it."""
+    `neggen generate` loads a named scorer before the engine, so one that cannot load is one line), or None
+    when disabled. Loaded once per process, config and (for the engine scorer) engine: the planner, the local
+    runner and each Ray actor share it."""
     if not config.enabled:
         return None
-    key = config.model_dump_json()
+    key = (config.model_dump_json(), id(engine) if config.model == ENGINE_SCORER else 0)
     if key not in _LOADED:
-        scorer = load_scorer(config)
+        scorer = load_scorer(config, engine)
         _LOADED[key] = Plausibility(scorer, cached_calibration(scorer, config), config)
     return _LOADED[key]
 
@@ -268,6 +292,8 @@ def shipped_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calib
     """The bundled scorer's calibration as shipped, when it applies: the bundled model at the pinned package
     version, in float32, over today's calibration file."""
     if config.model != "default" or config.dtype != "float32" or scorer.name == ConstantScorer.name:
+        return None
+    if config.calibration_pairs != CALIBRATION_PAIRS:
         return None
     data = json.loads(BUNDLED_CALIBRATION_FILE.read_text(encoding="utf-8"))
     package, version = data["package"].split("==")
@@ -288,7 +314,7 @@ def cached_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calibr
     shipped = shipped_calibration(scorer, config)
     if shipped is not None:
         return shipped
-    identity = json.dumps([scorer.name, getattr(scorer, "fingerprint", ""), config.dtype])
+    identity = json.dumps([scorer.name, getattr(scorer, "fingerprint", ""), config.dtype, config.calibration_pairs])
     digest = hashlib.sha256((identity + CALIBRATION_FILE.read_text(encoding="utf-8")).encode()).hexdigest()
     path = cache_dir() / "plausibility" / f"{digest[:16]}.json"
     if scorer.name != ConstantScorer.name and path.is_file():
@@ -296,7 +322,7 @@ def cached_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calibr
             return Calibration.from_json(json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, KeyError):
             pass  # a damaged cache entry is recomputed and rewritten
-    calibration = calibrate(scorer, read_calibration_pairs())
+    calibration = calibrate(scorer, read_calibration_pairs(per_kind=config.calibration_pairs))
     if scorer.name != ConstantScorer.name:
         write_json_atomic(path, dataclasses.asdict(calibration))
     return calibration

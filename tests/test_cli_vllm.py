@@ -62,3 +62,23 @@ def test_engine_process_killed_mid_shard_fails_cleanly_and_rerun_finishes(tmp_pa
     neggen(*args)
     ids = caption_ids(out)
     assert len(ids) == 24 and ids.n_unique() == 24 and set(done_before) <= set(ids)
+
+
+def test_generate_scores_plausibility_with_its_own_vllm_engine(tmp_path, bundled_model_dir):
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    args = ["generate", "--engine", "vllm", "--model", str(bundled_model_dir), "--captions", str(SAMPLE)]
+    args += ["--type", "replace_nouns", "--limit", "8"]
+    settings = ["--set", "plausibility.model=engine", "--set", "plausibility.calibration_pairs=50"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEGGEN_CACHE": str(cache)}
+    result = subprocess.run([*NEGGEN, *args, "--out", str(out), *settings], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = json.loads((out / "manifest.json").read_text())["plausibility"]
+    assert record["scorer"] == f"vllm {bundled_model_dir}" and record["calibration"].endswith("50 pairs a kind")
+    assert len(list((cache / "plausibility").glob("*.json"))) == 1  # calibrated once, kept for the next run
+    accepted = pl.read_parquet(out / "negatives" / "**" / "*.parquet")
+    rejected = pl.read_parquet(out / "rejects" / "**" / "*.parquet")
+    assert accepted.height > 0 and accepted["caption_logprob"].null_count() == 0
+    gaps = accepted["negative_logprob"] - accepted["caption_logprob"]
+    assert (gaps >= record["thresholds"]["replace_nouns"]).all()
+    implausible = rejected.filter(pl.col("failed_reasons").list.contains("implausible"))
+    assert implausible["negative_logprob"].null_count() == 0

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from neggen.cli import app
 from neggen.config import GenerateConfig
-from neggen.engines.base import Completion
+from neggen.engines.base import Completion, EngineTextScorer
 from neggen.generation import RunContext, _judge, _Pending, judge_all
 from neggen.plausibility import (
     Calibration,
@@ -220,6 +220,7 @@ def test_the_shipped_calibration_is_refused_for_another_model_or_dtype():
     scorer = TableScorer({})
     assert shipped_calibration(scorer, PlausibilityConfig(model="org/other")) is None
     assert shipped_calibration(scorer, PlausibilityConfig(model="default", dtype="bfloat16")) is None
+    assert shipped_calibration(scorer, PlausibilityConfig(model="default", calibration_pairs=199)) is None
     assert shipped_calibration(scorer, PlausibilityConfig(model="default")) is not None
 
 
@@ -257,3 +258,46 @@ def test_an_unreadable_caption_is_a_reject_row_without_an_engine_call(tmp_path):
     spanish = rejects.filter(pl.col("caption_id") == "es").row(0, named=True)
     assert spanish["reason"] == Reason.caption_unreadable.value and spanish["attempt"] == 0
     assert all("perro" not in str(r.messages) for r in engine.requests)
+
+
+class ScoringEngine(ScriptedEngine):
+    """A scripted engine whose own model scores texts from a table (the plausibility.model=engine path)."""
+
+    def __init__(self, table: dict[str, float]):
+        super().__init__(lambda request: [])
+        self.scores = TableScorer(table)
+
+    def text_scorer(self) -> EngineTextScorer:
+        return EngineTextScorer("scripted scorer", "v1", self.scores.score)
+
+
+def test_the_engine_scorer_scores_with_the_engine_and_calibrates_once_per_engine(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEGGEN_CACHE", str(tmp_path / "cache"))
+    config = PlausibilityConfig(model="engine", calibration_pairs=3)
+    engine = ScoringEngine({"A dog on a couch.": -2.0})
+    plausibility = load_plausibility(config, engine)
+    assert plausibility is not None and plausibility.scorer.name == "scripted scorer"
+    assert engine.scores.calls == 1  # 4 kinds x 3 pairs, in one call
+    assert plausibility.record()["calibration"].endswith("3 pairs a kind")
+    assert load_plausibility(config, engine) is plausibility and engine.scores.calls == 1
+    (scores,), _ = plausibility.score_pairs([("A dog on a couch.", "A cat on a couch.")])
+    assert scores == Scores(-2.0, -1.0) and engine.scores.calls == 2
+    other = ScoringEngine({})
+    assert load_plausibility(config, other) is not plausibility  # another engine in this process: its own filter
+
+
+def test_the_engine_scorer_without_an_engine_or_with_one_that_cannot_score_is_one_line():
+    config = PlausibilityConfig(model="engine")
+    with pytest.raises(ValueError, match="has not loaded .*ray driver.*plausibility.model=default"):
+        load_scorer(config, None)
+    with pytest.raises(ValueError, match="the scripted engine cannot score text"):
+        load_scorer(config, ScriptedEngine(lambda request: []))
+
+
+def test_fewer_calibration_pairs_take_the_first_of_each_kind_and_never_the_shipped_calibration():
+    assert read_calibration_pairs(per_kind=2) == {k: v[:2] for k, v in read_calibration_pairs().items()}
+    with pytest.raises(ValueError):
+        PlausibilityConfig(calibration_pairs=201)
+    with pytest.raises(ValueError):
+        PlausibilityConfig(calibration_pairs=1)
+    assert PlausibilityConfig(calibration_pairs=200).calibration_pairs == 200

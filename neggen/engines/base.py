@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -42,6 +42,25 @@ class Completion:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     error: str | None = None
+
+
+@dataclass
+class EngineTextScorer:
+    """Mean token log-probability of texts under an engine's own model (NaN for a text it cannot score): what
+    an engine's `text_scorer()` returns for `plausibility.model = "engine"`. `fingerprint` names the weights
+    and precision, so a calibration is cached per model."""
+
+    name: str
+    fingerprint: str
+    score_texts: Callable[[Sequence[str]], list[float]]
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        return self.score_texts(texts)
+
+
+def mean_logprob(logprobs: Sequence[float]) -> float:
+    """The mean of a text's token log-probs; NaN for no tokens (callers read NaN as "not scored")."""
+    return sum(logprobs) / len(logprobs) if logprobs else float("nan")
 
 
 class EngineError(RuntimeError):

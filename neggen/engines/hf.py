@@ -28,9 +28,10 @@ from transformers import (
 )
 from transformers.cache_utils import DynamicLayer
 
-from neggen.engines.base import Completion, EngineError, Request, SamplingParams
+from neggen.engines.base import Completion, EngineError, EngineTextScorer, Request, SamplingParams
 from neggen.engines.grammar import GrammarCompiler, GrammarMask
 from neggen.engines.prompt_tokens import PromptTokens
+from neggen.models import weights_fingerprint
 
 
 def cpu_supports_bf16() -> bool:
@@ -259,6 +260,15 @@ class HFEngine:
 
     def prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
         return self._prompt_tokens(messages)
+
+    def text_scorer(self) -> EngineTextScorer:
+        """Plausibility with this engine's model: one forward pass a batch of texts (neggen.qa.likelihood)."""
+        from neggen.qa.likelihood import LikelihoodScorer
+
+        lm = LikelihoodScorer.from_loaded(self.lm, self.tokenizer, self.device, self.batch_size)
+        return EngineTextScorer(
+            f"hf {self.model}", f"{weights_fingerprint(self.model)} {self.dtype}", lambda t: lm.score(t, normalize=True)
+        )
 
     def generate(self, requests: Sequence[Request]) -> list[Completion]:
         if self.lm is None:

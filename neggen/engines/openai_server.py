@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from neggen.engines.base import Completion, EngineError, Request
+from neggen.engines.base import Completion, EngineError, EngineTextScorer, Request, mean_logprob
 
 
 class TransientError(Exception):
@@ -126,13 +126,15 @@ class OpenAIEngine:
             body["structured_outputs"] = {"regex": request.regex}
         return body
 
-    async def _post(self, body: dict[str, Any], constrained: bool = False) -> dict[str, Any] | Completion:
+    async def _post(
+        self, body: dict[str, Any], constrained: bool = False, path: str = "chat/completions"
+    ) -> dict[str, Any] | Completion:
         assert self._client is not None and self._slots is not None
         headers = {"Authorization": f"Bearer {self.api_key}"}
         async with self._slots:
             self._requests_sent += 1
             try:
-                response = await self._client.post(f"{self.base_url}/chat/completions", json=body, headers=headers)
+                response = await self._client.post(f"{self.base_url}/{path}", json=body, headers=headers)
             except httpx.HTTPError as exc:  # connect, read, timeout, protocol: the server may come back
                 raise TransientError(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code == 429 or response.status_code >= 500:
@@ -150,8 +152,10 @@ class OpenAIEngine:
         except json.JSONDecodeError as exc:
             raise TransientError(f"{type(exc).__name__}: {exc}") from exc
 
-    async def _complete(self, request: Request) -> Completion:
-        body = self._body(request)
+    async def _send(
+        self, body: dict[str, Any], constrained: bool = False, path: str = "chat/completions"
+    ) -> dict[str, Any] | Completion:
+        """_post, retried on transient failures; EngineError once the retries are spent."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientError),
             stop=stop_after_attempt(self.max_retries),
@@ -160,9 +164,44 @@ class OpenAIEngine:
             reraise=True,
         )
         try:
-            answer = await retrying(self._post, body, "structured_outputs" in body)
+            return await retrying(self._post, body, constrained, path)
         except TransientError as exc:
             raise EngineError(f"{self.base_url} failed {self.max_retries} times: {exc}") from exc
+
+    def text_scorer(self) -> EngineTextScorer:
+        """Plausibility with the served model: the completions endpoint echoes the prompt with each token's
+        log-prob (`echo` with `logprobs`, as vLLM's server and OpenAI's legacy completions take them)."""
+        return EngineTextScorer(f"openai {self.model}", f"{self.model} at {self.base_url}", self._score_texts)
+
+    def _score_texts(self, texts: Sequence[str]) -> list[float]:
+        loop = self._start()
+        futures = [asyncio.run_coroutine_threadsafe(self._prompt_logprob(t), loop) for t in texts]
+        try:
+            return [f.result() for f in futures]
+        finally:
+            for f in futures:
+                f.cancel()
+
+    async def _prompt_logprob(self, text: str) -> float:
+        body = {"model": self.model, "prompt": text, "max_tokens": 1, "temperature": 0.0, "echo": True, "logprobs": 0}
+        answer = await self._send(body, path="completions")
+        try:
+            if isinstance(answer, Completion):
+                raise ValueError(answer.error)
+            token_logprobs = answer["choices"][0]["logprobs"]["token_logprobs"]
+            prompt_tokens = int(answer["usage"]["prompt_tokens"])
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            shown = " ".join(str(exc).split())[:120]
+            raise ValueError(
+                f"{self.base_url}/completions gave no prompt logprobs (echo, logprobs) for scoring ({shown}): "
+                "name a scorer model, e.g. --set plausibility.model=default"
+            ) from None
+        # The first token has no context (None); the answer's own token follows the prompt's.
+        return mean_logprob([float(v) for v in token_logprobs[:prompt_tokens] if v is not None])
+
+    async def _complete(self, request: Request) -> Completion:
+        body = self._body(request)
+        answer = await self._send(body, "structured_outputs" in body)
         if isinstance(answer, Completion):
             answer.request_id = request.request_id
             return answer

@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from itertools import count
 from typing import Any
 
-from neggen.engines.base import Completion, EngineError, Request
+from neggen.engines.base import Completion, EngineError, EngineTextScorer, Request, mean_logprob
 from neggen.engines.prompt_tokens import PromptTokens
+from neggen.models import weights_fingerprint
 
 # Counters read from LLM.get_metrics() (v1 engine).
 _METRICS = {
@@ -181,6 +182,17 @@ class VLLMEngine:
                 queue.put_nowait(RuntimeError("vLLM engine core process died"))
                 return
 
+    def text_scorer(self) -> EngineTextScorer:
+        """Plausibility with this engine's model: vLLM's prompt logprobs, scored between generation steps."""
+        return EngineTextScorer(
+            f"vllm {self.model}", f"{weights_fingerprint(self.model)} {self.options['dtype']}", self._score_texts
+        )
+
+    def _score_texts(self, texts: Sequence[str]) -> list[float]:
+        # The BOS token (else EOS) as the only context, so the first word is scored too (as neggen.qa.likelihood).
+        start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
+        return self.stream().score([[start, *self.tokenizer.encode(t, add_special_tokens=False)] for t in texts])
+
     def too_long(self, request: Request, ids: list[int]) -> str | None:
         if len(ids) + request.sampling.max_tokens > self.max_model_len:
             return f"prompt of {len(ids)} tokens exceeds max_model_len {self.max_model_len}"
@@ -250,8 +262,48 @@ class VLLMStream:
                 done.append((key, _completion(request_id, output)))
         return done
 
+    def score(self, sequences: Sequence[list[int]]) -> list[float]:
+        """Mean log-prob of each sequence's tokens after its first (NaN for one too short or too long). The
+        engine steps with the generation requests in flight: those that finish meanwhile wait in `ready` for
+        the next poll."""
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+        from vllm.sampling_params import RequestOutputKind
+
+        params = SamplingParams(
+            max_tokens=1, temperature=0.0, prompt_logprobs=0, output_kind=RequestOutputKind.FINAL_ONLY
+        )
+        scores = [float("nan")] * len(sequences)
+        pending: dict[str, int] = {}
+        for i, ids in enumerate(sequences):
+            if 2 <= len(ids) < self.engine.max_model_len:
+                rid = f"s{next(self._ids)}"
+                self.llm_engine.add_request(rid, TokensPrompt(prompt_token_ids=ids), params)
+                pending[rid] = i
+        while pending:
+            try:
+                outputs = self.llm_engine.step()
+            except Exception as exc:
+                raise EngineError(f"vLLM engine failed: {type(exc).__name__}: {exc}") from exc
+            for output in outputs:
+                if not output.finished:
+                    continue
+                if output.request_id in pending:
+                    i = pending.pop(output.request_id)
+                    scores[i] = mean_logprob(_prompt_token_logprobs(sequences[i], output.prompt_logprobs))
+                elif output.request_id in self.keys:
+                    key, request_id = self.keys.pop(output.request_id)
+                    self.ready.append((key, _completion(request_id, output)))
+        return scores
+
     def close(self) -> None:
         self._stop.set()
+
+
+def _prompt_token_logprobs(ids: list[int], prompt_logprobs: Any) -> list[float]:
+    """Each prompt token's own log-prob after the first (vLLM gives None for the first position and, per
+    position, a mapping of token id to Logprob that holds the prompt's token)."""
+    return [float(position[token].logprob) for token, position in zip(ids[1:], list(prompt_logprobs)[1:], strict=True)]
 
 
 def _completion(request_id: str, output: Any) -> Completion:

@@ -20,11 +20,21 @@ from neggen.models import resolve_model
 class LikelihoodScorer:
     def __init__(self, model: str | None = None, dtype: str = "float32", device: str | None = None, batch_size=32):
         self.model_name = resolve_model(model)  # None: the bundled SmolLM2, converted on first use
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.batch_size = batch_size
-        self.tokenizer = AutoTokenizer.from_pretrained(self.model_name)
-        self.lm = AutoModelForCausalLM.from_pretrained(self.model_name, dtype=getattr(torch, dtype))
-        self.lm = self.lm.to(self.device).eval()
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        tokenizer = AutoTokenizer.from_pretrained(self.model_name)
+        lm = AutoModelForCausalLM.from_pretrained(self.model_name, dtype=getattr(torch, dtype))
+        self._use(lm.to(device).eval(), tokenizer, device, batch_size)
+
+    @classmethod
+    def from_loaded(cls, lm, tokenizer, device: str | torch.device, batch_size: int = 32) -> LikelihoodScorer:
+        """A scorer over a model already in memory (the hf engine's own)."""
+        scorer = cls.__new__(cls)
+        scorer.model_name = getattr(lm, "name_or_path", "")
+        scorer._use(lm, tokenizer, device, batch_size)
+        return scorer
+
+    def _use(self, lm, tokenizer, device, batch_size: int) -> None:
+        self.lm, self.tokenizer, self.device, self.batch_size = lm, tokenizer, device, batch_size
         start = self.tokenizer.bos_token_id
         self.start_id = start if start is not None else self.tokenizer.eos_token_id
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.start_id

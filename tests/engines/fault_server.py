@@ -30,6 +30,7 @@ class FaultServer:
         self.plan = plan
         self.calls = 0
         self.bodies: list[dict[str, Any]] = []
+        self.paths: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -45,6 +46,7 @@ class FaultServer:
                     server.calls += 1
                     call = server.calls
                     server.bodies.append(body)
+                    server.paths.append(self.path)
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
 import torch
 
 from neggen.engines.base import Request, SamplingParams
@@ -87,3 +90,15 @@ def test_rows_join_the_running_batch_as_others_finish_and_compute_what_they_woul
     assert [c.texts for c in together] == [c.texts for c in alone]
     assert all(" -> " in text for c in together[1::2] for text in c.texts)
     assert [c.completion_tokens for c in together] == [c.completion_tokens for c in alone]
+
+
+def test_the_engine_scorer_is_a_forward_pass_of_the_engine_model(hf_engine, bundled_model_dir):
+    from neggen.qa.likelihood import LikelihoodScorer
+
+    texts = [*CAPTIONS, "A windows with two kitchen.", ""]
+    scorer = hf_engine.text_scorer()
+    ours = scorer.score(texts)
+    reference = LikelihoodScorer(str(bundled_model_dir)).score(texts, normalize=True)
+    assert ours[:-1] == pytest.approx(reference[:-1], abs=1e-4)
+    assert math.isnan(ours[-1])  # no tokens: not scored
+    assert scorer.name == f"hf {bundled_model_dir}" and "float32" in scorer.fingerprint

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import polars as pl
 import pytest
@@ -15,6 +16,7 @@ from neggen.ingest import load_captions
 from neggen.pipeline import generate
 from neggen.types import NegType
 from tests.engines.fault_server import FaultServer
+from tests.served import neggen, served_generate_args
 
 SAMPLING = SamplingParams(n=2, max_tokens=32)
 
@@ -184,3 +186,38 @@ def test_one_pool_serves_every_call():
         assert llm._client is client and client is not None  # no new pool per call
         llm.close()
     assert llm._client is None
+
+
+def echoed_logprobs(call, body):
+    """A completions answer echoing the prompt: one token a word, the first without a log-prob, -1 for each
+    following word, then the answer's own token at -9 (which must not count)."""
+    n = len(body["prompt"].split())
+    logprobs = [None] + [-1.0] * (n - 1) + [-9.0]
+    answer = {"choices": [{"text": body["prompt"] + " x", "logprobs": {"token_logprobs": logprobs}}]}
+    return 200, answer | {"usage": {"prompt_tokens": n, "completion_tokens": 1}}, 0.0
+
+
+def test_the_engine_scorer_reads_the_prompt_logprobs_the_server_echoes():
+    with FaultServer(echoed_logprobs) as server:
+        scorer = engine(server).text_scorer()
+        scores = scorer.score(["a dog on a couch", "dog"])
+    assert scores[0] == -1.0 and math.isnan(scores[1])  # one token: nothing after the first to score
+    body = server.bodies[0]
+    assert server.paths == ["/v1/completions"] * 2
+    assert body["echo"] is True and body["logprobs"] == 0 and body["max_tokens"] == 1 and body["temperature"] == 0
+    assert scorer.name == "openai served-model"
+
+
+def test_a_server_without_prompt_logprobs_is_one_line_naming_the_fix(tmp_path, karpathy_file):
+    def chat_only(call, body):
+        return 200, {"choices": [{"text": "x", "logprobs": None}], "usage": {"prompt_tokens": 3}}, 0.0
+
+    with FaultServer(chat_only) as server:
+        with pytest.raises(ValueError, match="gave no prompt logprobs .* plausibility.model=default"):
+            engine(server).text_scorer().score(["a dog on a couch"])
+        args = served_generate_args(server.base_url, tmp_path / "out", "--type", "replace_nouns", limit=2)
+        result = neggen(*args, "--set", "plausibility.model=engine")
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("neggen: error")]
+    assert len(errors) == 1 and "gave no prompt logprobs" in errors[0] and "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "negatives").exists()

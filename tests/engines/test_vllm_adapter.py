@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import pytest
@@ -132,3 +133,23 @@ def test_edit_regex_is_enforced(vllm_engine, neg_type, captions):
     out = vllm_engine.generate(reqs)
     assert assert_constrained(reqs, out) == 2 * len(reqs)  # every answer finished inside its regex
     assert all(c.completion_tokens <= 2 * 12 for c in out)  # an edit is a few tokens
+
+
+def test_prompt_logprob_scores_match_a_forward_pass_and_generation_in_flight_is_not_lost(vllm_engine):
+    from neggen.qa.likelihood import LikelihoodScorer
+
+    texts = [*CAPTIONS, "A windows with two kitchen.", ""]
+    reference = LikelihoodScorer(vllm_engine.model).score(texts, normalize=True)
+    stream = vllm_engine.stream()
+    pending = requests(SamplingParams(n=1, max_tokens=1))  # one token: they finish while the texts are scored
+    for key, request in enumerate(pending):
+        stream.submit(key, request)
+    scores = vllm_engine.text_scorer().score(texts)
+    assert scores[:-1] == pytest.approx(reference[:-1], abs=0.1)  # vLLM runs bfloat16 on CPU
+    assert math.isnan(scores[-1])
+    assert stream.ready  # what finished during scoring waits for the next poll
+    finished: dict[int, object] = {}
+    while len(finished) < len(pending):
+        finished.update(stream.poll())
+    assert sorted(finished) == list(range(len(pending))) and stream.in_flight() == 0
+    assert all(c.error is None and c.texts for c in finished.values())

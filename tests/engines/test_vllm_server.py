@@ -78,3 +78,24 @@ def test_pipeline_on_the_server(server, karpathy_file, tmp_path):
     assert (
         rows["caption_id"].n_unique() == 16 and set(rows["engine"]) == {"openai"} and set(rows["model"]) == {"smollm2"}
     )
+
+
+def test_the_engine_scorer_reads_the_served_models_prompt_logprobs(server, bundled_model_dir):
+    import torch
+
+    from neggen.qa.likelihood import LikelihoodScorer
+
+    texts = ["A man riding a horse on a beach.", "A beach riding a horse on a man.", "on on the of a a"]
+    llm = OpenAIEngine("smollm2", base_url=server.base_url, concurrency=4)
+    try:
+        scores = llm.text_scorer().score(texts)
+    finally:
+        llm.close()
+    reference = LikelihoodScorer(str(bundled_model_dir))
+    for text, score in zip(texts, scores, strict=True):
+        # The server reads the text as it is: its first token is the context, the rest are scored.
+        ids = torch.tensor([reference.tokenizer(text, add_special_tokens=False)["input_ids"]])
+        logprobs = torch.log_softmax(reference.lm(input_ids=ids).logits[0, :-1].float(), dim=-1)
+        expected = logprobs.gather(-1, ids[0, 1:, None]).mean().item()
+        assert score == pytest.approx(expected, abs=0.1), text  # the server runs bfloat16 on CPU
+    assert scores[0] > scores[2]
