@@ -22,7 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from neggen.plausibility import Plausibility, PlausibilityConfig, load_plausibility  # noqa: E402
+from neggen.config import PlausibilityConfig  # noqa: E402
+from neggen.plausibility import Plausibility, load_plausibility  # noqa: E402
 from neggen.qa.labels import read_labelled_rows  # noqa: E402
 from neggen.qa.quality import judge_rows, stored_plausibility, summarize  # noqa: E402
 from neggen.types import NegType  # noqa: E402

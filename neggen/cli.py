@@ -13,13 +13,12 @@ import pyarrow as pa
 import typer
 
 from neggen.atomic import write_parquet_atomic
-from neggen.config import load_config
+from neggen.config import ENGINE_SCORER, load_config
 from neggen.engines import EngineError, make_engine
 from neggen.errors import RESUME_HINT, check_model_path, check_writable_dir, fail, one_line
 from neggen.ingest import ColumnOptions, IngestError, load_captions
 from neggen.layout import RunLayout
 from neggen.manifest import RunMismatch
-from neggen.plausibility import ENGINE_SCORER, load_plausibility
 from neggen.schemas import CAPTIONS
 from neggen.types import resolve_types
 
@@ -145,6 +144,7 @@ def generate(
     from neggen.generation import ShardFailed  # imports spaCy (seconds): only where generation runs
     from neggen.pipeline import check_shards
     from neggen.pipeline import generate as run_generate
+    from neggen.plausibility import load_plausibility
     from neggen.validate import require_resources
 
     llm = None

@@ -14,10 +14,10 @@ import re
 from neggen.apply_edit import Edit, EditRejected, apply_edit
 from neggen.edit_form import PHRASE_TYPES, SWAP_TYPES, candidate_spans, constraint_for
 from neggen.pos import PosTagger
-from neggen.text import words
+from neggen.text import changed_region, words
 from neggen.types import NegType
 from neggen.validate.rules import MAX_RESHUFFLE_SPAN, MAX_SWAP_SPAN
-from neggen.validate.spans import changed_region, find_swap
+from neggen.validate.spans import find_swap
 
 _ARTICLES = ("a", "an")
 _DETERMINERS = ("a", "an", "the")

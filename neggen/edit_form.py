@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
 
+from neggen.config import OutputForm, ReplaceChoices
 from neggen.pos import Analysis, PosTagger
 from neggen.reorders import noun_phrases, phrase_pairs
 from neggen.replacements import attribute_alternatives, noun_alternatives
@@ -21,10 +21,6 @@ from neggen.text import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
 from neggen.validate.rules import editable_words, stuff_into_plural
-
-OutputForm = Literal["sentence", "edit"]
-# What the right side of a replace may be: words of the same kind (neggen.replacements), or any words.
-ReplaceChoices = Literal["same_kind", "free"]
 
 EDIT_TYPES: frozenset[NegType] = frozenset(
     {

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from neggen.apply_edit import EditRejected, negative_from_answer
-from neggen.config import GenerateConfig
-from neggen.edit_form import OutputForm, candidate_spans, constraint_for, no_span_detail
+from neggen.config import GenerateConfig, OutputForm
+from neggen.edit_form import candidate_spans, constraint_for, no_span_detail
 from neggen.engines.base import Completion, Engine, EngineError, Request
 from neggen.plausibility import Plausibility, Scores, unreadable_caption
 from neggen.pos import DEFAULT_TAGGER, PosTagger

@@ -11,7 +11,7 @@ import platform
 import sys
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -19,9 +19,11 @@ from neggen import __version__
 from neggen.atomic import write_json_atomic
 from neggen.config import GenerateConfig
 from neggen.layout import RunLayout, captions_fingerprint, read_manifest
-from neggen.plausibility import Plausibility
-from neggen.prompts import PromptSpec
 from neggen.tag_pool import resolve_workers
+
+if TYPE_CHECKING:  # both import the language tools (spaCy, seconds); `neggen status` reads manifests without them
+    from neggen.plausibility import Plausibility
+    from neggen.prompts import PromptSpec
 
 
 class RunMismatch(ValueError):

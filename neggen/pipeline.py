@@ -30,7 +30,7 @@ from neggen.progress import GenerationProgress
 from neggen.prompts import PromptBuilder, PromptSpec, load_prompt
 from neggen.scheduler import Scheduler, Task
 from neggen.schemas import CAPTIONS, NEGATIVES, REJECTS
-from neggen.sharding import shard_of
+from neggen.sharding import assign_shards, select_captions
 from neggen.tag_pool import tagger_for
 from neggen.types import NegType
 from neggen.validate import require_resources
@@ -63,20 +63,6 @@ def check_shards(shards: int, shard_indices: list[int] | None) -> None:
     bad = [i for i in shard_indices or [] if not 0 <= i < shards]
     if bad:
         raise ValueError(f"--shard-index {bad} outside 0..{shards - 1}")
-
-
-def select_captions(captions: pa.Table, limit: int | None) -> pa.Table:
-    """--limit N takes the first N rows in source order, the same rows on every re-run."""
-    return captions.slice(0, limit) if limit is not None else captions
-
-
-def assign_shards(captions: pa.Table, shards: int) -> dict[int, list[dict[str, Any]]]:
-    by_shard: dict[int, list[dict[str, Any]]] = {}
-    for row in captions.to_pylist():
-        by_shard.setdefault(shard_of(row["caption_id"], shards), []).append(row)
-    for rows in by_shard.values():
-        rows.sort(key=lambda r: r["caption_id"])
-    return by_shard
 
 
 def shard_counts(layout: RunLayout, neg_type: NegType, shard: int) -> dict[str, Any]:

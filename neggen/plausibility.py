@@ -25,26 +25,23 @@ import hashlib
 import importlib.metadata
 import json
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import lemminflect
-from pydantic import BaseModel, ConfigDict, Field
 
 from neggen.atomic import write_json_atomic
+from neggen.config import CALIBRATION_PAIRS, ENGINE_SCORER, PlausibilityConfig
 from neggen.models import weights_fingerprint
 from neggen.replacements import caption_word_counts
 from neggen.text import words
 from neggen.types import NegType
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 
-SCORER_ENV = "NEGGEN_SCORER"
 CALIBRATION_FILE = Path(__file__).with_name("data") / "sugarcrepe.json"
 BUNDLED_CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration-bundled.json"
-CALIBRATION_PAIRS = 200  # a kind, in neggen/data/sugarcrepe.json
 SUGARCREPE_KIND: dict[NegType, str] = {
     NegType.swap_nouns: "swap_obj",
     NegType.swap_adjectives: "swap_att",
@@ -52,25 +49,6 @@ SUGARCREPE_KIND: dict[NegType, str] = {
     NegType.replace_adjectives: "replace_att",
     NegType.reshuffle: "swap_obj",
 }
-
-
-class PlausibilityConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
-    # The scorer: a hub name or local folder; "default" the bundled model; "engine" the run's own model through
-    # its engine (vLLM prompt logprobs, an hf forward pass, a server's echoed logprobs: no second model in
-    # memory); "constant" turns the filter into a no-op. NEGGEN_SCORER sets the default (the test suite sets
-    # "constant"; tests of the filter name a model).
-    model: str = Field(default_factory=lambda: os.environ.get(SCORER_ENV, "default"))
-    # Of SugarCrepe's gaps, the threshold per type. 0.4 was chosen on the quality set's tune part (precision of
-    # the edit form's kept rows 62% at 0.25, 70% at 0.4, 75% at 0.5, with yield falling; docs/negatives.md).
-    quantile: float = Field(0.4, ge=0, le=1)
-    caption_margin: float = Field(1.0, ge=0, description="below the worst calibration caption: unreadable")
-    dtype: str = "float32"
-    batch_size: int = Field(32, ge=1)
-    # SugarCrepe pairs a kind scored to calibrate (1,600 texts at 200): fewer calibrate a new scorer faster,
-    # with coarser thresholds. The shipped bundled calibration is for all 200.
-    calibration_pairs: int = Field(CALIBRATION_PAIRS, ge=2, le=CALIBRATION_PAIRS)
 
 
 class TextScorer(Protocol):
@@ -87,8 +65,6 @@ class ScoringEngine(Protocol):
 
     def text_scorer(self) -> TextScorer: ...
 
-
-ENGINE_SCORER = "engine"
 
 
 def quantile(values: Sequence[float], q: float) -> float:

@@ -13,20 +13,16 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from neggen.config import DEFAULT_PROMPTS_DIR, OutputForm, PromptLayout
 from neggen.edit_examples import derive_edit, offered
-from neggen.edit_form import PHRASE_TYPES, OutputForm, form_for
+from neggen.edit_form import PHRASE_TYPES, form_for
 from neggen.pos import DEFAULT_TAGGER
-from neggen.resources import shipped_dir
 from neggen.sharding import stable_hash
 from neggen.types import NegType
 
-PromptLayout = Literal["chat", "paper"]
-# prompts/ of the checkout, or the copy a wheel ships as the package `neggen.prompt_files`.
-DEFAULT_PROMPTS_DIR = shipped_dir("prompts", "neggen.prompt_files")
 Messages = list[dict[str, str]]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from neggen.layout import RunLayout, UnreadablePart, part_rows, planned_limit, read_manifest, read_part
-from neggen.pipeline import assign_shards, select_captions
+from neggen.sharding import assign_shards, select_captions
 from neggen.types import NegType
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\ufeff]")
 _SPACE = re.compile(r"\s+")
@@ -28,3 +29,35 @@ def words(text: str) -> list[str]:
 def comparison_key(text: str) -> str:
     """Two captions with the same key say the same thing up to case, spacing and punctuation."""
     return " ".join(words(text))
+
+
+@dataclass(frozen=True)
+class Region:
+    """caption[start:cap_end] was rewritten as negative[start:neg_end]; everything around it is equal."""
+
+    start: int
+    cap_end: int
+    neg_end: int
+    neg_start: int | None = None  # where the block starts in the negative, when not at `start`
+
+    @property
+    def neg_begin(self) -> int:
+        return self.start if self.neg_start is None else self.neg_start
+
+    def caption_span(self, words: list[str]) -> list[str]:
+        return words[self.start : self.cap_end]
+
+    def negative_span(self, words: list[str]) -> list[str]:
+        return words[self.neg_begin : self.neg_end]
+
+
+def changed_region(caption: list[str], negative: list[str]) -> Region:
+    """Strip the longest common prefix and suffix."""
+    prefix = 0
+    limit = min(len(caption), len(negative))
+    while prefix < limit and caption[prefix] == negative[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and caption[-1 - suffix] == negative[-1 - suffix]:
+        suffix += 1
+    return Region(prefix, len(caption) - suffix, len(negative) - suffix)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from neggen.plausibility import Plausibility, PlausibilityConfig, Scores, bundled_calibration
+from neggen.config import PlausibilityConfig
+from neggen.plausibility import Plausibility, Scores, bundled_calibration
 from neggen.qa.labels import LabelledRow
 from neggen.types import NegType
 from neggen.validate import validate_batch

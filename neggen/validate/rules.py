@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from neggen.pos import Analysis, Pos, Word
+from neggen.text import Region, changed_region
 from neggen.types import NegType
 from neggen.validate.bindings import (
     changed_bindings,
@@ -33,10 +34,8 @@ from neggen.validate.lexical import (
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 from neggen.validate.spans import (
     AGREEMENT,
-    Region,
     Swap,
     article_free,
-    changed_region,
     content_blocks,
     find_agreed_swap,
     find_move,

@@ -8,37 +8,7 @@ from functools import lru_cache
 
 import lemminflect
 
-
-@dataclass(frozen=True)
-class Region:
-    """caption[start:cap_end] was rewritten as negative[start:neg_end]; everything around it is equal."""
-
-    start: int
-    cap_end: int
-    neg_end: int
-    neg_start: int | None = None  # where the block starts in the negative, when not at `start`
-
-    @property
-    def neg_begin(self) -> int:
-        return self.start if self.neg_start is None else self.neg_start
-
-    def caption_span(self, words: list[str]) -> list[str]:
-        return words[self.start : self.cap_end]
-
-    def negative_span(self, words: list[str]) -> list[str]:
-        return words[self.neg_begin : self.neg_end]
-
-
-def changed_region(caption: list[str], negative: list[str]) -> Region:
-    """Strip the longest common prefix and suffix."""
-    prefix = 0
-    limit = min(len(caption), len(negative))
-    while prefix < limit and caption[prefix] == negative[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and caption[-1 - suffix] == negative[-1 - suffix]:
-        suffix += 1
-    return Region(prefix, len(caption) - suffix, len(negative) - suffix)
+from neggen.text import Region, changed_region
 
 
 def count_edit_spans(a: list[str], b: list[str]) -> int:

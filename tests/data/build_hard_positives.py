@@ -24,8 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from neggen.pos import default_tagger
-from neggen.text import normalize_caption, words
-from neggen.validate.spans import changed_region
+from neggen.text import changed_region, normalize_caption, words
 from neggen.wordnet import load as load_wordnet
 
 OUT = Path(__file__).with_name("hard_positives.jsonl")

@@ -11,7 +11,8 @@ from functools import lru_cache
 
 import pytest
 
-from neggen.plausibility import PlausibilityConfig, load_scorer
+from neggen.config import PlausibilityConfig
+from neggen.plausibility import load_scorer
 from neggen.qa.labels import read_labelled_rows
 from neggen.qa.quality import judge_rows, stored_plausibility, summarize
 from tests.conftest import REPO

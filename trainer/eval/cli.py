@@ -5,14 +5,17 @@ from __future__ import annotations
 import time
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from trainer.cli_errors import fail as _fail
-from trainer.eval import aro_order
-from trainer.eval.results import Record, build, safe_tag, write_record
-from trainer.eval.suite import BENCHMARKS, IMAGE_ONLY, add_aro_summary, blind_judge, image_judge, run_suite
+from trainer.eval.benchmarks import BENCHMARKS
+
+if TYPE_CHECKING:
+    from trainer.eval.results import Record
+
+# The evaluators import torch and the language tools (seconds): each command imports them when it runs.
 
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate CLIP models on the benchmarks.")
 
@@ -36,6 +39,9 @@ def _report_missing(missing: dict[str, str]) -> None:
 
 
 def _finish(records: list[Record], out: Path, tag: str, model: str, run_id: str, task: str) -> None:
+    from trainer.eval.results import safe_tag, write_record
+    from trainer.eval.suite import add_aro_summary
+
     summary = add_aro_summary(records, task)
     if summary is not None:
         _show(summary)
@@ -67,8 +73,10 @@ def run(
     device: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Evaluate one model on every selected benchmark whose data is present under --data-root."""
+    from trainer.eval import aro_order
     from trainer.eval.embed import ClipEncoder, EmbeddingCache
     from trainer.eval.loading import load_model, model_tag
+    from trainer.eval.suite import image_judge, run_suite
     from trainer.tokenizer import TokenizerError
 
     selected = _benchmarks(benchmarks)
@@ -102,9 +110,11 @@ def blind(
     lm: Annotated[str | None, typer.Option(help="causal LM dir for the lm scorer (default: the bundled model)")] = None,
 ) -> None:
     """Text-only baselines (no images needed): the artefacts a benchmark leaves for a blind scorer."""
+    from trainer.eval import aro_order
     from trainer.eval.blind import BLIND_SCORERS, LMScorer
+    from trainer.eval.suite import blind_judge, run_suite
 
-    selected = tuple(b for b in _benchmarks(benchmarks) if b not in IMAGE_ONLY)
+    selected = tuple(b for b in _benchmarks(benchmarks) if not BENCHMARKS[b].image_only)
     order_tagger = aro_order.make_tagger(tagger)
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     for name in (s.strip() for s in scorers.split(",") if s.strip()):
@@ -132,6 +142,8 @@ def build_cmd(
 ) -> None:
     """Gather every result JSON under --out into results.csv and results.md (with the paper's rows) and print."""
     import polars as pl
+
+    from trainer.eval.results import build
 
     if not out.exists():
         raise _fail(f"{out} does not exist: run `python -m trainer eval run` or `eval blind` first")

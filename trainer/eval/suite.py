@@ -14,65 +14,15 @@ Layout under `--data-root` (docs/evaluation.md lists the downloads):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from trainer.eval import aro, aro_order, retrieval, sugarcrepe, valse, winoground, zeroshot
+from trainer.eval.benchmarks import BENCHMARKS
 from trainer.eval.choice import ChoiceItem, TextScorer, run_blind, run_choice
 from trainer.eval.embed import EmbeddingCache, missing_images
 from trainer.eval.missing import MissingData
 from trainer.eval.results import Judge, Record
 from trainer.eval.scoring import Choice, TieRule
-
-BENCHMARKS = ("sugarcrepe", "aro", "coco_order", "flickr30k_order", "valse", "winoground", "zeroshot", "retrieval")
-# Those that compare image embeddings with each other or rank images: a blind (text-only) judge cannot take them.
-IMAGE_ONLY = ("winoground", "zeroshot", "retrieval")
-
-
-@dataclass(frozen=True)
-class Source:
-    needs: str
-    where: str
-
-
-SOURCES = {
-    "sugarcrepe": Source(
-        "sugarcrepe/*.json and coco/val2017/",
-        "https://github.com/RAIVNLab/sugar-crepe (data/*.json); http://images.cocodataset.org/zips/val2017.zip",
-    ),
-    "aro": Source(
-        "aro/visual_genome_relation.json, aro/visual_genome_attribution.json and aro/images/",
-        "https://github.com/mertyg/vision-language-models-are-bows (dataset_zoo/aro_datasets.py names the Google "
-        "Drive files: the two JSONs and vgr_vga_images.zip)",
-    ),
-    "coco_order": Source(
-        "coco/coco_karpathy_test.json and coco/val2014/",
-        "https://storage.googleapis.com/sfr-vision-language-research/datasets/coco_karpathy_test.json; "
-        "http://images.cocodataset.org/zips/val2014.zip",
-    ),
-    "flickr30k_order": Source(
-        "flickr30k/flickr30k_test.json and flickr30k/flickr30k-images/",
-        "https://storage.googleapis.com/sfr-vision-language-research/datasets/flickr30k_test.json; images by "
-        "request at https://shannon.cs.illinois.edu/DenotationGraph/",
-    ),
-    "valse": Source(
-        "valse/data/*.json and valse/images/{visual7w,val2017,swig,train2014,val2014,VisualDialog_val2018}/",
-        "https://github.com/Heidelberg-NLP/VALSE (data/ and the image sources its README lists)",
-    ),
-    "winoground": Source(
-        "winoground/examples.jsonl and winoground/images/",
-        "https://huggingface.co/datasets/facebook/winoground (data/examples.jsonl and data/images.zip; gated)",
-    ),
-    "zeroshot": Source(
-        "zeroshot/<dataset> in torchvision's extracted layouts",
-        "the torchvision dataset pages (CIFAR-10/100, Food-101, Oxford-IIIT Pet, Flowers-102, SUN397, Stanford "
-        "Cars, DTD, Caltech-101, FGVC-Aircraft) and https://image-net.org (ILSVRC2012 val)",
-    ),
-    "retrieval": Source(
-        "coco/coco_karpathy_test.json + coco/val2014/ and/or flickr30k/flickr30k_test.json + flickr30k-images/",
-        "as for coco_order and flickr30k_order",
-    ),
-}
 
 
 def image_judge(cache: EmbeddingCache) -> Judge:
@@ -160,7 +110,7 @@ def _run_one(
 def run_suite(
     judge: Judge,
     data_root: Path,
-    benchmarks: tuple[str, ...] = BENCHMARKS,
+    benchmarks: tuple[str, ...] = tuple(BENCHMARKS),
     *,
     task: str = "image_caption_selection",
     tagger: aro_order.OrderTagger | None = None,
@@ -185,7 +135,7 @@ def run_suite(
                 sugarcrepe_dir=sugarcrepe_dir,
             )
         except MissingData as error:
-            source = SOURCES[name]
+            source = BENCHMARKS[name]
             missing[name] = f"{error}. Needs {source.needs} under the data root; get it from {source.where}"
             continue
         for record in found:

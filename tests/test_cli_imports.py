@@ -1,0 +1,55 @@
+"""The commands that only read answer at once: `neggen --help`, `status`, `stats` and `python -m trainer --help`
+import no spaCy, lemminflect (which imports spaCy), torch, transformers, NLTK or vLLM. Read from
+`python -X importtime`: the modules the real command loaded, not its wall time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+from tests.engines.fault_server import FaultServer
+from tests.served import neggen, served_generate_args
+
+HEAVY = frozenset({"spacy", "lemminflect", "torch", "transformers", "nltk", "vllm"})
+
+
+def loaded_modules(*argv: str) -> set[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("import time:") and "|" in line]
+    return {line.rsplit("|", 1)[1].strip() for line in lines}
+
+
+@pytest.fixture(scope="module")
+def served_run(tmp_path_factory):
+    """A real run directory (manifest, parts, success markers) made through a loopback fake server."""
+    out = tmp_path_factory.mktemp("served") / "run"
+    with FaultServer(lambda call, body: (200, None, 0.0)) as server:
+        result = neggen(*served_generate_args(server.base_url, out, limit=4))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-m", "neggen", "--help"],
+        ["-m", "neggen", "status", "{run}"],
+        ["-m", "neggen", "stats", "{run}"],
+        ["-m", "trainer", "--help"],
+    ],
+    ids=["neggen --help", "neggen status", "neggen stats", "trainer --help"],
+)
+def test_reading_commands_import_no_language_or_model_library(argv, served_run):
+    modules = loaded_modules(*(a.replace("{run}", str(served_run)) for a in argv))
+    assert "neggen.cli" in modules or "trainer.cli" in modules  # the reading is real
+    assert not modules & HEAVY, sorted(modules & HEAVY)
+
+
+def test_loaded_modules_sees_a_heavy_import():
+    assert "lemminflect" in loaded_modules("-c", "import neggen.replacements")
