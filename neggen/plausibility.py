@@ -66,7 +66,6 @@ class ScoringEngine(Protocol):
     def text_scorer(self) -> TextScorer: ...
 
 
-
 def quantile(values: Sequence[float], q: float) -> float:
     """The q-quantile by linear interpolation between order statistics (numpy's default method)."""
     ordered = sorted(values)
