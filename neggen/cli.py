@@ -287,12 +287,17 @@ def show(
 def report(
     out: Annotated[Path, typer.Argument(help="a run directory")],
     target: Annotated[Path | None, typer.Option("--out", help="HTML file (default: DIR/report.html)")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="the blind audit's LM judge too (bundled LLM)")] = False,
+    llm_rows: Annotated[int, typer.Option("--llm-rows", min=1, help="LM judge: pairs sampled per type")] = 200,
+    examples: Annotated[int, typer.Option("--examples", min=0, help="accepted rows shown per type")] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="which rows are sampled")] = 0,
 ) -> None:
-    """One self-contained HTML file: the stats tables and plots, viewable offline in any browser."""
+    """One self-contained HTML file: stats, example rows with the edit marked, the blind audit, plots."""
     try:
         from neggen.qa.report import write_report
 
-        path = write_report(out, target or out / "report.html")
+        options = {"llm": llm, "llm_rows": llm_rows, "examples": examples, "seed": seed}
+        path = write_report(out, target or out / "report.html", **options)
     except (*_READ_ERRORS, ImportError) as exc:
         raise _fail(one_line(exc)) from None
     typer.echo(str(path))
