@@ -17,6 +17,7 @@ from neggen.atomic import write_atomic
 from neggen.qa import plots
 from neggen.qa.audit import audit_run
 from neggen.qa.completeness import unfinished
+from neggen.qa.display import display
 from neggen.qa.show import highlight_html, sample_rows
 from neggen.qa.stats import OVERALL, compute_stats, features
 from neggen.validate import Reason
@@ -68,17 +69,6 @@ window.addEventListener("load", function () {
   document.getElementById("decoded").textContent = decoded + "/" + images.length;
 });
 """
-
-
-def display(value: Any, kind: str) -> str:
-    """A figure as a person reads it: counts as integers, shares as percentages, means with one decimal."""
-    if value is None:
-        return "-"
-    if kind == "count":
-        return f"{round(value):,}"
-    if kind == "share":
-        return f"{value * 100:.1f}".removesuffix(".0") + "%"
-    return f"{value:.1f}"
 
 
 def _cell(path: str, value: Any, kind: str) -> str:

@@ -112,6 +112,15 @@ def test_report_of_a_run_with_no_accepted_rows(tmp_path):
     assert page.count('src="data:image/png;base64,') == 2  # no length or edit plots without accepted rows
 
 
+def test_report_of_an_unfinished_run_says_so(unfinished_dir, generated_dir, tmp_path):
+    target, stats = _report(unfinished_dir, tmp_path)
+    page = target.read_text(encoding="utf-8")
+    assert '<p class="note">This run is not finished (2 of 4 type x shard parts done)' in page
+    assert stats["by_type"]["overall"]["captions"] > 0 and "<h3>swap_nouns</h3>" in page
+    finished, _ = _report(generated_dir, tmp_path)
+    assert 'class="note"' not in finished.read_text(encoding="utf-8")
+
+
 def _render(browser: str, page: Path, profile: Path, width: int = 1280) -> str:
     """The DOM after load, in a window `width` px wide, with the page's layout widths written into it."""
     probed = page.with_name(page.stem + ".probe.html")
