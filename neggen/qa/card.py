@@ -170,6 +170,7 @@ def render_card(
     manifest: dict[str, Any],
     stats: dict[str, Any],
     audit: dict[str, Any],
+    types: list[str],
     files: dict[str, str],
     exported: dict[str, int],
     licence: str,
@@ -179,8 +180,8 @@ def render_card(
     prompts_dirs: list[Path],
 ) -> str:
     config = manifest.get("config", {})
-    types = [t for t in stats["types"] if t in exported]
     total = sum(exported.values())
+    empty = [t for t in types if t not in exported]
     done = max(stats["by_type"][t]["captions"] for t in types)  # a run with --limit did not read the whole file
     run_id = manifest["run_id"]
     front = yaml.safe_dump(header(files, total, licence, run_id), sort_keys=False, allow_unicode=True)
@@ -215,14 +216,15 @@ def render_card(
     sections = [
         f"---\n{front}---\n{MARKER}\n",
         f"# Hard-negative captions (neggen run `{run_id}`)\n",
-        f"{display(total, 'count')} validated hard-negative captions of {len(types)} type(s) "
-        f"({', '.join(types)}), written from {display(done, 'count')} source captions by "
+        f"{display(total, 'count')} validated hard-negative captions of {len(exported)} type(s) "
+        f"({', '.join(exported)}), written from {display(done, 'count')} source captions by "
         f"{models} with neggen {manifest.get('versions', {}).get('neggen', '')}. Each row pairs a real caption "
         "(`caption`, with `image_id` / `image_path` of its image) with a negative (`negative`) that changes its "
         "meaning by the edit its type names, and carries its provenance (model, prompt sha, seed, sampling).\n",
         "## Load\n\n```python\nfrom datasets import load_dataset\n\n"
         f'every_type = load_dataset("REPO_ID")  # config "{ALL_CONFIG}"\n'
-        f'one_type = load_dataset("REPO_ID", "{types[0]}")\n```\n',
+        f'one_type = load_dataset("REPO_ID", "{next(iter(exported))}")\n```\n',
+        f"Types with no accepted row (counted below, no config): {', '.join(empty)}.\n" if empty else "",
         f"## Counts\n\n{_counts(stats, types, exported)}\n",
         f"### Reject reasons\n\n{_reasons(stats, types)}\n",
         f"## Quality\n\n### Labelled precision\n\n{_precision(precision, types)}\n",

@@ -93,7 +93,8 @@ def export_hub(root: Path, target: Path, types: list[str] | None = None, licence
         table = rows.filter(pl.col("neg_type") == name).sort("caption_id").collect().to_arrow()
         write_parquet_atomic(target / relative, table, NEGATIVES)
     prompts_dirs = [Path(d) for d in [manifest.get("config", {}).get("prompts_dir")] if d] + [DEFAULT_PROMPTS_DIR]
-    for name in exported:
+    present = [t for t in stats["types"] if t in wanted]
+    for name in present:
         sha = manifest.get("prompts", {}).get(name, {}).get("file_sha256")
         if found := prompt_file(prompts_dirs, name, sha):
             write_atomic(target / "prompts" / f"{name}.toml", lambda tmp, text=found[1]: tmp.write_text(text, "utf-8"))
@@ -103,6 +104,7 @@ def export_hub(root: Path, target: Path, types: list[str] | None = None, licence
         manifest,
         stats,
         audit,
+        present,
         files,
         exported,
         licence or source_licence(sources),
@@ -112,13 +114,13 @@ def export_hub(root: Path, target: Path, types: list[str] | None = None, licence
         prompts_dirs,
     )
     write_atomic(target / "README.md", lambda tmp: tmp.write_text(card, encoding="utf-8"))
-    _remove_stale(target, files, exported)
+    _remove_stale(target, files, present)
     return sum(exported.values())
 
 
-def _remove_stale(target: Path, files: dict[str, str], exported: dict[str, int]) -> None:
+def _remove_stale(target: Path, files: dict[str, str], types: list[str]) -> None:
     """An earlier export's files of types this one does not have (the card no longer describes them)."""
-    keep = {target / p for p in files.values()} | {target / "prompts" / f"{t}.toml" for t in exported}
+    keep = {target / p for p in files.values()} | {target / "prompts" / f"{t}.toml" for t in types}
     for folder in (target / "data", target / "prompts"):
         for path in folder.iterdir() if folder.is_dir() else []:
             if path not in keep:

@@ -67,6 +67,7 @@ def test_hf_export_loads_offline_per_type_with_its_recipe(generated_dir, tmp_pat
     stats = _stats(generated_dir)["by_type"]
     accepted = {t: stats[t]["accepted"] for t in ("reshuffle", "swap_nouns")}
     assert all(accepted.values()) and stats["swap_nouns"]["rejected"]  # the fixture has both kinds of row
+    assert stats["swap_adjectives"]["accepted"] == 0 and stats["swap_adjectives"]["rejected"]
     assert f"{sum(accepted.values())} records" in result.stderr
 
     assert _load(folder, tmp_path, ["reshuffle", "swap_nouns"]) == {"default": sum(accepted.values()), **accepted}
@@ -98,6 +99,13 @@ def test_hf_export_loads_offline_per_type_with_its_recipe(generated_dir, tmp_pat
     assert f"| wrong_part_of_speech | 0 | {swap['reject_reasons']['wrong_part_of_speech']} |" in card
     assert "### Blind audit" in card and "| length judge |" in card
     assert "No labels" in card
+    # A type with no accepted row: counted and its prompt shown, but no config (datasets cannot load 0 rows)
+    adjectives = stats["swap_adjectives"]
+    assert f"| swap_adjectives | {adjectives['captions']} | 0 | {adjectives['rejected']} | 0% | 0 |" in card
+    assert "Types with no accepted row (counted below, no config): swap_adjectives." in card
+    assert (folder / "prompts" / "swap_adjectives.toml").exists() and not (
+        folder / "data" / "swap_adjectives.parquet"
+    ).exists()
     assert "neggen generate --captions" in card
 
 
@@ -124,6 +132,8 @@ def test_hf_export_of_one_type_replaces_an_earlier_export(generated_dir, tmp_pat
     assert again.exit_code == 0, again.output
     assert sorted(p.name for p in (folder / "data").iterdir()) == ["reshuffle.parquet"]
     assert sorted(p.name for p in (folder / "prompts").iterdir()) == ["reshuffle.toml"]
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert "| swap_nouns |" not in card and "prompts/swap_nouns.toml" not in card
     header = _front_matter((folder / "README.md").read_text(encoding="utf-8"))
     assert [c["config_name"] for c in header["configs"]] == ["all", "reshuffle"]
 
@@ -148,7 +158,7 @@ def _one_line_failure(result, text: str) -> None:
 
 def test_hf_export_of_an_unfinished_run_is_one_line(unfinished_dir, tmp_path):
     result = _export(str(unfinished_dir), "--format", "hf", "--out", str(tmp_path / "hf"))
-    _one_line_failure(result, "is not finished (2 of 4 type x shard parts done; `neggen status")
+    _one_line_failure(result, "is not finished (3 of 6 type x shard parts done; `neggen status")
     assert not (tmp_path / "hf").exists()
 
 

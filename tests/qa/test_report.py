@@ -115,7 +115,7 @@ def test_report_of_a_run_with_no_accepted_rows(tmp_path):
 def test_report_of_an_unfinished_run_says_so(unfinished_dir, generated_dir, tmp_path):
     target, stats = _report(unfinished_dir, tmp_path)
     page = target.read_text(encoding="utf-8")
-    assert '<p class="note">This run is not finished (2 of 4 type x shard parts done)' in page
+    assert '<p class="note">This run is not finished (3 of 6 type x shard parts done)' in page
     assert stats["by_type"]["overall"]["captions"] > 0 and "<h3>swap_nouns</h3>" in page
     finished, _ = _report(generated_dir, tmp_path)
     assert 'class="note"' not in finished.read_text(encoding="utf-8")
