@@ -124,21 +124,29 @@ def _audit(audit: dict[str, Any], types: list[str]) -> str:
     )
 
 
-def _precision(precision: dict[str, dict[str, Any]], types: list[str]) -> str:
-    if not precision:
+def _precision(labels: dict[str, Any] | None, types: list[str]) -> str:
+    """The labelled precision as `neggen stats` reports it (neggen/qa/precision.py): per type the labelled rows,
+    the good ones, the precision and its 95% Wilson interval."""
+    by_type = (labels or {}).get("by_type", {})
+    if not by_type:
         return (
             "No labels: these negatives have not been read against the quality rubric (`neggen label RUN`). "
             "Acceptance above is by neggen's own validators and is not precision: read blind against the "
             "rubric, accepted rows are good far less often than the validators suggest."
         )
     rows = []
-    for name in [t for t in types if t in precision]:
-        p = precision[name]
-        interval = f"{display(p['low'], 'share')} - {display(p['high'], 'share')}"
+    whole = set(by_type) - {OVERALL} <= set(types)  # the overall row only when every labelled type is here
+    for name in [t for t in [*types, *([OVERALL] if whole else [])] if t in by_type]:
+        p = by_type[name]
+        low, high = p["interval95"]
+        interval = f"{display(low, 'share')} - {display(high, 'share')}"
         rows.append([name, display(p["precision"], "share"), interval, display(p["labelled"], "count")])
+    labellers = ", ".join(labels.get("labellers", [])) or "-"
+    stale = labels.get("stale") or 0
+    note = f" {stale} label(s) of rows a re-run moved aside are not counted." if stale else ""
     return (
-        "Share of accepted rows labelled good (right type, fluent, changed, plausible; all four), with its 95% "
-        "Wilson interval and the number of labelled rows it rests on.\n\n"
+        "Share of accepted rows labelled good against the rubric (right type, fluent, changed, plausible: all "
+        f"four), with its 95% Wilson interval and the rows it rests on; labelled by {labellers}.{note}\n\n"
         + _table(["type", "precision", "95% interval", "labelled rows"], rows)
     )
 
@@ -176,7 +184,7 @@ def render_card(
     licence: str,
     sources: list[str],
     engines: list[tuple[str, str]],
-    precision: dict[str, dict[str, Any]],
+    labels: dict[str, Any] | None,
     prompts_dirs: list[Path],
 ) -> str:
     config = manifest.get("config", {})
@@ -227,7 +235,7 @@ def render_card(
         f"Types with no accepted row (counted below, no config): {', '.join(empty)}.\n" if empty else "",
         f"## Counts\n\n{_counts(stats, types, exported)}\n",
         f"### Reject reasons\n\n{_reasons(stats, types)}\n",
-        f"## Quality\n\n### Labelled precision\n\n{_precision(precision, types)}\n",
+        f"## Quality\n\n### Labelled precision\n\n{_precision(labels, types)}\n",
         f"### Blind audit\n\n{_audit(audit, types)}\n",
         "## Recipe\n",
         "### Source captions\n\n"

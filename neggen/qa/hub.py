@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -28,20 +27,6 @@ from neggen.schemas import NEGATIVES
 from neggen.types import resolve_types
 
 _OWN = {"README.md", "data", "prompts"}
-
-
-def labelled_precision(root: Path) -> dict[str, dict[str, Any]]:
-    """Per type, the precision of the run's accepted rows from the labels `neggen label` saved in the run:
-    {"precision", "low", "high" (95% Wilson), "labelled", "good"}; {} when the run has no labels.
-
-    The seam to `neggen label`: neggen.qa.labels.run_precision(root) computes it there (one reader for every
-    labelled set); until that function exists, no run has labels.
-    """
-    try:
-        from neggen.qa.labels import run_precision  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    return run_precision(root)
 
 
 def _check_target(target: Path) -> None:
@@ -110,7 +95,7 @@ def export_hub(root: Path, target: Path, types: list[str] | None = None, licence
         licence or source_licence(sources),
         sources,
         _engines(root),
-        {t: p for t, p in labelled_precision(root).items() if t in exported},
+        stats.get("labels"),  # `neggen label`'s precision, as `neggen stats` computes it (None: no labels)
         prompts_dirs,
     )
     write_atomic(target / "README.md", lambda tmp: tmp.write_text(card, encoding="utf-8"))

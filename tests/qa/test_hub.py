@@ -110,19 +110,28 @@ def test_hf_export_loads_offline_per_type_with_its_recipe(generated_dir, tmp_pat
 
 
 def test_hf_export_shows_labelled_precision_when_the_run_has_labels(generated_dir, tmp_path, monkeypatch):
-    """Labels come through one seam (neggen.qa.labels.run_precision, saved by `neggen label`): stubbed here."""
-    seen = []
+    """The card reads the labelled precision `neggen stats` computes from `neggen label`'s file (its `labels`
+    entry); here stats is given one, as it reports it."""
+    import neggen.qa.hub as hub
 
-    def run_precision(root):
-        seen.append(root)
-        return {"swap_nouns": {"precision": 0.7143, "low": 0.359, "high": 0.9178, "labelled": 7, "good": 5}}
-
-    monkeypatch.setattr("neggen.qa.labels.run_precision", run_precision, raising=False)
+    labels = {
+        "file": "labels/labels.jsonl",
+        "labels": 9,
+        "labellers": ["ann"],
+        "stale": 2,
+        "by_type": {
+            "swap_nouns": {"labelled": 7, "good": 5, "precision": 0.7143, "interval95": [0.359, 0.9178]},
+            "overall": {"labelled": 7, "good": 5, "precision": 0.7143, "interval95": [0.359, 0.9178]},
+        },
+    }
+    real = hub.compute_stats
+    monkeypatch.setattr(hub, "compute_stats", lambda root: real(root) | {"labels": labels})
     folder = tmp_path / "hf"
     assert _export(str(generated_dir), "--format", "hf", "--out", str(folder)).exit_code == 0
     card = (folder / "README.md").read_text(encoding="utf-8")
-    assert seen == [generated_dir]
-    assert "| swap_nouns | 71.4% | 35.9% - 91.8% | 7 |" in card and "No labels" not in card
+    assert "| swap_nouns | 71.4% | 35.9% - 91.8% | 7 |" in card and "| overall | 71.4% |" in card
+    assert "labelled by ann. 2 label(s) of rows a re-run moved aside are not counted." in card
+    assert "No labels" not in card
 
 
 def test_hf_export_of_one_type_replaces_an_earlier_export(generated_dir, tmp_path):
