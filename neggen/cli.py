@@ -292,12 +292,17 @@ def show(
 def report(
     out: Annotated[Path, typer.Argument(help="a run directory")],
     target: Annotated[Path | None, typer.Option("--out", help="HTML file (default: DIR/report.html)")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="the blind audit's LM judge too (bundled LLM)")] = False,
+    llm_rows: Annotated[int, typer.Option("--llm-rows", min=1, help="LM judge: pairs sampled per type")] = 200,
+    examples: Annotated[int, typer.Option("--examples", min=0, help="accepted rows shown per type")] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="which rows are sampled")] = 0,
 ) -> None:
-    """One self-contained HTML file: the stats tables and plots, viewable offline in any browser."""
+    """One self-contained HTML file: stats, example rows with the edit marked, the blind audit, plots."""
     try:
         from neggen.qa.report import write_report
 
-        path = write_report(out, target or out / "report.html")
+        options = {"llm": llm, "llm_rows": llm_rows, "examples": examples, "seed": seed}
+        path = write_report(out, target or out / "report.html", **options)
     except (*_READ_ERRORS, ImportError) as exc:
         raise _fail(one_line(exc)) from None
     typer.echo(str(path))
@@ -351,19 +356,31 @@ def audit(
 @app.command()
 def export(
     out: Annotated[Path, typer.Argument(help="a run directory")],
-    fmt: Annotated[str, typer.Option("--format", help="degla-json|jsonl")],
-    target: Annotated[Path, typer.Option("--out", help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="degla-json|jsonl|hf")],
+    target: Annotated[Path, typer.Option("--out", help="file to write (hf: a folder)")],
     neg_type: Annotated[list[str] | None, typer.Option("--type", help="type or family (repeatable)")] = None,
     require_all: Annotated[
         bool, typer.Option("--require-all", help="degla-json: only captions with every selected type")
     ] = False,
     rejects: Annotated[bool, typer.Option("--rejects", help="jsonl: the rejected rows instead")] = False,
+    licence: Annotated[
+        str | None, typer.Option("--license", help="hf: the card's licence id (default: from the source captions)")
+    ] = None,
 ) -> None:
-    """Accepted negatives as DeGLA records ({image_id, original, enhanced}) or jsonl (every column)."""
+    """Accepted negatives as DeGLA records, jsonl (every column), or a Hugging Face dataset folder with its card."""
     from neggen.qa.export import export_run
 
     try:
-        count = export_run(out, target, fmt, neg_type, require_all, rejects)
+        if fmt == "hf":
+            if require_all or rejects:
+                raise ValueError("--require-all and --rejects do not apply to --format hf")
+            from neggen.qa.hub import export_hub
+
+            count = export_hub(out, target, neg_type, licence)
+        else:
+            if licence is not None:
+                raise ValueError("--license only applies to --format hf")
+            count = export_run(out, target, fmt, neg_type, require_all, rejects)
     except _READ_ERRORS as exc:
         raise _fail(one_line(exc)) from None
     _say(f"{count} records")

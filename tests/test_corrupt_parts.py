@@ -87,6 +87,7 @@ def test_status_names_the_truncated_part_and_marks_its_shard(truncated_run):
         ["show", "--rejects"],
         ["export", "--format", "jsonl", "--out", "{tmp}/x.jsonl"],
         ["export", "--format", "degla-json", "--out", "{tmp}/x.json"],
+        ["export", "--format", "hf", "--out", "{tmp}/hf"],
         ["audit"],
         ["report", "--out", "{tmp}/report.html"],
     ],

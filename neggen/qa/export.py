@@ -74,7 +74,7 @@ def export_run(
 ) -> int:
     """Write the export atomically; returns the number of records."""
     if fmt not in FORMATS:
-        raise ValueError(f"--format must be one of {', '.join(FORMATS)}")
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, hf")
     if fmt == "degla-json":
         if rejects:
             raise ValueError("--rejects only applies to --format jsonl")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 from pathlib import Path
 from typing import Any
 
@@ -44,26 +45,42 @@ def sample_rows(
     return table.to_dicts()
 
 
-def highlight(caption: str, negative: str, color: bool) -> tuple[str, str]:
-    """Mark the words that differ (compared as neggen.text words): ANSI colours, or [brackets] without."""
+Segment = tuple[str, bool]  # (words joined by spaces, whether they differ from the other text)
+
+
+def diff_segments(caption: str, negative: str) -> tuple[list[Segment], list[Segment]]:
+    """Caption and negative as runs of words, each run marked changed or not (compared as neggen.text words)."""
     a, b = caption.split(), (negative or "").split()
     ops = difflib.SequenceMatcher(a=[comparison_key(w) for w in a], b=[comparison_key(w) for w in b], autojunk=False)
-
-    def mark(tokens: list[str], start: int, end: int, paint: str) -> str:
-        text = " ".join(tokens[start:end])
-        if not text:
-            return ""
-        return f"{paint}{text}{_RESET}" if color else f"[{text}]"
-
-    left, right = [], []
+    left: list[Segment] = []
+    right: list[Segment] = []
     for tag, i1, i2, j1, j2 in ops.get_opcodes():
-        if tag == "equal":
-            left.append(" ".join(a[i1:i2]))
-            right.append(" ".join(b[j1:j2]))
-        else:
-            left.append(mark(a, i1, i2, _RED))
-            right.append(mark(b, j1, j2, _GREEN))
-    return " ".join(p for p in left if p), " ".join(p for p in right if p)
+        changed = tag != "equal"
+        left.append((" ".join(a[i1:i2]), changed))
+        right.append((" ".join(b[j1:j2]), changed))
+    return [s for s in left if s[0]], [s for s in right if s[0]]
+
+
+def _join(segments: list[Segment], mark) -> str:
+    return " ".join(mark(text) if changed else text for text, changed in segments)
+
+
+def highlight(caption: str, negative: str, color: bool) -> tuple[str, str]:
+    """Mark the words that differ: ANSI colours, or [brackets] without."""
+    left, right = diff_segments(caption, negative)
+    if color:
+        return _join(left, lambda t: f"{_RED}{t}{_RESET}"), _join(right, lambda t: f"{_GREEN}{t}{_RESET}")
+    return _join(left, lambda t: f"[{t}]"), _join(right, lambda t: f"[{t}]")
+
+
+def highlight_html(caption: str, negative: str) -> tuple[str, str]:
+    """The same marking as HTML: every text escaped, the changed words in <del> (caption) and <ins> (negative)."""
+    left, right = diff_segments(caption, negative)
+    escape = html.escape
+    return (
+        " ".join(f"<del>{escape(t)}</del>" if c else escape(t) for t, c in left),
+        " ".join(f"<ins>{escape(t)}</ins>" if c else escape(t) for t, c in right),
+    )
 
 
 def format_rows(rows: list[dict[str, Any]], color: bool) -> str:

@@ -34,3 +34,19 @@ def hand_run(root: Path) -> Path:
 @pytest.fixture
 def hand_dir(tmp_path) -> Path:
     return hand_run(tmp_path / "run")
+
+
+@pytest.fixture(scope="session")
+def generated_dir(tmp_path_factory, karpathy_file) -> Path:
+    """A finished run written by the pipeline (manifest, prompts, plausibility record); do not modify it."""
+    from tests.qa.runs import generated_run
+
+    return generated_run(tmp_path_factory.mktemp("generated") / "run", karpathy_file)
+
+
+@pytest.fixture(scope="session")
+def unfinished_dir(tmp_path_factory, karpathy_file) -> Path:
+    """The same run with only shard 0 of 2 generated, as when generation is still going or was stopped."""
+    from tests.qa.runs import generated_run
+
+    return generated_run(tmp_path_factory.mktemp("unfinished") / "run", karpathy_file, shard_index=[0])

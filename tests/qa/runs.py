@@ -80,3 +80,38 @@ def write_run(root: Path, rows: list[dict[str, Any]], shard_of=lambda r: 0, succ
                 },
             )
     return root
+
+
+def _reply(request) -> list[str]:
+    """Scripted answers in sentence form: reshuffle reverses the words (accepted), swap_nouns exchanges the second
+    and the last word (accepted where both are nouns, rejected otherwise), swap_adjectives copies (rejected)."""
+    from tests.fakes import last_user_text
+
+    caption = last_user_text(request)
+    words = caption.rstrip(".").split()
+    system = request.messages[0]["content"].lower()
+    if "reshuffle" in system:
+        return [" ".join(reversed(words)) + "."]
+    if "swap the adjectives" in system:
+        return [caption]
+    words[1], words[-1] = words[-1], words[1]
+    return [" ".join(words) + "."]
+
+
+def generated_run(root: Path, captions_file: Path, limit: int = 24, shards: int = 2, shard_index=None) -> Path:
+    """A run written by `neggen.pipeline.generate` (manifest, captions, prompts recorded) with a scripted engine:
+    reshuffle, swap_nouns and swap_adjectives (none accepted) over the first `limit` captions; `shard_index`
+    leaves the other shards pending."""
+    from neggen.config import GenerateConfig
+    from neggen.ingest import load_captions
+    from neggen.pipeline import generate
+    from tests.fakes import ScriptedEngine
+
+    table, _ = load_captions(captions_file)
+    config = GenerateConfig(chunk_size=8, output="sentence")
+    types = [NegType.reshuffle, NegType.swap_nouns, NegType.swap_adjectives]
+    argv = ["generate", "--captions", str(captions_file), "--type", "reshuffle", "--type", "swap"]
+    argv += ["--out", str(root), "--limit", str(limit)]
+    invocation = {"argv": argv, "limit": limit, "engine": "scripted", "model": "scripted-model"}
+    generate(table, root, types, shards, ScriptedEngine(_reply), config, shard_index, limit, invocation=invocation)
+    return root

@@ -70,7 +70,7 @@ def test_jsonl_round_trips_every_column(tmp_path):
 def test_export_mistakes_are_one_sentence(tmp_path):
     run = multi_type_run(tmp_path / "run")
     result = CliRunner().invoke(app, ["export", str(run), "--format", "csv", "--out", str(tmp_path / "x")])
-    assert result.exit_code == 1 and "--format must be one of degla-json, jsonl" in result.stderr
+    assert result.exit_code == 1 and "--format must be one of degla-json, jsonl, hf" in result.stderr
     assert not (tmp_path / "x").exists()
 
 
