@@ -34,6 +34,7 @@ QUESTIONS = {
 KEYS_HELP = "y yes, n no, s skip the row, u undo, q quit"
 
 ReadKey = Callable[[], str | None]
+_END_KEYS = ("\x03", "\x04")  # Ctrl-C, Ctrl-D: quit, like q
 
 
 def _rank(seed: int, key: str) -> str:
@@ -158,9 +159,12 @@ class Session:
 @contextmanager
 def key_reader(stream: TextIO) -> Iterator[ReadKey]:
     """Keys one at a time: raw (cbreak) from a terminal, restored on exit; from a pipe, its characters, blanks
-    skipped. None at the end of input or on Ctrl-D."""
-    fd = stream.fileno()
-    if not os.isatty(fd):
+    skipped. None at the end of input, on Ctrl-C or on Ctrl-D."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # a stream without a file descriptor (a test harness's stdin)
+        fd = -1
+    if fd < 0 or not os.isatty(fd):
         yield lambda: _next_char(stream)
         return
     import termios
@@ -168,17 +172,22 @@ def key_reader(stream: TextIO) -> Iterator[ReadKey]:
 
     saved = termios.tcgetattr(fd)
     tty.setcbreak(fd)
+    # Ctrl-C as a key, not SIGINT: polars' threads may take the signal while the main thread stays blocked in
+    # read(), and the loop would hang; as a key it quits like q.
+    mode = termios.tcgetattr(fd)
+    mode[3] &= ~termios.ISIG
+    termios.tcsetattr(fd, termios.TCSANOW, mode)
     pending: list[str] = []
 
     def read() -> str | None:
         if not pending:
             chunk = os.read(fd, 64).decode(errors="replace")
-            if not chunk or chunk == "\x04":
+            if not chunk:
                 return None
             # An arrow or function key arrives as one escape sequence: one unknown key, not three.
             pending.extend([chunk] if chunk.startswith("\x1b") else list(chunk))
         key = pending.pop(0)
-        return None if key == "\x04" else key.lower() if len(key) == 1 else "?"
+        return None if key in _END_KEYS else key.lower() if len(key) == 1 else "?"
 
     try:
         yield read

@@ -88,8 +88,9 @@ def format_precision(figures: dict[str, Any]) -> list[str]:
         f"  {'type':<18}{'labelled':>9}{'good':>6}{'precision':>11}  interval",
     ]
     for name, row in figures["by_type"].items():
-        low, high = row["interval95"]
-        lines.append(f"  {name:<18}{row['labelled']:>9}{row['good']:>6}{row['precision']:>11.3f}  {low:.3f}-{high:.3f}")
+        k, n = row["good"], row["labelled"]
+        low, high = wilson_interval(k, n)  # from the counts: the stored 4-place figures would round twice
+        lines.append(f"  {name:<18}{n:>9}{k:>6}{k / n:>11.3f}  {low:.3f}-{high:.3f}")
     if figures["stale"]:
         lines.append(
             f"  {figures['stale']} label(s) are of rows no longer among the run's accepted rows "
