@@ -2,7 +2,7 @@
 95% Wilson interval and the number of labelled rows it rests on.
 
 A label counts only while its row is among the run's accepted rows (matched by `row_key`): a label of a row that
-a re-run moved aside, or that a rebalanced view left out, is kept in the file and reported as stale.
+a re-run moved aside is kept in the file and reported as stale.
 """
 
 from __future__ import annotations
@@ -94,6 +94,6 @@ def format_precision(figures: dict[str, Any]) -> list[str]:
     if figures["stale"]:
         lines.append(
             f"  {figures['stale']} label(s) are of rows no longer among the run's accepted rows "
-            "(moved aside by a re-run, or left out of this view): kept in the file, not counted"
+            "(moved aside by a re-run): kept in the file, not counted"
         )
     return lines
