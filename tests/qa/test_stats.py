@@ -165,5 +165,8 @@ def test_stats_show_labelled_precision_per_type_with_its_interval(hand_dir):
     assert by_type["overall"] == {"labelled": 6, "good": 5, "precision": 0.8333, "interval95": [0.4365, 0.9699]}
     text = runner.invoke(app, ["stats", str(hand_dir)]).stdout
     assert "labelled precision (95% Wilson interval)" in text and "labellers: ann, bob" in text
-    assert "  reshuffle                 2     1      0.500  0.095-0.905" in text  # 0.09453: not 0.0945 rounded
+    assert "  reshuffle                 2     1      0.500  0.095-0.905" in text
+    # From the counts, not the 4-place figures rounded again: 0.43849 (3 of 3) and 0.20654 (1 of 1).
+    assert "  replace_nouns             3     3      1.000  0.438-1.000" in text
+    assert "  swap_nouns                1     1      1.000  0.207-1.000" in text
     assert "  overall                   6     5      0.833  0.436-0.970" in text
