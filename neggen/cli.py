@@ -318,6 +318,7 @@ def label(
             raise ValueError(f"{out} has no accepted rows{which} to label")
         _, stale = split_stale(out, labels)
         note = progress_note(out)
+        check_writable_dir(run_labels_path(out).parent, "the labels folder")  # before anyone answers a row
     except _READ_ERRORS as exc:
         raise _fail(one_line(exc)) from None
     if stale:

@@ -254,6 +254,13 @@ def test_a_run_without_accepted_rows_is_one_line(tmp_path):
     assert nameless.exit_code == 1 and "--labeller must be a non-empty name" in nameless.stderr
 
 
+def test_a_label_folder_that_cannot_be_written_stops_before_any_row_is_asked(hand_dir):
+    (hand_dir / "labels").write_text("not a folder")
+    result = CliRunner().invoke(app, ["label", str(hand_dir), "--labeller", "ann"], input="yyyy")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"neggen: error: the labels folder {hand_dir / 'labels'} is a file, not a directory\n"
+
+
 def _manifest(root: Path, shards: int) -> None:
     manifest = {
         "run_id": "fixture",
