@@ -9,6 +9,7 @@ enter where they rank. Resuming skips the rows this labeller already labelled.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,15 +49,18 @@ def sample_for_labelling(root: Path, types: list[str] | None, n: int, seed: int)
     if types:
         frame = frame.filter(pl.col("neg_type").is_in([t.value for t in resolve_types(types)]))
     columns = ["neg_type", "shard", "caption_id", "image_id", "caption", "negative", "attempt", "engine", "output"]
-    by_key: dict[str, dict[str, Any]] = {}
-    for r in frame.select(*columns, "edit").collect().sort("neg_type", "caption_id").iter_rows(named=True):
-        by_key.setdefault(row_key(r["neg_type"], r["caption"], r["negative"] or ""), r)
-    picked: list[tuple[str, dict[str, Any]]] = []
-    for neg_type in sorted({r["neg_type"] for r in by_key.values()}):
-        ranked = sorted((_rank(seed, k), k) for k, r in by_key.items() if r["neg_type"] == neg_type)
-        picked += [(k, by_key[k]) for _, k in ranked[:n]]
-    picked.sort(key=lambda kv: _rank(seed + 1, kv[0]))
-    return [r | {"row_id": k} for k, r in picked]
+    table = frame.select(*columns, "edit").collect().sort("neg_type", "caption_id")
+    # Only the three text columns go through Python (a run may hold millions of rows); whole rows for the sample.
+    first: dict[str, int] = {}  # row key -> its first row (the same text twice is asked once)
+    by_type: dict[str, list[str]] = {}
+    for index, (neg_type, caption, negative) in enumerate(table.select("neg_type", "caption", "negative").iter_rows()):
+        key = row_key(neg_type, caption, negative or "")
+        if key not in first:
+            first[key] = index
+            by_type.setdefault(neg_type, []).append(key)
+    picked = [key for keys in by_type.values() for key in heapq.nsmallest(n, keys, key=lambda k: _rank(seed, k))]
+    picked.sort(key=lambda k: _rank(seed + 1, k))
+    return [table.row(first[key], named=True) | {"row_id": key} for key in picked]
 
 
 def progress_note(root: Path) -> str | None:

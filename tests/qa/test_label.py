@@ -171,9 +171,11 @@ def test_the_sample_is_per_type_seeded_and_a_larger_one_extends_it(tmp_path):
     captions = [f"A dog number {n} on a red sofa." for n in range(40)]
     rows = [row(c, c.replace("dog", "cat"), "replace_nouns", n) for n, c in enumerate(captions)]
     rows += [row(c, c.replace("red", "blue"), "replace_adjectives", 100 + n) for n, c in enumerate(captions[:3])]
+    rows.append(row(captions[0], captions[0].replace("red", "blue"), "replace_adjectives", 200))  # same text again
     run = write_run(tmp_path / "run", rows)
     five = sample_for_labelling(run, None, 5, seed=0)
     assert sorted(r["neg_type"] for r in five) == ["replace_adjectives"] * 3 + ["replace_nouns"] * 5
+    assert len({r["row_id"] for r in five}) == 8  # a text is asked once
     assert sample_for_labelling(run, None, 5, seed=0) == five
     assert {r["row_id"] for r in sample_for_labelling(run, None, 5, seed=1)} != {r["row_id"] for r in five}
     ten = {r["row_id"] for r in sample_for_labelling(run, None, 10, seed=0)}
