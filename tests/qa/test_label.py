@@ -134,7 +134,7 @@ def test_label_in_a_terminal_answers_undoes_skips_quits_and_resumes(hand_dir):
         assert r.label.labeller == "ann" and r.label.labelled_at is not None
     # Append-only: the withdrawn answer stays in the file, followed by its retraction.
     lines = [json.loads(line) for line in RunLayout(hand_dir).labels.read_text().splitlines()]
-    assert len(lines) == 6 and sorted(lines[3]) == ["labeller", "labelled_at", "retract"]
+    assert len(lines) == 6 and sorted(lines[3]) == ["labelled_at", "labeller", "retract"]
     assert (lines[3]["retract"], lines[3]["labeller"]) == (rows[2]["row_id"], "ann")
     assert lines[2]["label"]["plausible"] is False
     assert generated(hand_dir) == parts
