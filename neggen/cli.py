@@ -256,7 +256,8 @@ def stats(
     out: Annotated[Path, typer.Argument(help="a run directory")],
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
 ) -> None:
-    """Per type and overall: acceptance, reject reasons, lengths, edit size, diversity, tokens."""
+    """Per type and overall: acceptance, reject reasons, lengths, edit size, diversity, tokens; labelled
+    precision with its 95% interval when `neggen label` saved labels."""
     from neggen.qa.stats import compute_stats, format_stats
 
     try:
@@ -286,6 +287,77 @@ def show(
         raise _fail(one_line(exc)) from None
     use_color = sys.stdout.isatty() if color is None else color
     typer.echo(format_rows(rows, use_color), color=use_color)
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (a container without a passwd entry): --labeller is needed
+        return ""
+
+
+@app.command()
+def label(
+    out: Annotated[Path, typer.Argument(help="a run directory")],
+    sample: Annotated[int, typer.Option("--sample", min=1, help="accepted rows sampled per type")] = 50,
+    neg_type: Annotated[list[str] | None, typer.Option("--type", help="type or family (repeatable)")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    labeller: Annotated[str | None, typer.Option("--labeller", help="who answers (default: the login name)")] = None,
+    color: Annotated[bool | None, typer.Option("--color/--no-color", help="default: on a terminal")] = None,
+) -> None:
+    """Answer the quality rubric for a seeded sample of accepted rows, one key a question; saved as you go."""
+    from neggen.qa.labelling import KEYS_HELP, Session, key_reader, progress_note, sample_for_labelling
+    from neggen.qa.labels import read_run_labels, run_labels_path
+    from neggen.qa.precision import split_stale
+
+    try:
+        name = (labeller if labeller is not None else _login_name()).strip()
+        if not name or not name.isprintable():
+            raise ValueError("--labeller must be a non-empty name on one line")
+        labels = read_run_labels(out)  # a corrupt file stops here, before anything is appended to it
+        rows = sample_for_labelling(out, neg_type, sample, seed)
+        if not rows:
+            which = f" of type {', '.join(neg_type)}" if neg_type else ""
+            raise ValueError(f"{out} has no accepted rows{which} to label")
+        _, stale = split_stale(out, labels)
+        note = progress_note(out)
+        check_writable_dir(run_labels_path(out).parent, "the labels folder")  # before anyone answers a row
+    except _READ_ERRORS as exc:
+        raise _fail(one_line(exc)) from None
+    if stale:
+        _say(
+            f"neggen: {len(stale)} label(s) in {run_labels_path(out)} are of rows no longer among the run's "
+            "accepted rows (moved aside by a re-run): kept in the file, not counted by `neggen stats`"
+        )
+    if note:
+        _say(f"neggen: {note}")
+    done = {r.row_id for r in labels if r.label.labeller == name}
+    todo = [r for r in rows if r["row_id"] not in done]
+    if not todo:
+        _say(f"all {len(rows)} sampled rows are labelled by {name}; a larger --sample or another --seed gives more")
+        return
+    use_color = sys.stdout.isatty() if color is None else color
+    session = Session(out, todo, name, sys.stdout, use_color)
+    typer.echo(
+        f"{len(todo)} of {len(rows)} sampled rows to label as {name} ({len(rows) - len(todo)} done before); "
+        f"keys: {KEYS_HELP}"
+    )
+    try:
+        with key_reader(sys.stdin) as read_key:
+            session.run(read_key)
+    except KeyboardInterrupt:
+        pass  # every finished row is already saved
+    except OSError as exc:
+        raise _fail(one_line(exc)) from None
+    left = len(todo) - session.saved
+    typer.echo(
+        f"\n{session.saved} row(s) labelled this time"
+        + (f" ({session.undone} undone)" if session.undone else "")
+        + f", saved in {run_labels_path(out)}; "
+        + (f"{left} sampled row(s) left: the same command resumes" if left else "the sample is done")
+    )
 
 
 @app.command()

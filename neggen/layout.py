@@ -6,6 +6,7 @@ data) goes through, so a truncated part file is named the same way everywhere:
     OUT/manifest.json   OUT/captions.parquet   OUT/.locks/
     OUT/{negatives,rejects}/type=T/shard=SSSSS/part-NNNNN.parquet   (+ negatives/.../_SUCCESS.json)
     a part that cannot be read is moved aside to part-NNNNN.parquet.corrupt by the next `neggen generate`
+    OUT/labels/labels.jsonl   `neggen label`'s answers (append-only; generation never reads or writes it)
 """
 
 from __future__ import annotations
@@ -181,6 +182,10 @@ class RunLayout:
     @property
     def locks(self) -> Path:
         return self.root / ".locks"
+
+    @property
+    def labels(self) -> Path:
+        return self.root / "labels" / "labels.jsonl"
 
     def shard_dir(self, kind: Kind, neg_type: NegType, shard: int) -> Path:
         return self.root / kind / f"type={neg_type.value}" / f"shard={shard:05d}"

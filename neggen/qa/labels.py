@@ -7,17 +7,23 @@ The rubric (docs/negatives.md, "Labelling guide"): a row is good when all four h
 - plausible: a scene that could appear in a real photo.
 
 A labelled row is keyed by `row_key(neg_type, caption, negative)`, so a label follows its text, not the file it
-was read from. The shipped quality set (tests/data/quality/rows.jsonl) holds rows and labels together.
+was read from. The shipped quality set (tests/data/quality/rows.jsonl) holds rows and labels together; so does a
+run's own label file (RUN/labels/labels.jsonl, written by `neggen label`), which is append-only: an undo is a
+Retraction line, never a rewrite, so no label is lost to a crash or a second labeller appending at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from neggen.layout import RunLayout
 
 RUBRIC = ("type", "fluent", "changed", "plausible")
 Part = Literal["tune", "holdout"]
@@ -38,6 +44,7 @@ class Label(BaseModel):
     good: bool
     note: str = ""
     labeller: str
+    labelled_at: datetime | None = None  # set by `neggen label`; the shipped set predates it
 
     @model_validator(mode="after")
     def _good_is_all_four(self) -> Label:
@@ -51,7 +58,7 @@ class LabelledRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     row_id: str
-    part: Part
+    part: Part | None = None  # the quality set's split; None for a run's own labels
     source: str  # "neggen[@round]:<engine>:<form>" or "sugarcrepe:<kind>/<id>"
     neg_type: str
     caption: str
@@ -78,18 +85,71 @@ class LabelledRow(BaseModel):
         return "sugarcrepe" if parts[0] == "sugarcrepe" else f"{parts[0]} {parts[-1]}"
 
 
+class Retraction(BaseModel):
+    """An undo: the latest earlier label of this row by this labeller no longer counts."""
+
+    model_config = ConfigDict(extra="forbid")
+    retract: str  # the row_id
+    labeller: str
+    labelled_at: datetime
+
+
 def read_labelled_rows(path: Path) -> list[LabelledRow]:
-    """Every row of a labelled set (jsonl); a malformed line is one ValueError naming the file and line."""
+    """Every row of a labelled set (jsonl), retracted labels left out; a malformed line is one ValueError naming
+    the file and line."""
     rows: list[LabelledRow] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            rows.append(LabelledRow.model_validate(json.loads(line)))
+            record = json.loads(line)
+            if isinstance(record, dict) and "retract" in record:
+                _retract(rows, Retraction.model_validate(record))
+            else:
+                rows.append(LabelledRow.model_validate(record))
         except (json.JSONDecodeError, ValidationError) as exc:
             first = str(exc).splitlines()[0] if isinstance(exc, json.JSONDecodeError) else _first_error(exc)
             raise ValueError(f"{path}:{number}: not a labelled row ({first})") from None
     return rows
+
+
+def _retract(rows: list[LabelledRow], undo: Retraction) -> None:
+    for index in range(len(rows) - 1, -1, -1):
+        if rows[index].row_id == undo.retract and rows[index].label.labeller == undo.labeller:
+            del rows[index]
+            return
+
+
+def run_labels_path(run_dir: Path) -> Path:
+    return RunLayout(run_dir).labels
+
+
+def read_run_labels(run_dir: Path) -> list[LabelledRow]:
+    """The labels `neggen label` saved in a run, in the order given, undone ones left out; [] when there are none.
+
+    A malformed line is one ValueError naming the file and line; the file is never changed here.
+    """
+    path = run_labels_path(run_dir)
+    if not path.exists():
+        return []
+    try:
+        return read_labelled_rows(path)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; fix or delete that line (no label was changed)") from None
+
+
+def append_label(run_dir: Path, record: LabelledRow | Retraction) -> None:
+    """Add one line to the run's label file, durably: one O_APPEND write (whole, even beside another writer),
+    then fsync, so the answer survives a crash right after it was given."""
+    path = run_labels_path(run_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (record.model_dump_json(exclude_none=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -1,7 +1,8 @@
 """`neggen stats`: per type and overall, what a run produced, from lazy scans of its part files.
 
 All figures are plain numbers (floats rounded to 4 places) in one nested dict, which `--json`, the text table
-and the HTML report all print unchanged.
+and the HTML report all print unchanged; `labels` holds the labelled precision (neggen/qa/precision.py) when
+`neggen label` saved labels in the run, else None.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import polars as pl
 
 from neggen.qa.edits import with_edit_columns
 from neggen.qa.frames import check_run_dir, scan, successes
+from neggen.qa.precision import format_precision, labelled_precision
 from neggen.types import ALL_TYPES
 
 OVERALL = "overall"
@@ -112,7 +114,7 @@ def compute_stats(root: Path) -> dict[str, Any]:
             **_text_metrics(subset),
             **_token_metrics([r for r in records if name == OVERALL or r.get("type") == name]),
         }
-    return {"out": str(root), "types": types, "by_type": by_type}
+    return {"out": str(root), "types": types, "by_type": by_type, "labels": labelled_precision(root)}
 
 
 _COLUMNS = [
@@ -152,4 +154,6 @@ def format_stats(stats: dict[str, Any]) -> str:
             f"{overall['shards_succeeded']} finished shards; {_cell(overall['captions_per_s'])} captions/s, "
             f"{_cell(overall['completion_tokens_per_s'])} completion tokens/s"
         )
+    if stats.get("labels"):
+        lines += ["", *format_precision(stats["labels"])]
     return "\n".join(lines)

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from neggen.cli import app
 from neggen.config import GenerateConfig
 from neggen.pipeline import generate
+from neggen.qa.labelling import sample_for_labelling
+from neggen.qa.precision import wilson_interval
 from neggen.qa.stats import compute_stats
 from neggen.text import words
 from neggen.types import NegType
@@ -105,3 +107,66 @@ def test_stats_cli_json_and_table(hand_dir, tmp_path):
     missing = runner.invoke(app, ["stats", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "is not a neggen run" in missing.stderr
     assert "Traceback" not in missing.output
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (0, 0, 0.0, 1.0),  # nothing labelled: nothing known
+        (0, 1, 0.0, 0.7935),
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (1, 1, 0.2065, 1.0),
+        (5, 10, 0.2366, 0.7634),
+        (2, 3, 0.2077, 0.9385),
+    ],
+)
+def test_wilson_interval_known_values(k, n, low, high):
+    # Values from scipy.stats.binomtest(k, n).proportion_ci(method="wilson").
+    got = wilson_interval(k, n)
+    assert got == approx((low, high), abs=5e-5)
+    assert 0.0 <= got[0] <= k / max(n, 1) <= got[1] <= 1.0
+
+
+def test_wilson_interval_refuses_impossible_counts():
+    for k, n in [(-1, 3), (4, 3)]:
+        with pytest.raises(ValueError, match="0 <= k <= n"):
+            wilson_interval(k, n)
+
+
+def _keys_for(run, good_of) -> str:
+    """The keystrokes answering every sampled row in order: all four yes when good_of(row), else plausible no."""
+    return "".join("yyyy" if good_of(r) else "yyyn" for r in sample_for_labelling(run, None, 50, 0))
+
+
+def test_stats_show_labelled_precision_per_type_with_its_interval(hand_dir):
+    runner = CliRunner()
+    plain = json.loads(runner.invoke(app, ["stats", str(hand_dir), "--json"]).stdout)
+    assert plain["labels"] is None
+    assert "labelled precision" not in runner.invoke(app, ["stats", str(hand_dir)]).stdout
+    # ann: every row good except "A red truck." (replace_nouns) and "Sleep two cats." (reshuffle)
+    bad = {"A red truck.", "Sleep two cats."}
+    keys = _keys_for(hand_dir, lambda r: r["negative"] not in bad or r["caption"] == "A green car.")
+    assert runner.invoke(app, ["label", str(hand_dir), "--labeller", "ann"], input=keys).exit_code == 0
+    # bob labels the replace_nouns rows again, the one ann found bad now good: a row counts once, latest label
+    keys = "yyyy" * 3
+    bob = runner.invoke(app, ["label", str(hand_dir), "--labeller", "bob", "--type", "replace_nouns"], input=keys)
+    assert bob.exit_code == 0
+
+    result = runner.invoke(app, ["stats", str(hand_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    labels = json.loads(result.stdout)["labels"]
+    assert (labels["labels"], labels["stale"], labels["labellers"]) == (9, 0, ["ann", "bob"])
+    assert list(labels["by_type"]) == ["reshuffle", "swap_nouns", "replace_nouns", "overall"]
+    by_type = labels["by_type"]
+    assert by_type["reshuffle"] == {"labelled": 2, "good": 1, "precision": 0.5, "interval95": [0.0945, 0.9055]}
+    assert by_type["swap_nouns"] == {"labelled": 1, "good": 1, "precision": 1.0, "interval95": [0.2065, 1.0]}
+    assert by_type["replace_nouns"] == {"labelled": 3, "good": 3, "precision": 1.0, "interval95": [0.4385, 1.0]}
+    assert by_type["overall"] == {"labelled": 6, "good": 5, "precision": 0.8333, "interval95": [0.4365, 0.9699]}
+    text = runner.invoke(app, ["stats", str(hand_dir)]).stdout
+    assert "labelled precision (95% Wilson interval)" in text and "labellers: ann, bob" in text
+    assert "  reshuffle                 2     1      0.500  0.095-0.905" in text
+    # From the counts, not the 4-place figures rounded again: 0.43849 (3 of 3) and 0.20654 (1 of 1).
+    assert "  replace_nouns             3     3      1.000  0.438-1.000" in text
+    assert "  swap_nouns                1     1      1.000  0.207-1.000" in text
+    assert "  overall                   6     5      0.833  0.436-0.970" in text
