@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from neggen.qa.display import display
+from neggen.qa.precision import wilson_interval
 from neggen.qa.stats import OVERALL
 
 # A caption source's licence, from its file name: COCO captions (coco_karpathy_*.json, captions_val2014.json)
@@ -137,10 +138,10 @@ def _precision(labels: dict[str, Any] | None, types: list[str]) -> str:
     rows = []
     whole = set(by_type) - {OVERALL} <= set(types)  # the overall row only when every labelled type is here
     for name in [t for t in [*types, *([OVERALL] if whole else [])] if t in by_type]:
-        p = by_type[name]
-        low, high = p["interval95"]
+        k, n = by_type[name]["good"], by_type[name]["labelled"]
+        low, high = wilson_interval(k, n)  # from the counts: the stored 4-place figures would round twice
         interval = f"{display(low, 'share')} - {display(high, 'share')}"
-        rows.append([name, display(p["precision"], "share"), interval, display(p["labelled"], "count")])
+        rows.append([name, display(k / n, "share"), interval, display(n, "count")])
     labellers = ", ".join(labels.get("labellers", [])) or "-"
     stale = labels.get("stale") or 0
     note = f" {stale} label(s) of rows a re-run moved aside are not counted." if stale else ""

@@ -18,6 +18,7 @@ from neggen.qa import plots
 from neggen.qa.audit import audit_run
 from neggen.qa.completeness import unfinished
 from neggen.qa.display import display
+from neggen.qa.precision import wilson_interval
 from neggen.qa.show import highlight_html, sample_rows
 from neggen.qa.stats import OVERALL, compute_stats, features
 from neggen.validate import Reason
@@ -134,6 +135,28 @@ def _audit_table(audit: dict[str, Any]) -> str:
     )
 
 
+def _labels_table(labels: dict[str, Any] | None) -> str:
+    """The labelled precision `neggen stats` computes from `neggen label`'s file, interval from the counts."""
+    if not labels:
+        return (
+            "<p>No labels yet: acceptance is by neggen's own validators, not precision. "
+            "<code>neggen label RUN</code> reads a sample against the quality rubric.</p>"
+        )
+    body = []
+    for name, entry in labels["by_type"].items():
+        k, n = entry["good"], entry["labelled"]
+        low, high = wilson_interval(k, n)
+        interval = f"<td>{display(low, 'share')} - {display(high, 'share')}</td>"
+        cells = _cell(f"labels.{name}.precision", entry["precision"], "share") + interval
+        body.append(f"<tr><td>{html.escape(name)}</td>{cells}{_cell(f'labels.{name}.labelled', n, 'count')}</tr>")
+    stale = f" {labels['stale']} label(s) of rows a re-run moved aside are not counted." if labels["stale"] else ""
+    return (
+        f"<p>Accepted rows labelled good against the rubric, by {html.escape(', '.join(labels['labellers']))}, with "
+        f"the 95% Wilson interval.{stale}</p>"
+        f'<table class="labels">{_head("type", ["precision", "95% interval", "labelled rows"])}{"".join(body)}</table>'
+    )
+
+
 def _pair(row: dict[str, Any]) -> str:
     caption, negative = highlight_html(row["caption"], row["negative"] or "")
     meta = f"shard {row['shard']} · {row['caption_id']} · image {row['image_id']} · attempt {row['attempt']}"
@@ -201,6 +224,7 @@ def render_report(
         f"edit = words between the common prefix and suffix of caption and negative. Plots decoded: "
         f'<span id="decoded">not yet</span>.</p>'
         f"<h2>Per type</h2>{_metrics_table(stats)}<h2>Reject reasons</h2>{_reasons_table(stats)}"
+        f"<h2>Labelled precision</h2>{_labels_table(stats.get('labels'))}"
         f"<h2>Blind audit</h2>{_audit_table(audit)}"
         f"<h2>Examples</h2><p>Sampled as <code>neggen show --seed {seed}</code> samples them; the edited words are "
         f"marked (<del>caption</del>, <ins>negative</ins>).</p>{_examples(root, stats, examples, 2, seed)}"

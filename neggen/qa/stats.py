@@ -145,7 +145,7 @@ def format_stats(stats: dict[str, Any]) -> str:
     lines.append("reject reasons:")
     for name, row in stats["by_type"].items():
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(row["reject_reasons"].items(), key=lambda kv: -kv[1]))
-        lines.append(f"  {name:<18}{reasons or '-'}")
+        lines.append(f"  {name:<20}{reasons or '-'}")
     overall = stats["by_type"][OVERALL]
     if overall.get("shards_succeeded"):
         lines.append("")

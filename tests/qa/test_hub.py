@@ -109,28 +109,25 @@ def test_hf_export_loads_offline_per_type_with_its_recipe(generated_dir, tmp_pat
     assert "neggen generate --captions" in card
 
 
-def test_hf_export_shows_labelled_precision_when_the_run_has_labels(generated_dir, tmp_path, monkeypatch):
-    """The card reads the labelled precision `neggen stats` computes from `neggen label`'s file (its `labels`
-    entry); here stats is given one, as it reports it."""
-    import neggen.qa.hub as hub
+def test_hf_export_shows_the_labelled_precision_of_the_labels_neggen_label_saved(generated_dir, tmp_path):
+    """Labels saved into the run as `neggen label` saves them (one file, one reader) reach the card: 2 of 3
+    swap_nouns rows good, and one label of a row no longer in the run, reported and not counted."""
+    from neggen.qa.labelling import labelled_row, sample_for_labelling
+    from neggen.qa.labels import append_label, row_key
 
-    labels = {
-        "file": "labels/labels.jsonl",
-        "labels": 9,
-        "labellers": ["ann"],
-        "stale": 2,
-        "by_type": {
-            "swap_nouns": {"labelled": 7, "good": 5, "precision": 0.7143, "interval95": [0.359, 0.9178]},
-            "overall": {"labelled": 7, "good": 5, "precision": 0.7143, "interval95": [0.359, 0.9178]},
-        },
-    }
-    real = hub.compute_stats
-    monkeypatch.setattr(hub, "compute_stats", lambda root: real(root) | {"labels": labels})
+    rows = sample_for_labelling(generated_dir, ["swap_nouns"], 3, 0)
+    assert len(rows) == 3
+    for sampled, good in zip(rows, (True, True, False), strict=True):
+        append_label(generated_dir, labelled_row(sampled, [True, True, True, good], "ann"))
+    gone = rows[0] | {"negative": "A negative no re-run kept."}
+    gone["row_id"] = row_key("swap_nouns", gone["caption"], gone["negative"])
+    append_label(generated_dir, labelled_row(gone, [True] * 4, "ann"))
     folder = tmp_path / "hf"
-    assert _export(str(generated_dir), "--format", "hf", "--out", str(folder)).exit_code == 0
+    result = _export(str(generated_dir), "--format", "hf", "--out", str(folder))
+    assert result.exit_code == 0, result.output
     card = (folder / "README.md").read_text(encoding="utf-8")
-    assert "| swap_nouns | 71.4% | 35.9% - 91.8% | 7 |" in card and "| overall | 71.4% |" in card
-    assert "labelled by ann. 2 label(s) of rows a re-run moved aside are not counted." in card
+    assert "| swap_nouns | 66.7% | 20.8% - 93.9% | 3 |" in card, card  # Wilson 95% for 2 of 3
+    assert "labelled by ann. 1 label(s) of rows a re-run moved aside are not counted." in card
     assert "No labels" not in card
 
 

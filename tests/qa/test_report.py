@@ -200,3 +200,20 @@ def test_the_overflow_check_sees_a_table_wider_than_the_window(hand_dir, tmp_pat
 def test_report_of_a_missing_run_is_one_sentence(tmp_path):
     result = CliRunner().invoke(app, ["report", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "is not a neggen run" in result.stderr and "Traceback" not in result.output
+
+
+def test_report_shows_the_labelled_precision_of_the_runs_labels(generated_dir, tmp_path):
+    from neggen.qa.labelling import labelled_row, sample_for_labelling
+    from neggen.qa.labels import append_label
+
+    target, _ = _report(generated_dir, tmp_path)
+    assert "No labels yet" in target.read_text(encoding="utf-8")
+    rows = sample_for_labelling(generated_dir, ["swap_nouns"], 3, 0)
+    for sampled, good in zip(rows, (True, True, False), strict=True):
+        append_label(generated_dir, labelled_row(sampled, [True, True, True, good], "ann"))
+    target, stats = _report(generated_dir, tmp_path)
+    page = target.read_text(encoding="utf-8")
+    cells = _cells(page)
+    assert cells["labels.swap_nouns.precision"] == (stats["labels"]["by_type"]["swap_nouns"]["precision"], "66.7%")
+    assert cells["labels.swap_nouns.labelled"] == (3, "3")
+    assert "<td>20.8% - 93.9%</td>" in page and "by ann" in page  # Wilson 95% for 2 of 3, from the counts

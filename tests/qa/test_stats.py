@@ -18,6 +18,7 @@ from neggen.qa.stats import compute_stats
 from neggen.text import words
 from neggen.types import NegType
 from tests.fakes import ScriptedEngine, last_user_text
+from tests.qa.runs import row, write_run
 
 approx = pytest.approx
 
@@ -170,3 +171,10 @@ def test_stats_show_labelled_precision_per_type_with_its_interval(hand_dir):
     assert "  replace_nouns             3     3      1.000  0.438-1.000" in text
     assert "  swap_nouns                1     1      1.000  0.207-1.000" in text
     assert "  overall                   6     5      0.833  0.436-0.970" in text
+
+
+def test_the_reasons_table_keeps_the_longest_type_name_apart_from_its_reasons(tmp_path):
+    rows = [row("A red car.", "A red car.", "replace_adjectives", 0, "no_candidate_span")]
+    run = write_run(tmp_path / "run", rows)
+    text = CliRunner().invoke(app, ["stats", str(run)]).stdout
+    assert "  replace_adjectives  no_candidate_span 1" in text.splitlines()
