@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-RESUME_HINT = "finished chunks are kept; re-run the same command to resume"
+RESUME_HINT = "committed parts are kept; re-run the same command to resume"
 
 
 def fail(prog: str, message: str, code: int = 1) -> typer.Exit:

@@ -209,19 +209,6 @@ def run_tasks(
     return scheduler
 
 
-def run_shard(
-    ctx: RunContext,
-    layout: RunLayout,
-    builder: PromptBuilder,
-    neg_type: NegType,
-    shard: int,
-    rows: list[dict[str, Any]],
-    progress: GenerationProgress,
-    summary: RunSummary,
-) -> None:
-    run_tasks(ctx, layout, [(builder, neg_type, shard, rows)], progress, summary)
-
-
 @dataclass
 class RunPlan:
     """Everything a worker needs to run any (type, shard) of a run, decided once on the driver."""

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Protocol
 
 from neggen.pos import Pos
-from neggen.pos_lexicon import LexiconTagger
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
+from trainer.eval.pos_lexicon import LexiconTagger
 from trainer.eval.results import Judge, Record, choice_record
 from trainer.eval.scoring import TieRule
 
