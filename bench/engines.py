@@ -22,6 +22,7 @@ from pathlib import Path
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # tests.engines.vllm_server: the loopback `vllm serve` the tests use too
 SAMPLE = REPO / "data" / "coco_karpathy_test_sample.json"
 
 RUN_LABELS = {
@@ -60,8 +61,9 @@ def run_one(engine_name: str, n: int, neg_type: str, prefix_caching: bool) -> di
     """In a child process: build the engine, warm it up, time one generate over all requests."""
     from neggen.engines.hf import HFEngine
     from neggen.engines.openai_server import OpenAIEngine
-    from neggen.engines.vllm_adapter import LocalServer, VLLMEngine
+    from neggen.engines.vllm_adapter import VLLMEngine
     from neggen.models import convert_bundled_model
+    from tests.engines.vllm_server import LocalServer
 
     model = str(convert_bundled_model())
     requests = build_requests(n, neg_type)
