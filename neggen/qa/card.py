@@ -77,20 +77,24 @@ def _settings(values: dict[str, Any]) -> str:
     return "\n".join(f"- `{k}`: `{json.dumps(v)}`" for k, v in values.items())
 
 
+_COUNT_COLUMNS = [("captions", "count"), ("accepted", "count"), ("rejected", "count"), ("acceptance_rate", "share")]
+_AUDIT_COLUMNS = [
+    ("pairs", "count"),
+    ("negative_longer", "count"),
+    ("negative_shorter", "count"),
+    ("length_judge_accuracy", "share"),
+]
+
+
+def _shown(entry: dict[str, Any], columns: list[tuple[str, str]]) -> list[str]:
+    return [display(entry[key], kind) for key, kind in columns]
+
+
 def _counts(stats: dict[str, Any], types: list[str], exported: dict[str, int]) -> str:
     rows = []
     for name in types:
-        e = stats["by_type"][name]
-        rows.append(
-            [
-                name,
-                display(e["captions"], "count"),
-                display(e["accepted"], "count"),
-                display(e["rejected"], "count"),
-                display(e["acceptance_rate"], "share"),
-                display(exported.get(name, 0), "count"),
-            ]
-        )
+        figures = _shown(stats["by_type"][name], _COUNT_COLUMNS)
+        rows.append([name, *figures, display(exported.get(name, 0), "count")])
     return _table(["type", "captions", "accepted", "rejected", "acceptance", "rows here"], rows)
 
 
@@ -108,15 +112,7 @@ def _audit(audit: dict[str, Any], types: list[str]) -> str:
         e = audit["by_type"].get(name)
         if e is None:
             continue
-        rows.append(
-            [
-                name,
-                display(e["pairs"], "count"),
-                display(e["negative_longer"], "count"),
-                display(e["negative_shorter"], "count"),
-                display(e["length_judge_accuracy"], "share"),
-            ]
-        )
+        rows.append([name, *_shown(e, _AUDIT_COLUMNS)])
     table = _table(["type", "pairs", "negative longer", "negative shorter", "length judge"], rows)
     return (
         "How often a judge that never sees the image picks the real caption over its negative, reading only "
