@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,15 +116,16 @@ def test_hf_export_shows_the_labelled_precision_of_the_labels_neggen_label_saved
     from neggen.qa.labelling import labelled_row, sample_for_labelling
     from neggen.qa.labels import append_label, row_key
 
-    rows = sample_for_labelling(generated_dir, ["swap_nouns"], 3, 0)
+    run = Path(shutil.copytree(generated_dir, tmp_path / "labelled-run"))  # the session fixture stays as made
+    rows = sample_for_labelling(run, ["swap_nouns"], 3, 0)
     assert len(rows) == 3
     for sampled, good in zip(rows, (True, True, False), strict=True):
-        append_label(generated_dir, labelled_row(sampled, [True, True, True, good], "ann"))
+        append_label(run, labelled_row(sampled, [True, True, True, good], "ann"))
     gone = rows[0] | {"negative": "A negative no re-run kept."}
     gone["row_id"] = row_key("swap_nouns", gone["caption"], gone["negative"])
-    append_label(generated_dir, labelled_row(gone, [True] * 4, "ann"))
+    append_label(run, labelled_row(gone, [True] * 4, "ann"))
     folder = tmp_path / "hf"
-    result = _export(str(generated_dir), "--format", "hf", "--out", str(folder))
+    result = _export(str(run), "--format", "hf", "--out", str(folder))
     assert result.exit_code == 0, result.output
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "| swap_nouns | 66.7% | 20.8% - 93.9% | 3 |" in card, card  # Wilson 95% for 2 of 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -206,12 +207,13 @@ def test_report_shows_the_labelled_precision_of_the_runs_labels(generated_dir, t
     from neggen.qa.labelling import labelled_row, sample_for_labelling
     from neggen.qa.labels import append_label
 
-    target, _ = _report(generated_dir, tmp_path)
+    run = Path(shutil.copytree(generated_dir, tmp_path / "labelled-run"))  # the session fixture stays as made
+    target, _ = _report(run, tmp_path)
     assert "No labels yet" in target.read_text(encoding="utf-8")
-    rows = sample_for_labelling(generated_dir, ["swap_nouns"], 3, 0)
+    rows = sample_for_labelling(run, ["swap_nouns"], 3, 0)
     for sampled, good in zip(rows, (True, True, False), strict=True):
-        append_label(generated_dir, labelled_row(sampled, [True, True, True, good], "ann"))
-    target, stats = _report(generated_dir, tmp_path)
+        append_label(run, labelled_row(sampled, [True, True, True, good], "ann"))
+    target, stats = _report(run, tmp_path)
     page = target.read_text(encoding="utf-8")
     cells = _cells(page)
     assert cells["labels.swap_nouns.precision"] == (stats["labels"]["by_type"]["swap_nouns"]["precision"], "66.7%")
