@@ -14,6 +14,7 @@ Layout under `--data-root` (docs/evaluation.md lists the downloads):
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from trainer.eval import aro, aro_order, retrieval, sugarcrepe, valse, winoground, zeroshot
@@ -45,66 +46,94 @@ def _karpathy(data_root: Path, subset: str) -> tuple[Path, Path]:
     return data_root / "flickr30k" / "flickr30k_test.json", data_root / "flickr30k"
 
 
-def _run_one(
-    name: str,
-    judge: Judge,
-    data_root: Path,
-    *,
-    task: str,
-    tagger: aro_order.OrderTagger | None,
-    seed: int,
-    cache: EmbeddingCache | None,
-    sugarcrepe_dir: Path | None,
-) -> list[Record]:
-    if name == "sugarcrepe":
-        annotations = sugarcrepe_dir or data_root / "sugarcrepe"
-        if not sugarcrepe.available_subsets(annotations):
-            raise MissingData(f"no SugarCrepe subset files in {annotations}")
-        return sugarcrepe.evaluate(judge, annotations, data_root / "coco" / "val2017", task)
-    if name == "aro":
-        if not any((data_root / "aro" / f).exists() for f in (aro.RELATION_FILE, aro.ATTRIBUTION_FILE)):
-            raise MissingData(f"no {aro.RELATION_FILE} / {aro.ATTRIBUTION_FILE} in {data_root / 'aro'}")
-        return aro.evaluate(judge, data_root / "aro", task)
-    if name in ("coco_order", "flickr30k_order"):
-        annotations, image_root = _karpathy(data_root, name)
+@dataclass(frozen=True)
+class SuiteRun:
+    """What every benchmark's runner reads: the judge, where the data are, and the run's settings."""
+
+    judge: Judge
+    data_root: Path
+    task: str
+    tagger: aro_order.OrderTagger | None
+    seed: int
+    cache: EmbeddingCache | None  # None: a blind judge, which takes no image-only benchmark
+    sugarcrepe_dir: Path | None
+
+
+def _sugarcrepe(run: SuiteRun) -> list[Record]:
+    annotations = run.sugarcrepe_dir or run.data_root / "sugarcrepe"
+    if not sugarcrepe.available_subsets(annotations):
+        raise MissingData(f"no SugarCrepe subset files in {annotations}")
+    return sugarcrepe.evaluate(run.judge, annotations, run.data_root / "coco" / "val2017", run.task)
+
+
+def _aro(run: SuiteRun) -> list[Record]:
+    folder = run.data_root / "aro"
+    if not any((folder / f).exists() for f in (aro.RELATION_FILE, aro.ATTRIBUTION_FILE)):
+        raise MissingData(f"no {aro.RELATION_FILE} / {aro.ATTRIBUTION_FILE} in {folder}")
+    return aro.evaluate(run.judge, folder, run.task)
+
+
+def _order(name: str) -> Callable[[SuiteRun], list[Record]]:
+    def evaluate(run: SuiteRun) -> list[Record]:
+        annotations, image_root = _karpathy(run.data_root, name)
         if not annotations.exists():
             raise MissingData(f"{annotations} is missing")
-        assert tagger is not None
-        return aro_order.evaluate(judge, name, annotations, image_root, tagger, seed, task)
-    if name == "valse":
-        if not valse.available_files(data_root / "valse"):
-            raise MissingData(f"no VALSE files in {data_root / 'valse' / 'data'}")
-        return valse.evaluate(judge, data_root / "valse", task)
-    if name == "winoground":
-        if cache is None:
-            return []
-        examples, image_dir = data_root / "winoground" / "examples.jsonl", data_root / "winoground" / "images"
-        if not examples.exists():
-            raise MissingData(f"{examples} is missing")
-        missing = missing_images([ref for item in winoground.load_items(examples, image_dir) for ref in item.images])
-        if missing:
-            raise MissingData(f"{len(missing)} image files missing, e.g. {missing[0]}")
-        return [winoground.evaluate(cache, examples, image_dir)]
-    if name == "retrieval":
-        if cache is None:
-            return []
-        records = []
-        for subset in ("coco", "flickr30k"):
-            annotations, image_root = _karpathy(data_root, subset)
-            if annotations.exists():
-                images, _, _ = retrieval.load_split(annotations, image_root)
-                missing = missing_images(images)
-                if missing:
-                    raise MissingData(f"{subset}: {len(missing)} image files missing, e.g. {missing[0]}")
-                records += retrieval.evaluate(cache, subset, annotations, image_root)
-        if not records:
-            raise MissingData("no coco/coco_karpathy_test.json or flickr30k/flickr30k_test.json")
-        return records
-    if name == "zeroshot":
-        if cache is None:
-            return []
-        return zeroshot.evaluate(cache, data_root / "zeroshot")
-    raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+        assert run.tagger is not None
+        return aro_order.evaluate(run.judge, name, annotations, image_root, run.tagger, run.seed, run.task)
+
+    return evaluate
+
+
+def _valse(run: SuiteRun) -> list[Record]:
+    if not valse.available_files(run.data_root / "valse"):
+        raise MissingData(f"no VALSE files in {run.data_root / 'valse' / 'data'}")
+    return valse.evaluate(run.judge, run.data_root / "valse", run.task)
+
+
+def _winoground(run: SuiteRun) -> list[Record]:
+    if run.cache is None:
+        return []
+    examples, image_dir = run.data_root / "winoground" / "examples.jsonl", run.data_root / "winoground" / "images"
+    if not examples.exists():
+        raise MissingData(f"{examples} is missing")
+    missing = missing_images([ref for item in winoground.load_items(examples, image_dir) for ref in item.images])
+    if missing:
+        raise MissingData(f"{len(missing)} image files missing, e.g. {missing[0]}")
+    return [winoground.evaluate(run.cache, examples, image_dir)]
+
+
+def _retrieval(run: SuiteRun) -> list[Record]:
+    if run.cache is None:
+        return []
+    records = []
+    for subset in ("coco", "flickr30k"):
+        annotations, image_root = _karpathy(run.data_root, subset)
+        if annotations.exists():
+            images, _, _ = retrieval.load_split(annotations, image_root)
+            missing = missing_images(images)
+            if missing:
+                raise MissingData(f"{subset}: {len(missing)} image files missing, e.g. {missing[0]}")
+            records += retrieval.evaluate(run.cache, subset, annotations, image_root)
+    if not records:
+        raise MissingData("no coco/coco_karpathy_test.json or flickr30k/flickr30k_test.json")
+    return records
+
+
+def _zeroshot(run: SuiteRun) -> list[Record]:
+    return [] if run.cache is None else zeroshot.evaluate(run.cache, run.data_root / "zeroshot")
+
+
+# Each benchmark of trainer/eval/benchmarks.py and the one function that runs it (MissingData: its data are absent).
+RUNNERS: dict[str, Callable[[SuiteRun], list[Record]]] = {
+    "sugarcrepe": _sugarcrepe,
+    "aro": _aro,
+    "coco_order": _order("coco_order"),
+    "flickr30k_order": _order("flickr30k_order"),
+    "valse": _valse,
+    "winoground": _winoground,
+    "zeroshot": _zeroshot,
+    "retrieval": _retrieval,
+}
 
 
 def run_suite(
@@ -122,18 +151,12 @@ def run_suite(
     """Evaluate each benchmark whose data is present; returns the records and {benchmark: what is missing}."""
     records: list[Record] = []
     missing: dict[str, str] = {}
+    run = SuiteRun(judge, Path(data_root), task, tagger, seed, cache, sugarcrepe_dir)
     for name in benchmarks:
+        if name not in RUNNERS:
+            raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
         try:
-            found = _run_one(
-                name,
-                judge,
-                Path(data_root),
-                task=task,
-                tagger=tagger,
-                seed=seed,
-                cache=cache,
-                sugarcrepe_dir=sugarcrepe_dir,
-            )
+            found = RUNNERS[name](run)
         except MissingData as error:
             source = BENCHMARKS[name]
             missing[name] = f"{error}. Needs {source.needs} under the data root; get it from {source.where}"

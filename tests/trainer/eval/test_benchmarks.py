@@ -167,3 +167,15 @@ def test_shuffled_image_control_sits_near_chance(tmp_path, tiny_model, tiny_toke
     assert clip_cache.encoded_images == 20 and clip_cache.encoded_texts == len(
         {t for i in items[:20] for t in i.options}
     )
+
+
+def test_every_benchmark_record_has_its_runner_and_an_unknown_name_is_refused(tmp_path):
+    from trainer.eval.benchmarks import BENCHMARKS
+    from trainer.eval.suite import RUNNERS
+
+    assert list(RUNNERS) == list(BENCHMARKS)  # one record, one runner, in the order the suite runs them
+    records, missing = run_suite(image_judge(None), tmp_path)  # an empty data root: every one named missing
+    assert records == [] and set(missing) == set(BENCHMARKS) - {"winoground", "zeroshot", "retrieval"}
+    assert all("get it from" in why for why in missing.values())
+    with pytest.raises(ValueError, match="unknown benchmark 'nope'"):
+        run_suite(image_judge(None), tmp_path, ("nope",))
