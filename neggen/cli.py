@@ -8,15 +8,12 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
-import pyarrow as pa
 import typer
 
 from neggen.atomic import write_parquet_atomic
 from neggen.config import ENGINE_SCORER, load_config
 from neggen.engines import EngineError, make_engine
 from neggen.errors import RESUME_HINT, check_model_path, check_writable_dir, fail, one_line
-from neggen.ingest import ColumnOptions, IngestError, load_captions
 from neggen.layout import RunLayout
 from neggen.manifest import RunMismatch
 from neggen.schemas import CAPTIONS
@@ -24,8 +21,16 @@ from neggen.types import resolve_types
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Validated hard-negative captions from a local LLM.")
 
-# UnreadablePart and pydantic's ValidationError are ValueErrors; OSError covers pyarrow's IO errors.
-_USER_ERRORS = (IngestError, RunMismatch, ValueError, OSError)
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """What a user's input can raise: one line, not a traceback. UnreadablePart and pydantic's ValidationError
+    are ValueErrors; OSError covers pyarrow's IO errors. A function, called only in `except` clauses, so that
+    the reading commands do not import polars (through neggen.ingest) to start."""
+    from neggen.ingest import IngestError
+
+    return (IngestError, RunMismatch, ValueError, OSError)
+
+
 # Config keys that have a flag: a validation error names the flag the user typed.
 _FLAGS = {
     "engine": "--engine",
@@ -47,8 +52,12 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return fail("neggen", message, code)
 
 
-# A part whose footer reads but whose pages do not surfaces inside polars or arrow.
-_READ_ERRORS = (*_USER_ERRORS, pl.exceptions.PolarsError, pa.ArrowException)
+def _read_errors() -> tuple[type[Exception], ...]:
+    """_user_errors, and a part whose footer reads but whose pages do not: it surfaces inside polars or arrow."""
+    import polars as pl
+    import pyarrow as pa
+
+    return (*_user_errors(), pl.exceptions.PolarsError, pa.ArrowException)
 
 
 def _say(message: str) -> None:
@@ -65,6 +74,8 @@ def _read_source(source: Path, fmt: str, caption_col: str, image_col: str, image
     formats = ("auto", "coco", "karpathy", "sugarcrepe", "jsonl", "csv", "parquet")
     if fmt not in formats:
         raise ValueError(f"--format must be one of {', '.join(formats)}")
+    from neggen.ingest import ColumnOptions, load_captions
+
     columns = ColumnOptions(caption=caption_col, image_id=image_col, image_path=image_path_col)
     table, report = load_captions(source, fmt, columns)  # type: ignore[arg-type]
     _say(report.summary())
@@ -86,7 +97,7 @@ def ingest(
         target = out if out.suffix == ".parquet" else out / "captions.parquet"
         check_writable_dir(target.parent)
         write_parquet_atomic(target, table, CAPTIONS)
-    except _USER_ERRORS as exc:
+    except _user_errors() as exc:
         raise _fail(one_line(exc)) from None
     typer.echo(str(target))
 
@@ -178,7 +189,7 @@ def generate(
         # The ray driver only plans: each actor loads its own engine.
         llm = make_engine(config) if runner == "local" else None
         load_plausibility(config.plausibility, llm)  # the engine scorer calibrates once the engine is up
-    except (*_USER_ERRORS, EngineError) as exc:
+    except (*_user_errors(), EngineError) as exc:
         if llm is not None:
             llm.close()
         raise _fail(one_line(exc, _FLAGS)) from None
@@ -215,7 +226,7 @@ def generate(
     except (ShardFailed, OSError) as exc:
         # Generation had started (disk full, engine gone): whatever was committed is safe.
         raise _fail(f"{one_line(exc)}; {RESUME_HINT}", code=2) from None
-    except _USER_ERRORS as exc:
+    except _user_errors() as exc:
         raise _fail(one_line(exc)) from None
     finally:
         if llm is not None:
@@ -244,7 +255,7 @@ def status(
 
     try:
         report = run_status(RunLayout(out), check=check)
-    except _READ_ERRORS as exc:
+    except _read_errors() as exc:
         raise _fail(one_line(exc)) from None
     typer.echo(json.dumps(report, indent=2) if as_json else format_status(report))
     if report["unreadable"]:
@@ -262,7 +273,7 @@ def stats(
 
     try:
         report = compute_stats(out)
-    except _READ_ERRORS as exc:
+    except _read_errors() as exc:
         raise _fail(one_line(exc)) from None
     typer.echo(json.dumps(report, indent=2) if as_json else format_stats(report))
 
@@ -283,7 +294,7 @@ def show(
 
     try:
         rows = sample_rows(out, neg_type, reason, shard, rejects, n, seed)
-    except _READ_ERRORS as exc:
+    except _read_errors() as exc:
         raise _fail(one_line(exc)) from None
     use_color = sys.stdout.isatty() if color is None else color
     typer.echo(format_rows(rows, use_color), color=use_color)
@@ -324,7 +335,7 @@ def label(
         _, stale = split_stale(out, labels)
         note = progress_note(out)
         check_writable_dir(run_labels_path(out).parent, "the labels folder")  # before anyone answers a row
-    except _READ_ERRORS as exc:
+    except _read_errors() as exc:
         raise _fail(one_line(exc)) from None
     if stale:
         _say(
@@ -375,7 +386,7 @@ def report(
 
         options = {"llm": llm, "llm_rows": llm_rows, "examples": examples, "seed": seed}
         path = write_report(out, target or out / "report.html", **options)
-    except (*_READ_ERRORS, ImportError) as exc:
+    except (*_read_errors(), ImportError) as exc:
         raise _fail(one_line(exc)) from None
     typer.echo(str(path))
 
@@ -408,7 +419,7 @@ def audit(
 
             balanced = rebalance(out, rebalance_out, seed, rebalance_judge)  # type: ignore[arg-type]
             report["rebalance"] = balanced | {"out": str(rebalance_out)}
-    except _READ_ERRORS as exc:
+    except _read_errors() as exc:
         raise _fail(one_line(exc)) from None
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -453,7 +464,7 @@ def export(
             if licence is not None:
                 raise ValueError("--license only applies to --format hf")
             count = export_run(out, target, fmt, neg_type, require_all, rejects)
-    except _READ_ERRORS as exc:
+    except _read_errors() as exc:
         raise _fail(one_line(exc)) from None
     _say(f"{count} records")
     typer.echo(str(target))
