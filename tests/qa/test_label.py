@@ -287,3 +287,17 @@ def test_a_run_still_in_progress_is_said_and_its_written_rows_are_labelled(tmp_p
     _manifest(whole, shards=1)  # 3 of 3: finished, nothing said
     result = CliRunner().invoke(app, ["label", str(whole), "--labeller", "ann"], input="q")
     assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize("color", [True, False])
+def test_type_seed_sample_and_color_reach_the_loop_from_the_command(hand_dir, color):
+    """The flags as typed: --type and --seed pick the sample `sample_for_labelling` picks, --sample bounds it,
+    --color/--no-color decide the marking whatever the terminal."""
+    picked = sample_for_labelling(hand_dir, ["replace_nouns"], 2, 7)
+    args = ["label", str(hand_dir), "--labeller", "ann", "--type", "replace_nouns", "--seed", "7", "--sample", "2"]
+    result = CliRunner().invoke(app, [*args, "--color" if color else "--no-color"], input="q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2 of 2 sampled rows to label as ann")
+    first = picked[0]
+    assert "caption : " in result.stdout and first["caption_id"] in result.stdout
+    assert ("\x1b[" in result.stdout) is color

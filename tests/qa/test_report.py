@@ -219,3 +219,20 @@ def test_report_shows_the_labelled_precision_of_the_runs_labels(generated_dir, t
     assert cells["labels.swap_nouns.precision"] == (stats["labels"]["by_type"]["swap_nouns"]["precision"], "66.7%")
     assert cells["labels.swap_nouns.labelled"] == (3, "3")
     assert "<td>20.8% - 93.9%</td>" in page and "by ann" in page  # Wilson 95% for 2 of 3, from the counts
+
+
+def test_examples_and_seed_reach_the_page_from_the_command(generated_dir, tmp_path):
+    from neggen.qa.show import sample_rows
+
+    def first(seed: int) -> str:
+        return sample_rows(generated_dir, ["reshuffle"], n=1, seed=seed)[0]["caption_id"]
+
+    seed = next(s for s in range(1, 50) if first(s) != first(0))  # a seed whose sample is not the default's
+    target = tmp_path / "r.html"
+    args = ["report", str(generated_dir), "--out", str(target), "--examples", "1", "--seed", str(seed)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    page = target.read_text(encoding="utf-8")
+    stats = json.loads(CliRunner().invoke(app, ["stats", str(generated_dir), "--json"]).stdout)
+    heading = f"<h4>accepted (1 of {stats['by_type']['reshuffle']['accepted']:,})</h4>"
+    section = page.split("<h3>reshuffle</h3>", 1)[1].split(heading, 1)[1].split("<h4>", 1)[0]
+    assert first(seed) in section and first(0) not in section
