@@ -15,6 +15,12 @@ class NegType(StrEnum):
 
 ALL_TYPES: tuple[NegType, ...] = tuple(NegType)
 
+
+def in_type_order(names: set[str]) -> list[str]:
+    """Type names in ALL_TYPES order, then any other names sorted (the order every QA table uses)."""
+    return [t.value for t in ALL_TYPES if t.value in names] + sorted(names - {t.value for t in ALL_TYPES})
+
+
 FAMILY_ALIASES: dict[str, tuple[NegType, ...]] = {
     "swap": (NegType.swap_nouns, NegType.swap_adjectives),
     "replace": (NegType.replace_adjectives, NegType.replace_nouns),

@@ -18,7 +18,7 @@ import polars as pl
 
 from neggen.qa.frames import check_run_dir
 from neggen.qa.stats import OVERALL, features
-from neggen.types import ALL_TYPES
+from neggen.types import in_type_order
 
 
 def judged_right(margin: pl.Expr) -> pl.Expr:
@@ -31,7 +31,8 @@ def length_judge(rows: pl.DataFrame) -> pl.Series:
     return rows.select(judged_right(pl.col("negative_words") - pl.col("caption_words"))).to_series()
 
 
-def _accuracy(values: pl.Series) -> float | None:
+def accuracy(values: pl.Series) -> float | None:
+    """The mean of a judge's 1 / 0 / 0.5 verdicts, to 4 places; None for no pairs."""
     return round(float(values.mean()), 4) if values.len() else None
 
 
@@ -42,7 +43,7 @@ def _length_summary(rows: pl.DataFrame) -> dict[str, Any]:
         "negative_longer": int((diff > 0).sum()),
         "negative_shorter": int((diff < 0).sum()),
         "same_length": int((diff == 0).sum()),
-        "length_judge_accuracy": _accuracy(length_judge(rows)),
+        "length_judge_accuracy": accuracy(length_judge(rows)),
     }
 
 
@@ -60,12 +61,15 @@ def audit_run(
     examples: int = 3,
     seed: int = 0,
     scorer=None,
+    rows: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Text-only judge accuracies per type and overall, with the clearest offending examples."""
+    """Text-only judge accuracies per type and overall, with the clearest offending examples (`rows`: the
+    run's `features`, when the caller already has them)."""
     check_run_dir(root)
-    rows = features(root).with_columns((pl.col("negative_words") - pl.col("caption_words")).alias("length_margin"))
+    rows = features(root) if rows is None else rows
+    rows = rows.with_columns((pl.col("negative_words") - pl.col("caption_words")).alias("length_margin"))
     present = set(rows["neg_type"].unique().to_list())
-    types = [t.value for t in ALL_TYPES if t.value in present] + sorted(present - {t.value for t in ALL_TYPES})
+    types = in_type_order(present)
     report: dict[str, Any] = {"out": str(root), "judges": ["length"], "by_type": {}}
     if llm:
         report["judges"].append("llm")
@@ -85,7 +89,7 @@ def audit_run(
             neg = scorer.score(sample["negative"].to_list(), normalize)
             sample = sample.with_columns(pl.Series("llm_margin", [c - n for c, n in zip(cap, neg, strict=True)]))
             right = sample.select(judged_right(pl.col("llm_margin"))).to_series()
-            entry |= {"llm_pairs": sample.height, "llm_judge_accuracy": _accuracy(right)}
+            entry |= {"llm_pairs": sample.height, "llm_judge_accuracy": accuracy(right)}
             entry["llm_examples"] = [
                 e | {"llm_margin": round(e["llm_margin"], 3)} for e in _examples(sample, "llm_margin", examples)
             ]
@@ -94,7 +98,7 @@ def audit_run(
     overall = _length_summary(rows)
     if llm:
         right = pl.concat(scored) if scored else pl.Series([], dtype=pl.Float64)
-        overall |= {"llm_pairs": right.len(), "llm_judge_accuracy": _accuracy(right)}
+        overall |= {"llm_pairs": right.len(), "llm_judge_accuracy": accuracy(right)}
     report["by_type"][OVERALL] = overall
     return report
 

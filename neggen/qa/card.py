@@ -58,12 +58,13 @@ def header(files: dict[str, str], rows: int, licence: str, run_id: str) -> dict[
     }
 
 
-def prompt_file(prompts_dirs: list[Path], name: str, sha256: str | None) -> tuple[Path, str] | None:
-    """The prompt file the run used: the first <name>.toml in these folders whose bytes hash to the recorded sha."""
+def prompt_file(prompts_dirs: list[Path], name: str, sha256: str | None) -> str | None:
+    """The text of the prompt file the run used: the first <name>.toml in these folders whose bytes hash to the
+    recorded sha."""
     for folder in prompts_dirs:
         path = folder / f"{name}.toml"
         if path.is_file() and (sha256 is None or hashlib.sha256(path.read_bytes()).hexdigest() == sha256):
-            return path, path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8")
     return None
 
 
@@ -148,15 +149,14 @@ def _precision(labels: dict[str, Any] | None, types: list[str]) -> str:
     )
 
 
-def _prompts(manifest: dict[str, Any], types: list[str], prompts_dirs: list[Path], output: str | None) -> str:
+def _prompts(manifest: dict[str, Any], types: list[str], texts: dict[str, str], output: str | None) -> str:
     parts = []
     for name in types:
         sha = manifest.get("prompts", {}).get(name, {}).get("file_sha256")
-        found = prompt_file(prompts_dirs, name, sha)
-        if found is None:
+        text = texts.get(name)
+        if text is None:
             parts.append(f"- `{name}.toml` (sha256 `{sha}`): not found beside this export's run, not included")
             continue
-        path, text = found
         parts.append(
             f"<details><summary><code>prompts/{name}.toml</code> (sha256 <code>{sha}</code>)</summary>\n\n"
             f"```toml\n{text.rstrip()}\n```\n\n</details>"
@@ -182,7 +182,7 @@ def render_card(
     sources: list[str],
     engines: list[tuple[str, str]],
     labels: dict[str, Any] | None,
-    prompts_dirs: list[Path],
+    prompt_texts: dict[str, str],  # each type's prompt file as the run used it (prompt_file), when found
 ) -> str:
     config = manifest.get("config", {})
     total = sum(exported.values())
@@ -244,7 +244,7 @@ def render_card(
         "### Plausibility filter\n\n"
         + (_settings(plausibility) if plausibility else "Not recorded (off, or a run from before it existed).")
         + "\n",
-        f"### Prompt files\n\n{_prompts(manifest, types, prompts_dirs, config.get('output'))}\n",
+        f"### Prompt files\n\n{_prompts(manifest, types, prompt_texts, config.get('output'))}\n",
         f"### Versions\n\n{_settings(manifest.get('versions', {}))}\n",
         "### Commands run\n\n```bash\n" + "\n".join(argv) + "\n```\n",
     ]

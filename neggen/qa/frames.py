@@ -19,6 +19,8 @@ from neggen.text import WORD_PATTERN
 __all__ = ["HIVE", "Kind", "check_run_dir", "scan", "successes", "words_expr"]
 
 _SCHEMAS: dict[str, pa.Schema] = {"negatives": NEGATIVES, "rejects": REJECTS}
+# The key of the all-types figures beside each type's in every QA table.
+OVERALL = "overall"
 HIVE = {"type": pl.String, "shard": pl.Int64}
 
 

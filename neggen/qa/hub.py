@@ -22,7 +22,7 @@ from neggen.qa.audit import audit_run
 from neggen.qa.card import MARKER, prompt_file, render_card, source_licence
 from neggen.qa.completeness import unfinished
 from neggen.qa.frames import check_run_dir, scan
-from neggen.qa.stats import compute_stats
+from neggen.qa.stats import compute_stats, features
 from neggen.schemas import NEGATIVES
 from neggen.types import resolve_types
 
@@ -56,12 +56,14 @@ def _engines(root: Path) -> list[tuple[str, str]]:
 def export_hub(root: Path, target: Path, types: list[str] | None = None, licence: str | None = None) -> int:
     """Write the folder; returns the number of rows exported."""
     check_run_dir(root)
-    stats = compute_stats(root)
+    _check_target(target)
+    measured = features(root, keep_words=True)  # once, for the stats and the audit
+    stats = compute_stats(root, measured)
     wanted = [t.value for t in resolve_types(types)] if types else stats["types"]
-    exported = {t: stats["by_type"][t]["accepted"] for t in stats["types"] if t in wanted}
-    exported = {t: n for t, n in exported.items() if n}
+    present = [t for t in stats["types"] if t in wanted]
+    exported = {t: n for t in present if (n := stats["by_type"][t]["accepted"])}
     if not exported:
-        rejected = sum(stats["by_type"][t]["rejected"] for t in stats["types"] if t in wanted)
+        rejected = sum(stats["by_type"][t]["rejected"] for t in present)
         raise ValueError(f"{root} has no accepted negatives to export ({rejected} rejected; `neggen stats` says why)")
     if not (root / "manifest.json").is_file():
         raise FileNotFoundError(f"{root} has no manifest.json, which the card's recipe is read from (jsonl needs none)")
@@ -71,19 +73,19 @@ def export_hub(root: Path, target: Path, types: list[str] | None = None, licence
             f"{root} is not finished ({pending}; `neggen status {root}` shows which): "
             "complete it with its `neggen generate` command, then export"
         )
-    _check_target(target)
     files = {t: f"data/{t}.parquet" for t in exported}
     rows = scan(root, "negatives").drop("type", "shard")
     for name, relative in files.items():
         table = rows.filter(pl.col("neg_type") == name).sort("caption_id").collect().to_arrow()
         write_parquet_atomic(target / relative, table, NEGATIVES)
     prompts_dirs = [Path(d) for d in [manifest.get("config", {}).get("prompts_dir")] if d] + [DEFAULT_PROMPTS_DIR]
-    present = [t for t in stats["types"] if t in wanted]
+    prompt_texts = {}
     for name in present:
         sha = manifest.get("prompts", {}).get(name, {}).get("file_sha256")
-        if found := prompt_file(prompts_dirs, name, sha):
-            write_atomic(target / "prompts" / f"{name}.toml", lambda tmp, text=found[1]: tmp.write_text(text, "utf-8"))
-    audit = audit_run(root, examples=0)
+        if (text := prompt_file(prompts_dirs, name, sha)) is not None:
+            prompt_texts[name] = text
+            write_atomic(target / "prompts" / f"{name}.toml", lambda tmp, text=text: tmp.write_text(text, "utf-8"))
+    audit = audit_run(root, examples=0, rows=measured)
     sources = _sources(root)
     card = render_card(
         manifest,
@@ -96,7 +98,7 @@ def export_hub(root: Path, target: Path, types: list[str] | None = None, licence
         sources,
         _engines(root),
         stats.get("labels"),  # `neggen label`'s precision, as `neggen stats` computes it (None: no labels)
-        prompts_dirs,
+        prompt_texts,
     )
     write_atomic(target / "README.md", lambda tmp: tmp.write_text(card, encoding="utf-8"))
     _remove_stale(target, files, present)

@@ -13,11 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from neggen.qa.frames import scan
+from neggen.qa.frames import OVERALL, scan
 from neggen.qa.labels import LabelledRow, read_run_labels, row_key, run_labels_path
-from neggen.types import ALL_TYPES
-
-OVERALL = "overall"
+from neggen.types import in_type_order
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -68,7 +66,7 @@ def labelled_precision(root: Path) -> dict[str, Any] | None:
     current, stale = split_stale(root, labels)
     latest = {r.row_id: r for r in current}
     present = {r.neg_type for r in latest.values()}
-    types = [t.value for t in ALL_TYPES if t.value in present] + sorted(present - {t.value for t in ALL_TYPES})
+    types = in_type_order(present)
     by_type = {t: _figures([r.label.good for r in latest.values() if r.neg_type == t]) for t in types}
     if latest:
         by_type[OVERALL] = _figures([r.label.good for r in latest.values()])

@@ -20,7 +20,7 @@ import polars as pl
 
 from neggen.atomic import write_json_atomic, write_parquet_atomic
 from neggen.layout import RunLayout
-from neggen.qa.audit import judged_right
+from neggen.qa.audit import accuracy, judged_right
 from neggen.qa.frames import check_run_dir, scan
 from neggen.qa.stats import OVERALL, features
 from neggen.schemas import NEGATIVES
@@ -35,7 +35,7 @@ MARGINS = {
 
 
 def _accuracy(rows: pl.DataFrame) -> float | None:
-    return round(float(rows.select(judged_right(pl.col("margin"))).to_series().mean()), 4) if rows.height else None
+    return accuracy(rows.select(judged_right(pl.col("margin"))).to_series())
 
 
 def _even(rows: pl.DataFrame, seed: int) -> pl.DataFrame:

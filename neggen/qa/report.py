@@ -201,9 +201,9 @@ def render_report(
     seed: int = 0,
     scorer=None,
 ) -> str:
-    stats = compute_stats(root)
-    audit = audit_run(root, llm=llm, llm_rows=llm_rows, examples=0, seed=seed, scorer=scorer)
-    rows = features(root)
+    rows = features(root, keep_words=True)  # once: stats, the audit and the plots all read it
+    stats = compute_stats(root, rows)
+    audit = audit_run(root, llm=llm, llm_rows=llm_rows, examples=0, seed=seed, scorer=scorer, rows=rows)
     figures = [
         _img("acceptance by type", plots.acceptance_by_type(stats)),
         _img("reject reasons", plots.reject_reasons(stats)),

@@ -13,11 +13,9 @@ from typing import Any
 import polars as pl
 
 from neggen.qa.edits import with_edit_columns
-from neggen.qa.frames import check_run_dir, scan, successes
+from neggen.qa.frames import OVERALL, check_run_dir, scan, successes
 from neggen.qa.precision import format_precision, labelled_precision
-from neggen.types import ALL_TYPES
-
-OVERALL = "overall"
+from neggen.types import in_type_order
 
 
 def _r(value: float | None) -> float | None:
@@ -85,7 +83,9 @@ def _token_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def compute_stats(root: Path) -> dict[str, Any]:
+def compute_stats(root: Path, rows: pl.DataFrame | None = None) -> dict[str, Any]:
+    """`rows`: `features(root, keep_words=True)` when the caller already has it (the edit columns are the
+    slow part of a large run's stats)."""
     check_run_dir(root)
     counts = pl.concat(
         [
@@ -94,9 +94,9 @@ def compute_stats(root: Path) -> dict[str, Any]:
         ]
     )
     counts = counts.group_by("neg_type", "reason").len().collect()
-    rows = features(root, keep_words=True)
+    rows = features(root, keep_words=True) if rows is None else rows
     present = set(counts["neg_type"].to_list())
-    types = [t.value for t in ALL_TYPES if t.value in present] + sorted(present - {t.value for t in ALL_TYPES})
+    types = in_type_order(present)
     records = successes(root)
     by_type: dict[str, Any] = {}
     for name in [*types, OVERALL]:

@@ -55,7 +55,7 @@ class SuiteRun:
     task: str
     tagger: aro_order.OrderTagger | None
     seed: int
-    cache: EmbeddingCache | None  # None: a blind judge, which takes no image-only benchmark
+    cache: EmbeddingCache | None  # None: a blind judge (run_suite skips the image-only benchmarks)
     sugarcrepe_dir: Path | None
 
 
@@ -91,8 +91,7 @@ def _valse(run: SuiteRun) -> list[Record]:
 
 
 def _winoground(run: SuiteRun) -> list[Record]:
-    if run.cache is None:
-        return []
+    assert run.cache is not None
     examples, image_dir = run.data_root / "winoground" / "examples.jsonl", run.data_root / "winoground" / "images"
     if not examples.exists():
         raise MissingData(f"{examples} is missing")
@@ -103,8 +102,7 @@ def _winoground(run: SuiteRun) -> list[Record]:
 
 
 def _retrieval(run: SuiteRun) -> list[Record]:
-    if run.cache is None:
-        return []
+    assert run.cache is not None
     records = []
     for subset in ("coco", "flickr30k"):
         annotations, image_root = _karpathy(run.data_root, subset)
@@ -120,7 +118,8 @@ def _retrieval(run: SuiteRun) -> list[Record]:
 
 
 def _zeroshot(run: SuiteRun) -> list[Record]:
-    return [] if run.cache is None else zeroshot.evaluate(run.cache, run.data_root / "zeroshot")
+    assert run.cache is not None
+    return zeroshot.evaluate(run.cache, run.data_root / "zeroshot")
 
 
 # Each benchmark of trainer/eval/benchmarks.py and the one function that runs it (MissingData: its data are absent).
@@ -155,6 +154,8 @@ def run_suite(
     for name in benchmarks:
         if name not in RUNNERS:
             raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+        if cache is None and BENCHMARKS[name].image_only:
+            continue  # a blind judge has no image embeddings to compare
         try:
             found = RUNNERS[name](run)
         except MissingData as error:
