@@ -39,7 +39,7 @@ setup: $(VENV)/.installed
 	$(PY) -m neggen models
 	# WordNet for the meaning checks: found by NLTK, else Debian's files copied into .venv/nltk_data, else
 	# nltk.download, else (as root on Debian/Ubuntu) apt-get; otherwise one line naming the command to run.
-	$(PY) -m neggen.wordnet
+	$(PY) -m neggen.text.wordnet
 
 # The headless browser the report's rendering test drives: on PATH, else Debian's chromium (as root), else one line.
 browser: setup

@@ -37,7 +37,7 @@ RUN_LABELS = {
 def build_requests(n: int, neg_type: str):
     from neggen.config import GenerateConfig
     from neggen.engines.base import Request
-    from neggen.generation import request_seed
+    from neggen.generation.attempt import request_seed
     from neggen.ingest import load_captions
     from neggen.prompts import PromptBuilder, load_prompt
     from neggen.types import NegType

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/output_forms.py [--captions 200] [--engines vllm,hf] [--out runs/bench-output-forms]
 
-For each engine (one engine instance, warmed up) both forms run the full pipeline (`neggen.pipeline.generate`:
+For each engine (one engine instance, warmed up) both forms run the full pipeline (`neggen.run.runners.generate`:
 prompts, engine, validators, retries) over the same Karpathy captions for the four swap/replace types, in
 alternating order per type so neither form gets the warmer engine. Printed per engine and form: acceptance per
 type, output tokens per accepted negative (every candidate's tokens, rejected ones included, over the accepted
@@ -39,8 +39,8 @@ def make(engine_name: str):
 
 def run_form(engine, captions, neg_type: str, form: str, out: Path) -> dict:
     from neggen.config import GenerateConfig
-    from neggen.pipeline import generate
-    from neggen.progress import GenerationProgress
+    from neggen.run.progress import GenerationProgress
+    from neggen.run.runners import generate
     from neggen.types import NegType
 
     shutil.rmtree(out, ignore_errors=True)

@@ -27,11 +27,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from neggen.config import GenerateConfig  # noqa: E402
 from neggen.engines import make_engine  # noqa: E402
 from neggen.engines.base import Request  # noqa: E402
-from neggen.generation import request_seed  # noqa: E402
+from neggen.generation.attempt import request_seed  # noqa: E402
 from neggen.ingest import load_captions  # noqa: E402
-from neggen.pipeline import generate  # noqa: E402
-from neggen.progress import GenerationProgress  # noqa: E402
 from neggen.prompts import PromptBuilder, load_prompt  # noqa: E402
+from neggen.run.progress import GenerationProgress  # noqa: E402
+from neggen.run.runners import generate  # noqa: E402
 from neggen.types import NegType  # noqa: E402
 from neggen.validate import validate  # noqa: E402
 

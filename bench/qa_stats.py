@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from neggen.atomic import write_parquet_atomic
-from neggen.layout import RunLayout
 from neggen.qa.audit import audit_run
 from neggen.qa.stats import compute_stats
+from neggen.run.atomic import write_parquet_atomic
+from neggen.run.layout import RunLayout
 from neggen.schemas import NEGATIVES, REJECTS
 from neggen.types import ALL_TYPES
 

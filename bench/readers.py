@@ -4,7 +4,7 @@
 
 Writes a synthetic run (real schemas, one type x one shard, many parts, like a long run with small commits)
 and prints medians, measured side by side in this one run: a polars scan counting rows with and without the
-footer check (neggen.layout.check_parts), and run_status with footers only vs every part read in full.
+footer check (neggen.run.layout.check_parts), and run_status with footers only vs every part read in full.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from neggen.atomic import write_json_atomic, write_parquet_atomic
-from neggen.layout import RunLayout, check_parts, part_files
 from neggen.qa.frames import HIVE
+from neggen.run.atomic import write_json_atomic, write_parquet_atomic
+from neggen.run.layout import RunLayout, check_parts, part_files
+from neggen.run.status import run_status
 from neggen.schemas import CAPTIONS, NEGATIVES
-from neggen.status import run_status
 from neggen.types import NegType
 
 

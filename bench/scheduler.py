@@ -28,12 +28,12 @@ import pyarrow as pa
 
 from neggen.config import GenerateConfig
 from neggen.engines.base import Completion, Request
-from neggen.generation import RunContext, generate_chunk
+from neggen.generation.attempt import RunContext, generate_chunk
 from neggen.ingest import load_captions
-from neggen.layout import RunLayout
-from neggen.pipeline import RunSummary, generate, plan_run, write_chunk
-from neggen.progress import GenerationProgress
-from neggen.sharding import stable_hash
+from neggen.run.layout import RunLayout
+from neggen.run.progress import GenerationProgress
+from neggen.run.runners import RunSummary, generate, plan_run, write_chunk
+from neggen.run.sharding import stable_hash
 from neggen.types import NegType
 
 REPO = Path(__file__).resolve().parents[1]

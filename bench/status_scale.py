@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from neggen.config import GenerateConfig
-from neggen.layout import RunLayout
-from neggen.pipeline import generate, plan_run
-from neggen.progress import GenerationProgress
+from neggen.run.layout import RunLayout
+from neggen.run.progress import GenerationProgress
+from neggen.run.runners import generate, plan_run
+from neggen.run.status import run_status
 from neggen.schemas import NEGATIVES
-from neggen.status import run_status
 from neggen.types import NegType
 
 

@@ -13,10 +13,10 @@ SpacyTagger over the same loaded pipeline). Variants, measured side by side in t
 - parse only: the spaCy pass over the batch's texts and nothing else, the floor the first variant stands on;
 - the first and the pipeline-like variant again on a pipeline without the attribute ruler's memo;
 - generation-shaped: the Karpathy sample's captions, each with the edit form's candidates for the four edit
-  types (two per type, made by neggen.apply_edit from the caption's own candidate spans), so every row reaches
+  types (two per type, made by neggen.edits.apply from the caption's own candidate spans), so every row reaches
   the tagger and a caption is parsed once for its eight rows, as in `generate --output edit`;
 - the all-fresh batch and generation-shaped rows again with a pool of `--workers` parsing processes
-  (neggen.tag_pool; `--tagger-workers` of generate).
+  (neggen.text.tag_pool; `--tagger-workers` of generate).
 The memo lives with the loaded pipeline, so after the warm-up it is warm in every variant that uses it, as it
 is after a run's first chunks.
 Prints the median rows/s of each, its ratio to the first, and the load average before and after (the machine
@@ -33,14 +33,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from neggen.apply_edit import EditRejected, negative_from_answer
-from neggen.edit_form import EDIT_TYPES, EXCHANGE_TYPES, candidate_spans
+from neggen.edits.apply import EditRejected, negative_from_answer
+from neggen.edits.form import EDIT_TYPES, EXCHANGE_TYPES, candidate_spans
 from neggen.ingest import load_captions
-from neggen.pos import SpacyTagger, default_tagger, load_pipeline
-from neggen.tag_pool import TagPool
+from neggen.text.pos import SpacyTagger, default_tagger, load_pipeline
+from neggen.text.tag_pool import TagPool
+from neggen.text.wordnet import load as load_wordnet
 from neggen.types import NegType
 from neggen.validate import validate, validate_batch
-from neggen.wordnet import load as load_wordnet
 
 FILES = {
     "swap_att.json": NegType.swap_adjectives,
@@ -134,7 +134,7 @@ def main() -> None:
             [c for _, c, _ in rows] + [n for *_, n in rows]
         ),
     }
-    # The same calls on a pipeline whose attribute ruler has no memo (neggen.pos.memo_attribute_ruler).
+    # The same calls on a pipeline whose attribute ruler has no memo (neggen.text.pos.memo_attribute_ruler).
     plain_variants = {
         "batch, meaning on, no ruler memo": variants["batch, meaning on"],
         "pipeline-like, meaning on, no ruler memo": variants["pipeline-like (5 types x 2 candidates), meaning on"],

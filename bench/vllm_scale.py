@@ -37,13 +37,13 @@ import pyarrow.parquet as pq  # noqa: E402
 
 from neggen.config import GenerateConfig  # noqa: E402
 from neggen.engines.base import SamplingParams  # noqa: E402
-from neggen.generation import RunContext, generate_chunk, next_request, start_caption  # noqa: E402
+from neggen.generation.attempt import RunContext, generate_chunk, next_request, start_caption  # noqa: E402
 from neggen.ingest import load_captions  # noqa: E402
-from neggen.layout import RunLayout  # noqa: E402
 from neggen.models import resolve_model  # noqa: E402
-from neggen.pipeline import RunSummary, plan_run, run_plan_tasks, write_chunk  # noqa: E402
-from neggen.pos import DEFAULT_TAGGER  # noqa: E402
-from neggen.progress import GenerationProgress  # noqa: E402
+from neggen.run.layout import RunLayout  # noqa: E402
+from neggen.run.progress import GenerationProgress  # noqa: E402
+from neggen.run.runners import RunSummary, plan_run, run_plan_tasks, write_chunk  # noqa: E402
+from neggen.text.pos import DEFAULT_TAGGER  # noqa: E402
 from neggen.types import NegType  # noqa: E402
 
 KARPATHY = Path(__file__).resolve().parents[1] / "data" / "annotations" / "coco_karpathy_test.json"

@@ -10,12 +10,12 @@ from typing import Annotated
 
 import typer
 
-from neggen.atomic import write_parquet_atomic
 from neggen.config import ENGINE_SCORER, load_config
 from neggen.engines import EngineError, make_engine
 from neggen.errors import RESUME_HINT, check_model_path, check_writable_dir, fail, one_line
-from neggen.layout import RunLayout
-from neggen.manifest import RunMismatch
+from neggen.run.atomic import write_parquet_atomic
+from neggen.run.layout import RunLayout
+from neggen.run.manifest import RunMismatch
 from neggen.schemas import CAPTIONS
 from neggen.types import resolve_types
 
@@ -152,10 +152,10 @@ def generate(
     image_path_col: ImagePathCol = "image_path",
 ) -> None:
     """Write validated negatives for every caption x type; re-running the same command resumes."""
-    from neggen.generation import ShardFailed  # imports spaCy (seconds): only where generation runs
-    from neggen.pipeline import check_shards
-    from neggen.pipeline import generate as run_generate
+    from neggen.generation.attempt import ShardFailed  # imports spaCy (seconds): only where generation runs
     from neggen.plausibility import load_plausibility
+    from neggen.run.runners import check_shards
+    from neggen.run.runners import generate as run_generate
     from neggen.validate import require_resources
 
     llm = None
@@ -205,7 +205,7 @@ def generate(
     }
     try:
         if llm is None:
-            from neggen.ray_runner import generate_on_ray
+            from neggen.run.ray_runner import generate_on_ray
 
             summary = generate_on_ray(
                 table,
@@ -251,7 +251,7 @@ def status(
     check: Annotated[bool, typer.Option("--check", help="read every part file in full, not only its footer")] = False,
 ) -> None:
     """Progress per type x shard; exit 1 when a part file is unreadable (listed with the way to recover)."""
-    from neggen.status import format_status, run_status
+    from neggen.run.status import format_status, run_status
 
     try:
         report = run_status(RunLayout(out), check=check)

@@ -20,7 +20,7 @@ from neggen.resources import shipped_dir
 
 EngineName = Literal["hf", "vllm", "openai"]
 OutputForm = Literal["sentence", "edit"]
-# What the right side of a replace may be: words of the same kind (neggen.replacements), or any words.
+# What the right side of a replace may be: words of the same kind (neggen.edits.replacements), or any words.
 ReplaceChoices = Literal["same_kind", "free"]
 PromptLayout = Literal["chat", "paper"]
 # prompts/ of the checkout, or the copy a wheel ships as the package `neggen.prompt_files`.
@@ -97,7 +97,7 @@ class GenerateConfig(BaseModel):
     # neggen applies it (edit_form.py).
     output: OutputForm = "edit"
     # Edit form, replace types: the model chooses the new word among words of the old one's kind (a colour for
-    # a colour, a sister noun for a noun: neggen/replacements.py), or, "free", writes any short words.
+    # a colour, a sister noun for a noun: neggen/edits/replacements.py), or, "free", writes any short words.
     replace_choices: ReplaceChoices = "same_kind"
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     example_sets: int = Field(4, ge=1, description="fixed few-shot sets per type; a caption's id picks one")

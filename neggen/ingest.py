@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
+from neggen.run.sharding import caption_id_for
 from neggen.schemas import CAPTIONS
-from neggen.sharding import caption_id_for
-from neggen.text import normalize_caption
+from neggen.text.words import normalize_caption
 
 SourceFormat = Literal["auto", "coco", "karpathy", "sugarcrepe", "jsonl", "csv", "parquet"]
 _COCO_FILE_ID = re.compile(r"(\d{6,})\.\w+$")

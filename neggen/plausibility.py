@@ -32,11 +32,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import lemminflect
 
-from neggen.atomic import write_json_atomic
 from neggen.config import CALIBRATION_PAIRS, ENGINE_SCORER, PlausibilityConfig
+from neggen.edits.replacements import caption_word_counts
 from neggen.models import weights_fingerprint
-from neggen.replacements import caption_word_counts
-from neggen.text import words
+from neggen.run.atomic import write_json_atomic
+from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from neggen.config import DEFAULT_PROMPTS_DIR, OutputForm, PromptLayout
-from neggen.edit_examples import derive_edit, offered
-from neggen.edit_form import PHRASE_TYPES, form_for
-from neggen.pos import DEFAULT_TAGGER
-from neggen.sharding import stable_hash
+from neggen.edits.examples import derive_edit, offered
+from neggen.edits.form import PHRASE_TYPES, form_for
+from neggen.run.sharding import stable_hash
+from neggen.text.pos import DEFAULT_TAGGER
 from neggen.types import NegType
 
 Messages = list[dict[str, str]]

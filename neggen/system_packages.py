@@ -1,6 +1,6 @@
 """Debian packages a feature needs, installed only where no one has to be asked: as root, with apt-get.
 
-`make setup` uses it for WordNet (`python -m neggen.wordnet`) and for the browser the report's rendering test
+`make setup` uses it for WordNet (`python -m neggen.text.wordnet`) and for the browser the report's rendering test
 needs (`python -m tests.browser`); anywhere else it returns False and the caller prints the exact command.
 """
 

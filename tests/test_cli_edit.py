@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from neggen.edit_form import candidate_spans, constraint_for
-from neggen.pos import DEFAULT_TAGGER
+from neggen.edits.form import candidate_spans, constraint_for
+from neggen.text.pos import DEFAULT_TAGGER
 from neggen.types import NegType
 from neggen.validate import validate
 from tests.test_cli import SAMPLE, neggen

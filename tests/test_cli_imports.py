@@ -56,4 +56,4 @@ def test_reading_commands_import_no_language_or_model_library(argv, forbidden, s
 
 
 def test_loaded_modules_sees_a_heavy_import():
-    assert "lemminflect" in loaded_modules("-c", "import neggen.replacements")
+    assert "lemminflect" in loaded_modules("-c", "import neggen.edits.replacements")

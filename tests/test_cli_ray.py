@@ -11,15 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from neggen.cli import EXIT_BUSY
-from neggen.layout import CORRUPT_SUFFIX, RunLayout
-from neggen.locks import shard_lock
+from neggen.run.layout import CORRUPT_SUFFIX, RunLayout
+from neggen.run.locks import shard_lock
 from neggen.types import NegType
 from tests.engines.fault_server import FaultServer
+from tests.run.test_concurrency import NO_MEANING, assert_busy_last, ok
+from tests.run.test_corrupt_parts import truncate
 from tests.served import neggen as served_neggen
 from tests.served import served_generate_args
 from tests.test_cli import SAMPLE, neggen
-from tests.test_concurrency import NO_MEANING, assert_busy_last, ok
-from tests.test_corrupt_parts import truncate
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from neggen.cli import app
 from neggen.config import GenerateConfig
 from neggen.engines.base import Completion, EngineTextScorer
-from neggen.generation import RunContext, _judge, _Pending, judge_all
+from neggen.generation.attempt import RunContext, _judge, _Pending, judge_all
 from neggen.plausibility import (
     Calibration,
     ConstantScorer,
@@ -240,7 +240,7 @@ def test_a_caption_mostly_not_english_is_unreadable(caption, unreadable):
 
 
 def test_an_unreadable_caption_is_a_reject_row_without_an_engine_call(tmp_path):
-    from neggen.pipeline import generate
+    from neggen.run.runners import generate
 
     table = pa.table(
         {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 
-from neggen.atomic import TMP_MARK
+from neggen.run.atomic import TMP_MARK
 from tests.conftest import REPO
 
 MAX_BYTES = 5 * 1024 * 1024

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from neggen.wordnet import default_target
+from neggen.text.wordnet import default_target
 from tests.conftest import REPO
 from tests.standalone import copy_checkout
 

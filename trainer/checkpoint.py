@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from transformers import CLIPModel, PreTrainedTokenizerBase
 
-from neggen.atomic import TMP_MARK, fsync_dir, write_json_atomic
+from neggen.run.atomic import TMP_MARK, fsync_dir, write_json_atomic
 
 LATEST = "latest.json"
 MODEL_DIR = "model"

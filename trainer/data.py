@@ -18,9 +18,9 @@ import pyarrow.parquet as pq
 import torch
 from torch.utils.data import Dataset, Sampler
 
-from neggen import layout
+from neggen.run import layout
+from neggen.run.sharding import stable_hash
 from neggen.schemas import CAPTIONS, NEGATIVES
-from neggen.sharding import stable_hash
 from neggen.types import NegType
 from trainer.config import DataSpec
 from trainer.tokenizer import tokenize

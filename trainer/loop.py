@@ -16,8 +16,8 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from transformers import CLIPModel
 
-from neggen.atomic import write_json_atomic
 from neggen.errors import check_model_path
+from neggen.run.atomic import write_json_atomic
 from trainer import checkpoint as ckpt
 from trainer.config import TrainConfig
 from trainer.data import DataError, PairsDataset, SampleTable, StepBatches, collate, load_samples, run_fingerprint

@@ -1,10 +1,10 @@
-"""Whether a run has finished: every type x shard its manifest plans is done (neggen.status decides)."""
+"""Whether a run has finished: every type x shard its manifest plans is done (neggen.run.status decides)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from neggen.layout import RunLayout
+from neggen.run.layout import RunLayout
 
 
 def unfinished(root: Path) -> str | None:
@@ -12,7 +12,7 @@ def unfinished(root: Path) -> str | None:
     manifest (a fixture, a `--rebalance` copy) whose plan cannot be known."""
     if not (root / "manifest.json").exists():
         return None
-    from neggen.status import run_status  # imports the pipeline's planning (about a second)
+    from neggen.run.status import run_status  # imports the pipeline's planning (about a second)
 
     rows = run_status(RunLayout(root))["rows"]
     done = sum(r["state"] == "done" for r in rows)

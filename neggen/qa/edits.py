@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from neggen.qa.frames import words_expr
-from neggen.text import changed_region
+from neggen.text.words import changed_region
 
 EDIT_FIELDS = pl.Struct({"edit_start": pl.Int32, "edit_words": pl.Int32})
 

@@ -17,8 +17,8 @@ from typing import Any, Literal
 import polars as pl
 import pyarrow as pa
 
-from neggen.atomic import write_atomic, write_json_atomic
 from neggen.qa.frames import Kind, check_run_dir, scan
+from neggen.run.atomic import write_atomic, write_json_atomic
 from neggen.schemas import NEGATIVES, REJECTS
 from neggen.types import ALL_TYPES, resolve_types
 

@@ -1,6 +1,6 @@
 """Lazy polars views of a run directory: accepted rows, rejected rows (with hive `type`/`shard`), _SUCCESS.json.
 
-Every QA command reads through here, and this module through neggen.layout (the run-directory contract), so
+Every QA command reads through here, and this module through neggen.run.layout (the run-directory contract), so
 any directory with the run layout works: a finished run, one still being written (only complete part files
 are visible), or a filtered view written by `neggen audit --rebalance`.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from neggen.layout import Kind, check_parts, part_files, successes
+from neggen.run.layout import Kind, check_parts, part_files, successes
 from neggen.schemas import NEGATIVES, REJECTS
-from neggen.text import WORD_PATTERN
+from neggen.text.words import WORD_PATTERN
 
 __all__ = ["HIVE", "Kind", "check_run_dir", "scan", "successes", "words_expr"]
 
@@ -42,7 +42,7 @@ def scan(root: Path, kind: Kind) -> pl.LazyFrame:
 
 
 def words_expr(column: str) -> pl.Expr:
-    """neggen.text.words as a polars expression (NFKC, curly apostrophe, lower case, the same word pattern)."""
+    """neggen.text.words.words as a polars expression (NFKC, curly apostrophe, lower case, the same word pattern)."""
     return (
         pl.col(column)
         .fill_null("")

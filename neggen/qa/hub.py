@@ -15,14 +15,14 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from neggen.atomic import write_atomic, write_parquet_atomic
-from neggen.layout import read_manifest
 from neggen.prompts import DEFAULT_PROMPTS_DIR
 from neggen.qa.audit import audit_run
 from neggen.qa.card import MARKER, prompt_file, render_card, source_licence
 from neggen.qa.completeness import unfinished
 from neggen.qa.frames import check_run_dir, scan
 from neggen.qa.stats import compute_stats, features
+from neggen.run.atomic import write_atomic, write_parquet_atomic
+from neggen.run.layout import read_manifest
 from neggen.schemas import NEGATIVES
 from neggen.types import resolve_types
 

@@ -20,10 +20,10 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from neggen.layout import read_manifest
 from neggen.qa.frames import check_run_dir, scan, successes
 from neggen.qa.labels import RUBRIC, Label, LabelledRow, Retraction, append_label, row_key
 from neggen.qa.show import format_rows
+from neggen.run.layout import read_manifest
 from neggen.types import resolve_types
 
 QUESTIONS = {

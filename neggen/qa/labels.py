@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from neggen.layout import RunLayout
+from neggen.run.layout import RunLayout
 
 RUBRIC = ("type", "fluent", "changed", "plausible")
 Part = Literal["tune", "holdout"]

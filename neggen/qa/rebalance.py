@@ -18,11 +18,11 @@ from typing import Any, Literal
 
 import polars as pl
 
-from neggen.atomic import write_json_atomic, write_parquet_atomic
-from neggen.layout import RunLayout
 from neggen.qa.audit import accuracy, judged_right
 from neggen.qa.frames import check_run_dir, scan
 from neggen.qa.stats import OVERALL, features
+from neggen.run.atomic import write_json_atomic, write_parquet_atomic
+from neggen.run.layout import RunLayout
 from neggen.schemas import NEGATIVES
 from neggen.types import NegType
 

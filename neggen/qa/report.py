@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from neggen.atomic import write_atomic
 from neggen.qa import plots
 from neggen.qa.audit import audit_run
 from neggen.qa.completeness import unfinished
@@ -21,6 +20,7 @@ from neggen.qa.display import display
 from neggen.qa.precision import wilson_interval
 from neggen.qa.show import highlight_html, sample_rows
 from neggen.qa.stats import OVERALL, compute_stats, features
+from neggen.run.atomic import write_atomic
 from neggen.validate import Reason
 
 # (stats key, row label, display kind)

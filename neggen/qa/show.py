@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from neggen.qa.frames import check_run_dir, scan
-from neggen.text import comparison_key
+from neggen.text.words import comparison_key
 from neggen.types import resolve_types
 from neggen.validate import Reason
 
@@ -49,7 +49,7 @@ Segment = tuple[str, bool]  # (words joined by spaces, whether they differ from 
 
 
 def diff_segments(caption: str, negative: str) -> tuple[list[Segment], list[Segment]]:
-    """Caption and negative as runs of words, each run marked changed or not (compared as neggen.text words)."""
+    """Caption and negative as runs of words, each run marked changed or not (compared as neggen.text.words words)."""
     a, b = caption.split(), (negative or "").split()
     ops = difflib.SequenceMatcher(a=[comparison_key(w) for w in a], b=[comparison_key(w) for w in b], autojunk=False)
     left: list[Segment] = []

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from neggen.pos import DEFAULT_TAGGER, PosTagger
-from neggen.text import words
+from neggen.text.pos import DEFAULT_TAGGER, PosTagger
+from neggen.text.wordnet import load as load_wordnet
+from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate.common import check_common
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 from neggen.validate.rules import Edit, check_edit, check_shape
-from neggen.wordnet import load as load_wordnet
 
 __all__ = ["ACCEPT", "Reason", "Verdict", "reject", "require_resources", "validate", "validate_batch"]
 

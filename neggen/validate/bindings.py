@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from neggen.pos import Analysis, Pos, Word
+from neggen.text.pos import Analysis, Pos, Word
 
 Binding = tuple[str, ...]
 

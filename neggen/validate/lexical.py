@@ -15,10 +15,10 @@ from functools import lru_cache
 
 import lemminflect
 
-from neggen.pos import Pos, Word
+from neggen.text.pos import Pos, Word
+from neggen.text.wordnet import WordNetMissing
+from neggen.text.wordnet import load as load_wordnet
 from neggen.validate.spans import plural
-from neggen.wordnet import WordNetMissing
-from neggen.wordnet import load as load_wordnet
 
 TOP_SENSES = 3
 HYPERNYM_STEPS = 2

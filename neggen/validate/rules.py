@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from neggen.pos import Analysis, Pos, Word
-from neggen.text import Region, changed_region
+from neggen.text.pos import Analysis, Pos, Word
+from neggen.text.words import Region, changed_region
 from neggen.types import NegType
 from neggen.validate.bindings import (
     changed_bindings,

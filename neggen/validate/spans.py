@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import lemminflect
 
-from neggen.text import Region, changed_region
+from neggen.text.words import Region, changed_region
 
 
 def count_edit_spans(a: list[str], b: list[str]) -> int:

@@ -8,13 +8,13 @@ import re
 
 import pytest
 
-from neggen.apply_edit import negative_from_answer
-from neggen.edit_form import candidate_spans, constraint_for
+from neggen.edits.apply import negative_from_answer
+from neggen.edits.form import candidate_spans, constraint_for
 from neggen.engines.base import EngineError, Request, SamplingParams
 from neggen.engines.openai_server import OpenAIEngine
-from neggen.generation import NEGATIVE_SCHEMA, NegativeAnswer
-from neggen.pos import DEFAULT_TAGGER
+from neggen.generation.attempt import NEGATIVE_SCHEMA, NegativeAnswer
 from neggen.prompts import PromptBuilder, load_prompt
+from neggen.text.pos import DEFAULT_TAGGER
 from neggen.types import NegType
 from neggen.validate import validate
 from tests.engines.fault_server import FaultServer

@@ -11,9 +11,9 @@ import pytest
 from neggen.config import GenerateConfig
 from neggen.engines.base import EngineError, Request, SamplingParams
 from neggen.engines.openai_server import OpenAIEngine
-from neggen.generation import ShardFailed
+from neggen.generation.attempt import ShardFailed
 from neggen.ingest import load_captions
-from neggen.pipeline import generate
+from neggen.run.runners import generate
 from neggen.types import NegType
 from tests.engines.fault_server import FaultServer
 from tests.served import neggen, served_generate_args

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from neggen.engines.base import Request, SamplingParams
-from neggen.generation import NEGATIVE_SCHEMA, NegativeAnswer
+from neggen.generation.attempt import NEGATIVE_SCHEMA, NegativeAnswer
 from neggen.prompts import PromptBuilder, load_prompt
 from neggen.types import NegType
 

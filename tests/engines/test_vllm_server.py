@@ -8,9 +8,9 @@ import pytest
 from neggen.config import GenerateConfig, OpenAIOptions
 from neggen.engines.base import Request, SamplingParams
 from neggen.engines.openai_server import OpenAIEngine
-from neggen.generation import NEGATIVE_SCHEMA
+from neggen.generation.attempt import NEGATIVE_SCHEMA
 from neggen.ingest import load_captions
-from neggen.pipeline import generate
+from neggen.run.runners import generate
 from neggen.types import NegType
 from tests.engines.test_constraints import assert_constrained, edit_requests
 from tests.engines.vllm_server import LocalServer

@@ -8,8 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from neggen.atomic import write_json_atomic, write_parquet_atomic
-from neggen.layout import RunLayout
+from neggen.run.atomic import write_json_atomic, write_parquet_atomic
+from neggen.run.layout import RunLayout
 from neggen.schemas import NEGATIVES, REJECTS
 from neggen.types import NegType
 
@@ -99,12 +99,12 @@ def _reply(request) -> list[str]:
 
 
 def generated_run(root: Path, captions_file: Path, limit: int = 24, shards: int = 2, shard_index=None) -> Path:
-    """A run written by `neggen.pipeline.generate` (manifest, captions, prompts recorded) with a scripted engine:
+    """A run written by `neggen.run.runners.generate` (manifest, captions, prompts recorded) with a scripted engine:
     reshuffle, swap_nouns and swap_adjectives (none accepted) over the first `limit` captions; `shard_index`
     leaves the other shards pending."""
     from neggen.config import GenerateConfig
     from neggen.ingest import load_captions
-    from neggen.pipeline import generate
+    from neggen.run.runners import generate
     from tests.fakes import ScriptedEngine
 
     table, _ = load_captions(captions_file)

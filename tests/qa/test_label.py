@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from neggen.cli import app
-from neggen.layout import RunLayout, quarantine
 from neggen.qa.labelling import sample_for_labelling
 from neggen.qa.labels import read_labelled_rows, read_run_labels, row_key
+from neggen.run.layout import RunLayout, quarantine
 from neggen.types import NegType
 from tests.conftest import REPO
 from tests.qa.conftest import hand_run

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from neggen.cli import app
 from neggen.config import GenerateConfig
-from neggen.pipeline import generate
 from neggen.qa.labelling import sample_for_labelling
 from neggen.qa.precision import wilson_interval
 from neggen.qa.stats import compute_stats
-from neggen.text import words
+from neggen.run.runners import generate
+from neggen.text.words import words
 from neggen.types import NegType
 from tests.fakes import ScriptedEngine, last_user_text
 from tests.qa.runs import row, write_run

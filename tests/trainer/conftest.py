@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from neggen.config import GenerateConfig
 from neggen.ingest import load_captions
-from neggen.pipeline import generate
+from neggen.run.runners import generate
 from neggen.types import NegType
 from tests.fakes import ScriptedEngine, last_user_text, reverse_words
 

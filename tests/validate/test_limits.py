@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from neggen.text import words
+from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate import Reason, validate
 from neggen.validate.common import MAX_LENGTH_RATIO, MIN_LENGTH_RATIO, check_common

@@ -285,7 +285,7 @@ def test_a_new_attribute_the_noun_already_has_is_rejected(neg_type, caption, neg
 
 
 def _parse(text):
-    from neggen.pos import DEFAULT_TAGGER
+    from neggen.text.pos import DEFAULT_TAGGER
 
     return DEFAULT_TAGGER.analyze([text])[0]
 
@@ -337,7 +337,7 @@ def test_exchanges_judged_on_the_caption_parse(caption, x, y, why):
 def test_a_branch_the_parser_hangs_on_the_first_conjunct_is_shared():
     """A hand-made parse (the small model sometimes attaches this way): "standing" hangs on "man", yet follows
     "a woman" and belongs to both, so exchanging the conjuncts keeps the scene."""
-    from neggen.pos import Pos, Word
+    from neggen.text.pos import Pos, Word
     from neggen.validate.bindings import symmetric_exchange
 
     def w(text, pos, dep, head):

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from neggen.text import words
+from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate import Reason, validate, validate_batch
 

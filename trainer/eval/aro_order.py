@@ -7,7 +7,7 @@ counts as right, so a constant model scores 100% (reported with its tie count).
 
 The official code tags with spaCy (`en_core_web_sm`, tags NN*/JJ*) and tokenises trigrams with NLTK. Neither
 model ships through a package registry, so the tagger is injectable: `SpacyTagger` when spaCy + the model +
-NLTK are installed, else `LexiconOrderTagger` (neggen.pos, offline). Results with the fallback can differ
+NLTK are installed, else `LexiconOrderTagger` (neggen.text.pos, offline). Results with the fallback can differ
 slightly from the official numbers; each result records which tagger and seed made it.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from neggen.pos import Pos
+from neggen.text.pos import Pos
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
 from trainer.eval.pos_lexicon import LexiconTagger

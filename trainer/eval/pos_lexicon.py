@@ -1,6 +1,6 @@
 """The hand-written lexicon tagger, kept only as trainer/eval/aro_order.py's fallback.
 
-The validators use spaCy (neggen.pos.SpacyTagger): measured on SugarCrepe, this tagger accepted 59.5% of the
+The validators use spaCy (neggen.text.pos.SpacyTagger): measured on SugarCrepe, this tagger accepted 59.5% of the
 human-valid replace_att negatives and tagged a sentence-initial "A" as a noun. ARO's order tasks still fall
 back to it where NLTK's tokenizer data are absent. It needs no download: an English lexicon (lemminflect's
 word -> possible parts of speech) plus closed-class word lists and a few context rules for caption-style
@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import lemminflect
 
-from neggen.pos import Pos
+from neggen.text.pos import Pos
 
 _DETERMINERS = frozenset(
     "a an the this that these those some each every another any no both all his her its their my our your "

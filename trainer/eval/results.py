@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, Field
 
-from neggen.atomic import write_atomic, write_json_atomic
+from neggen.run.atomic import write_atomic, write_json_atomic
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.scoring import Choice, TieRule
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from neggen.atomic import write_json_atomic
+from neggen.run.atomic import write_json_atomic
 from trainer.config import TinyModel, TrainConfig, load_train_config
 from trainer.shapes.build_zeroshot import DATASETS, OUTSIDE
 from trainer.shapes.config import VERSIONS

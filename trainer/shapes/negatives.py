@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from itertools import combinations
 
-from neggen.text import comparison_key
+from neggen.text.words import comparison_key
 from neggen.types import NegType
 from trainer.shapes.captions import NP, Caption, Rel, is_true, mentions_heldout
 from trainer.shapes.config import RELATIONS, WorldConfig

@@ -1,7 +1,7 @@
 """Oracle training negatives written through neggen's own pipeline, so LLM and oracle runs look the same.
 
 The oracle is an Engine (neggen/engines/base.py): asked for a caption's negative it answers with edits of the
-caption's structure that are false in its scene graph. `neggen.pipeline.generate` then does everything it
+caption's structure that are false in its scene graph. `neggen.run.runners.generate` then does everything it
 does for an LLM: manifest, captions.parquet, neggen's validators, bounded retries (each attempt a new seed,
 so new candidates), part files, rejects with reasons, _SUCCESS.json. Rows carry engine="oracle",
 model="scene-graph"; their prompt fields describe the prompt the pipeline rendered and the oracle ignored.
@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from neggen.config import GenerateConfig
 from neggen.engines.base import Completion, Request, SamplingParams
-from neggen.pipeline import RunSummary, generate
-from neggen.progress import GenerationProgress
+from neggen.run.progress import GenerationProgress
+from neggen.run.runners import RunSummary, generate
 from neggen.types import ALL_TYPES, NegType
 from trainer.shapes.captions import Caption
 from trainer.shapes.config import WorldConfig

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from neggen.atomic import write_atomic, write_json_atomic
+from neggen.run.atomic import write_atomic, write_json_atomic
 from trainer.shapes.config import VERSIONS
 
 METRICS: dict[str, str] = {

@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from neggen.atomic import write_atomic, write_json_atomic
 from neggen.ingest import load_captions
+from neggen.run.atomic import write_atomic, write_json_atomic
 from trainer.eval import valse
 from trainer.shapes.benchmarks import VALSE_FILES as VALSE_STEMS
 from trainer.shapes.benchmarks import karpathy, valse_sets, vg_attribution, vg_relation

@@ -67,7 +67,7 @@ def test_variants_differ_only_in_losses_and_negatives(tmp_path):
 
 
 def test_resuming_with_other_training_settings_is_refused(tmp_path):
-    from neggen.atomic import write_json_atomic
+    from neggen.run.atomic import write_json_atomic
     from trainer.shapes.experiment import check_resume
 
     config = ExperimentConfig(out=tmp_path, seeds=[0, 1])
@@ -87,7 +87,7 @@ def test_resuming_with_other_training_settings_is_refused(tmp_path):
 
 def test_a_world_of_another_format_is_refused_not_reused(tmp_path):
     """A world written before the fine-tuning slice existed has no oracle_finetune/: say so, do not fine-tune."""
-    from neggen.atomic import write_json_atomic
+    from neggen.run.atomic import write_json_atomic
     from trainer.shapes.experiment import ensure_world
     from trainer.shapes.writers import FORMAT
 

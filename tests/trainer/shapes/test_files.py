@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from neggen.cli import app as neggen_app
 from neggen.schemas import NEGATIVES
-from neggen.text import words
+from neggen.text.words import words
 from neggen.types import ALL_TYPES
 from tests.trainer.shapes.conftest import load_scenes
 from tests.trainer.shapes.grammar import parse

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from neggen.text import comparison_key
+from neggen.text.words import comparison_key
 from neggen.types import NegType
 from neggen.validate import validate
 from trainer.shapes.captions import is_true, mentions_heldout, sample_captions

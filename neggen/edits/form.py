@@ -1,0 +1,240 @@
+"""The edit form: the LLM names the edit (`red -> blue`, `dog <-> cat`, `a brown dog <-> a small cat`) instead
+of rewriting the caption.
+
+This module decides, per caption and type, which spans an edit may touch (from the caption's analysis, by the
+validators' own tests: `validate.rules.editable_words`, `validate.bindings.exchange_keeps_scene`) and the
+regex an engine constrains decoding to, so the model can only name an edit the checks can accept.
+`neggen.edits.apply` turns the answer back into a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from neggen.config import OutputForm, ReplaceChoices
+from neggen.edits.reorders import noun_phrases, phrase_pairs
+from neggen.edits.replacements import attribute_alternatives, noun_alternatives
+from neggen.text.pos import Analysis, PosTagger
+from neggen.text.words import WORD_PATTERN
+from neggen.types import NegType
+from neggen.validate.bindings import exchange_keeps_scene
+from neggen.validate.rules import editable_words, stuff_into_plural
+
+EDIT_TYPES: frozenset[NegType] = frozenset(
+    {
+        NegType.swap_nouns,
+        NegType.swap_adjectives,
+        NegType.replace_nouns,
+        NegType.replace_adjectives,
+        NegType.reshuffle,
+    }
+)
+SWAP_TYPES: frozenset[NegType] = frozenset({NegType.swap_nouns, NegType.swap_adjectives})
+# Reshuffle's edit exchanges two whole noun phrases (`a brown dog <-> a small cat`, neggen.edits.reorders).
+PHRASE_TYPES: frozenset[NegType] = frozenset({NegType.reshuffle})
+# The types whose edit is an exchange, answered with the `<->` arrow.
+EXCHANGE_TYPES: frozenset[NegType] = SWAP_TYPES | PHRASE_TYPES
+NOUN_TYPES: frozenset[NegType] = frozenset({NegType.swap_nouns, NegType.replace_nouns})
+
+REPLACE_ARROW = " -> "
+SWAP_ARROW = " <-> "
+# The right side of a replace: one to three lowercase words (a word of up to 15 letters keeps a looping
+# model from spending max_tokens on one "word").
+NEW_WORDS_REGEX = r"[a-z]{1,15}( [a-z]{1,15}){0,2}"
+# Swaps enumerate ordered pairs (the two sides must differ, which a regex cannot say otherwise); a longer
+# alternation than eight spans' pairs costs grammar compilation for little gain, so the first ones are kept.
+MAX_SWAP_SPANS = 8
+MAX_SWAP_PAIRS = MAX_SWAP_SPANS * (MAX_SWAP_SPANS - 1)
+_RAW_WORD = re.compile(WORD_PATTERN)
+
+
+def form_for(neg_type: NegType, output: OutputForm) -> OutputForm:
+    """The form actually used for a type: edit only where an edit is defined."""
+    return "edit" if output == "edit" and neg_type in EDIT_TYPES else "sentence"
+
+
+@dataclass(frozen=True)
+class Spans:
+    """The words of one caption an edit of one type may name, the ones left out because they repeat, and for a
+    swap the ordered pairs the checks would not reject on the caption's parse alone (an exchange of two
+    attributes of one noun, of conjuncts, or of the two sides of "next to" keeps the scene)."""
+
+    candidates: list[str]
+    repeated: list[str]
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    # A replace with same-kind choices: each candidate's possible new words (a candidate without any is left out).
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
+
+
+def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices: ReplaceChoices = "free") -> Spans:
+    """Single words the checks would take as this type's spans, in caption order, each once.
+
+    From the caption's own analysis, the one the validators read, so a span offered here is one they accept
+    (a noun modifying a noun, "*dirt* bike", is an attribute, not a noun). A word that occurs twice in the
+    caption is left out: `dog -> cat` would not say which dog, and the regex cannot ask a small model for an
+    occurrence index reliably. For reshuffle the spans are whole noun phrases (`phrase_spans`).
+    """
+    analysis = tagger.analyze([caption])[0]
+    if neg_type in PHRASE_TYPES:
+        return phrase_spans(caption, analysis)
+    counts = Counter(w.text for w in analysis)
+    nameable = _nameable(caption)
+    candidates: list[str] = []
+    repeated: list[str] = []
+    where: dict[str, int] = {}
+    for i in editable_words(neg_type, analysis):
+        token = analysis[i].text
+        if token not in nameable:
+            continue
+        target = repeated if counts[token] > 1 else candidates
+        if token not in target:
+            target.append(token)
+            where[token] = i
+    pairs: list[tuple[str, str]] = []
+    if neg_type in SWAP_TYPES:
+        # Filtered before the cap: eight colours of one kite must not hide "red <-> white" of another noun.
+        pairs = [
+            (a, b)
+            for a in candidates
+            for b in candidates
+            if a != b
+            and _same_kind(analysis, where[a], where[b])
+            and not exchange_keeps_scene(analysis, where[a], where[b])
+        ][:MAX_SWAP_PAIRS]
+    alternatives: dict[str, list[str]] = {}
+    if neg_type not in SWAP_TYPES and choices == "same_kind":
+        in_caption = frozenset(counts) | frozenset(w.lemma for w in analysis)
+        alternatives = same_kind_alternatives(neg_type, candidates, in_caption)
+        candidates = [c for c in candidates if c in alternatives]
+    return Spans(candidates, repeated, pairs, alternatives)
+
+
+def phrase_spans(caption: str, analysis: Analysis) -> Spans:
+    """Reshuffle's spans: the caption's noun phrases (`neggen.edits.reorders`), and as pairs, in caption order, those
+    whose exchange changes a binding. A phrase whose words occur twice in the caption is left out (apply_edit
+    edits the first occurrence: "a dog" of "a dog bed" before the dog), and so is one with a word an answer
+    cannot name (`_nameable`: "t-shirt", non-ASCII)."""
+    tokens = [w.text for w in analysis]
+    nameable = _nameable(caption)
+
+    def text(span: range) -> str:
+        return " ".join(tokens[span.start : span.stop])
+
+    def occurrences(span: range) -> int:
+        n = len(span)
+        return sum(tokens[i : i + n] == tokens[span.start : span.stop] for i in range(len(tokens) - n + 1))
+
+    candidates: list[str] = []
+    repeated: list[str] = []
+    for phrase in noun_phrases(analysis):
+        if not all(t in nameable for t in tokens[phrase.start : phrase.stop]):
+            continue
+        target = repeated if occurrences(phrase) > 1 else candidates
+        if text(phrase) not in target:
+            target.append(text(phrase))
+    pairs = [(text(a), text(b)) for a, b in phrase_pairs(analysis) if text(a) in candidates and text(b) in candidates][
+        :MAX_SWAP_PAIRS
+    ]
+    return Spans(candidates, repeated, pairs)
+
+
+def same_kind_alternatives(
+    neg_type: NegType, candidates: list[str], in_caption: frozenset[str]
+) -> dict[str, list[str]]:
+    """Each candidate's new words of its own kind (none of them already in the caption); candidates without
+    any are left out."""
+    found = {}
+    for word in candidates:
+        if neg_type in NOUN_TYPES:
+            options = noun_alternatives(word, avoid=in_caption)
+        else:
+            options = [w for w in attribute_alternatives(word) if w not in in_caption]
+        if options:
+            found[word] = options
+    return found
+
+
+def _same_kind(analysis: Analysis, i: int, j: int) -> bool:
+    """Swap words of one part of speech: an adjective with an adjective, a noun modifier with a noun modifier.
+    The checks accept "giraffe <-> other" as two attributes, but "A other grazing ... with giraffe wildlife"
+    is not a caption anyone would write. Nor is stuff moved where a plural is marked ("Two waters")."""
+    return analysis[i].pos == analysis[j].pos and not stuff_into_plural(analysis, i, j)
+
+
+def _nameable(caption: str) -> set[str]:
+    """Words an answer can name and apply_edit can find: plain ASCII (the answer's alphabet), spelled as in
+    the raw caption (not only after NFKC: "ＤＯＧ"), and not a piece of a hyphenated word ("t" of "t-shirt",
+    "year" of "ten-year-old", which an edit would split)."""
+    found: set[str] = set()
+    hyphenated: set[str] = set()
+    for m in _RAW_WORD.finditer(caption):
+        token = m.group(0).lower()
+        if caption[m.end() : m.end() + 1] == "-" or caption[max(m.start() - 1, 0) : m.start()] == "-":
+            hyphenated.add(token)
+        elif token.isascii() and token.isalnum():
+            found.add(token)
+    return found - hyphenated
+
+
+def edit_regex(
+    neg_type: NegType,
+    spans: list[str],
+    pairs: list[tuple[str, str]] | None = None,
+    alternatives: dict[str, list[str]] | None = None,
+) -> str:
+    """The full-match regex of an edit answer for these candidate spans (which must not be empty); a swap
+    or a reshuffle names one of `pairs` (at most MAX_SWAP_PAIRS), by default every ordered pair of two
+    different spans; a replace with
+    `alternatives` names one of its span's new words, else any short words."""
+    if not spans:
+        raise ValueError("an edit regex needs at least one candidate span")
+    if neg_type in EXCHANGE_TYPES:
+        kept = spans[:MAX_SWAP_SPANS]
+        if pairs is None:
+            pairs = [(a, b) for a in kept for b in kept if a != b]
+        if not pairs:
+            raise ValueError("a swap needs two different candidate spans")
+        return "(" + "|".join(f"{_literal(a)}{SWAP_ARROW}{_literal(b)}" for a, b in pairs[:MAX_SWAP_PAIRS]) + ")"
+    if alternatives:
+        options = [
+            f"{_literal(s)}{REPLACE_ARROW}({'|'.join(_literal(w) for w in alternatives[s])})"
+            for s in spans
+            if alternatives.get(s)
+        ]
+        return "(" + "|".join(options) + ")"
+    left = "|".join(_literal(s) for s in spans)
+    return f"({left}){REPLACE_ARROW}{NEW_WORDS_REGEX}"
+
+
+def _literal(text: str) -> str:
+    """Words matched literally, spaces left as spaces (re.escape writes "\\ ", which xgrammar warns about)."""
+    return " ".join(re.escape(word) for word in text.split(" "))
+
+
+def constraint_for(neg_type: NegType, spans: Spans) -> str | None:
+    """The regex for this caption, or None when no edit of this type is possible (no_candidate_span)."""
+    if neg_type in EXCHANGE_TYPES:
+        return edit_regex(neg_type, spans.candidates, spans.pairs) if spans.pairs else None
+    return edit_regex(neg_type, spans.candidates, alternatives=spans.alternatives) if spans.candidates else None
+
+
+def no_span_detail(neg_type: NegType, spans: Spans) -> str:
+    if neg_type in PHRASE_TYPES:
+        found = f"{len(spans.candidates)} unique noun phrase(s)"
+        if len(spans.candidates) >= 2:
+            found += " but no pair whose exchange changes a binding (conjuncts, a symmetric relation)"
+        if spans.repeated:
+            found += f"; repeated, so ambiguous: {', '.join(spans.repeated[:4])}"
+        return f"needs two noun phrases whose exchange changes a binding, found {found}"
+    kind = "noun" if neg_type in NOUN_TYPES else "adjective"
+    need = "two different" if neg_type in SWAP_TYPES else "one"
+    found = f"{len(spans.candidates)} unique {kind}(s)"
+    if neg_type in SWAP_TYPES and len(spans.candidates) >= 2:
+        found += (
+            " but no pair whose exchange changes the scene (conjuncts, attributes of one noun, a symmetric relation)"
+        )
+    if spans.repeated:
+        found += f"; repeated, so ambiguous: {', '.join(spans.repeated[:4])}"
+    return f"needs {need} {kind} span(s), found {found}"

@@ -1,0 +1,54 @@
+"""Reorders that change who does what to whom: exchanges of two whole noun phrases of a caption.
+
+A reshuffle the model writes freely is almost always the caption itself or a reorder that keeps its meaning
+("A dog and a cat" -> "A cat and a dog"). In the edit form the model instead chooses one exchange of two noun
+phrases (each a noun with the words before it that depend on it: "a brown dog", "the small red ball") among
+those the parse says change a binding: the phrases are not conjuncts of each other and not the two sides of a
+symmetric relation ("next to", "with"), the test `validate.bindings.exchange_keeps_scene` applies to their
+head nouns. "A brown dog chasing a small cat" -> "A small cat chasing a brown dog".
+"""
+
+from __future__ import annotations
+
+from neggen.text.pos import Analysis, Pos
+from neggen.validate.bindings import exchange_keeps_scene
+
+# Left dependents that belong to a noun's phrase: articles, numbers, adjectives, noun modifiers, possessives.
+_PHRASE_DEPS = frozenset({"det", "amod", "compound", "nummod", "poss", "nmod", "advmod", "case", "quantmod"})
+MAX_PHRASE_WORDS = 5
+
+
+def noun_phrases(words: Analysis) -> list[range]:
+    """Contiguous phrases ending in a head noun (a noun no other noun or adjective modifies it into), from the
+    first word before it that depends on it; in caption order."""
+    phrases = []
+    for i, word in enumerate(words):
+        if word.pos != Pos.NOUN or word.dep in ("compound", "nmod", "amod", "npadvmod") and word.head > i:
+            continue
+        start = i
+        while start > 0 and _depends_on(words, start - 1, i) and words[start - 1].dep in _PHRASE_DEPS:
+            start -= 1
+        if i + 1 - start <= MAX_PHRASE_WORDS:
+            phrases.append(range(start, i + 1))
+    return phrases
+
+
+def _depends_on(words: Analysis, j: int, i: int) -> bool:
+    """Word j's chain of heads reaches word i without leaving the words between them."""
+    seen = set()
+    while j != i and j not in seen and j < i:
+        seen.add(j)
+        j = words[j].head
+    return j == i
+
+
+def phrase_pairs(words: Analysis) -> list[tuple[range, range]]:
+    """Pairs of different noun phrases, in caption order, whose exchange changes a binding."""
+    phrases = noun_phrases(words)
+    texts = [" ".join(w.text for w in words[p.start : p.stop]) for p in phrases]
+    return [
+        (phrases[a], phrases[b])
+        for a in range(len(phrases))
+        for b in range(a + 1, len(phrases))
+        if texts[a] != texts[b] and not exchange_keeps_scene(words, phrases[a].stop - 1, phrases[b].stop - 1)
+    ]

@@ -1,0 +1,1 @@
+"""One caption's attempts through an engine, and the window that keeps the engine busy."""

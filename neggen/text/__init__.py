@@ -1,0 +1,1 @@
+"""Language tools: words, the spaCy tagger and its process pool, WordNet."""

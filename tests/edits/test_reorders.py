@@ -1,0 +1,34 @@
+"""Reshuffle's edit form: exchanges of whole noun phrases that change a binding, found on the caption's parse."""
+
+from __future__ import annotations
+
+from neggen.edits.reorders import noun_phrases, phrase_pairs
+from neggen.text.pos import DEFAULT_TAGGER
+
+
+def texts(caption: str) -> tuple[list[str], list[tuple[str, str]]]:
+    words = DEFAULT_TAGGER.analyze([caption])[0]
+
+    def say(span: range) -> str:
+        return " ".join(w.text for w in words[span.start : span.stop])
+
+    return [say(p) for p in noun_phrases(words)], [(say(a), say(b)) for a, b in phrase_pairs(words)]
+
+
+def test_a_phrase_is_a_noun_with_the_words_before_it_that_modify_it():
+    phrases, pairs = texts("A brown dog chasing a small cat.")
+    assert phrases == ["a brown dog", "a small cat"] and pairs == [("a brown dog", "a small cat")]
+    phrases, _ = texts("A cat sitting on a laptop next to a computer mouse.")
+    assert phrases == ["a cat", "a laptop", "a computer mouse"]  # the compound stays whole
+
+
+def test_conjuncts_and_symmetric_relations_are_not_offered():
+    _, pairs = texts("A dog and a cat on a couch.")
+    assert ("a dog", "a cat") not in pairs and ("a dog", "a couch") in pairs
+    _, pairs = texts("A woman standing next to a horse.")
+    assert ("a woman", "a horse") not in pairs
+
+
+def test_identical_phrases_are_not_a_pair():
+    _, pairs = texts("A dog looking at a dog in a mirror.")
+    assert ("a dog", "a dog") not in pairs
