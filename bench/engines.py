@@ -21,6 +21,8 @@ from pathlib import Path
 
 import psutil
 
+from neggen.engines.base import complete
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.engines.vllm_server: the loopback `vllm serve` the tests use too
 SAMPLE = REPO / "data" / "coco_karpathy_test_sample.json"
@@ -59,6 +61,7 @@ def build_requests(n: int, neg_type: str):
 
 def run_one(engine_name: str, n: int, neg_type: str, prefix_caching: bool) -> dict:
     """In a child process: build the engine, warm it up, time one generate over all requests."""
+    from neggen.engines.batched import BatchedEngine
     from neggen.engines.hf import HFEngine
     from neggen.engines.openai_server import OpenAIEngine
     from neggen.engines.vllm_adapter import VLLMEngine
@@ -69,16 +72,16 @@ def run_one(engine_name: str, n: int, neg_type: str, prefix_caching: bool) -> di
     requests = build_requests(n, neg_type)
     server = None
     if engine_name == "hf":
-        engine = HFEngine(model, prefix_caching=prefix_caching)
+        engine = BatchedEngine(HFEngine(model, prefix_caching=prefix_caching))
     elif engine_name == "vllm":
         engine = VLLMEngine(model, max_model_len=2048, enable_prefix_caching=prefix_caching)
     else:
         server = LocalServer(model, served_name="smollm2", max_model_len=2048).__enter__()
         engine = OpenAIEngine("smollm2", base_url=server.base_url, concurrency=64)
     try:
-        engine.generate(requests[:4])  # warm-up
+        complete(engine, requests[:4])  # warm-up
         started = time.perf_counter()
-        out = engine.generate(requests)
+        out = complete(engine, requests)
         elapsed = time.perf_counter() - started
         stats = engine.stats()
     finally:

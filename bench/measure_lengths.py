@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+from neggen.engines.base import complete
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from neggen.config import GenerateConfig  # noqa: E402
@@ -36,7 +38,7 @@ def main() -> None:
             Request(r["caption_id"], builder.render(r["caption_id"], r["caption"]).messages, i, config.sampling)
             for i, r in enumerate(rows)
         ]
-        lengths[neg_type.value] = [c.completion_tokens for c in engine.generate(requests)]
+        lengths[neg_type.value] = [c.completion_tokens for c in complete(engine, requests)]
     print(json.dumps({"model": engine.model.split("/")[-1], "max_tokens": config.sampling.max_tokens, **lengths}))
 
 

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from neggen.engines.base import complete
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from neggen.config import GenerateConfig  # noqa: E402
@@ -58,11 +60,11 @@ def bench_overhead(n: int, repeats: int) -> dict:
         )
         for r in rows
     ]
-    engine.generate(requests[:4])  # warm-up: first-call allocations, prefix caches
+    complete(engine, requests[:4])  # warm-up: first-call allocations, prefix caches
     bare, pipeline = [], []
     for _ in range(repeats):
         started = time.perf_counter()
-        engine.generate(requests)
+        complete(engine, requests)
         bare.append(time.perf_counter() - started)
         with tempfile.TemporaryDirectory() as out, open(os.devnull, "w") as sink:
             started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The old chunk loop against the streaming scheduler on a GPU-shaped simulated engine, through the real pipeline.
+"""The old chunk loop against the streaming scheduler on a GPU-shaped simulated engine, both through the real core.
 
     .venv/bin/python bench/scheduler.py [--captions 100000] [--max-num-seqs 1024] [--step-ms 30]
 
@@ -9,7 +9,8 @@ tokens (the shared few-shot prefix is cached after its first use). Completion le
 measured with the bundled model (bench/data/smollm2_completion_tokens.json). A candidate is a valid reshuffle
 (the caption's words reversed) with probability `--valid`, else a copy of the caption, so validation rejects
 some and the pipeline retries them. Both runs go through the real pipeline (prompts, validation, retries,
-part files); only time is simulated. Printed: batch occupancy (mean running sequences / max_num_seqs over
+part files); only time is simulated. The old loop is the same core with a window of one chunk (64 captions)
+over blocking batch calls. Printed: batch occupancy (mean running sequences / max_num_seqs over
 simulated time), negatives per simulated second, and their ratio, new over old.
 """
 
@@ -28,11 +29,10 @@ import pyarrow as pa
 
 from neggen.config import GenerateConfig
 from neggen.engines.base import Completion, Request
-from neggen.generation.attempt import RunContext, generate_chunk
+from neggen.engines.batched import BatchedEngine
 from neggen.ingest import load_captions
-from neggen.run.layout import RunLayout
 from neggen.run.progress import GenerationProgress
-from neggen.run.runners import RunSummary, generate, plan_run, write_chunk
+from neggen.run.runners import generate
 from neggen.run.sharding import stable_hash
 from neggen.types import NegType
 
@@ -74,6 +74,9 @@ class SimulatedGPU:
 
     def close(self) -> None:
         pass
+
+    def text_scorer(self) -> None:
+        return None
 
     # -- the engine's side -------------------------------------------------------------------------------
     def _add(self, key: int, request: Request) -> None:
@@ -123,7 +126,7 @@ class SimulatedGPU:
             reasons.append("length" if n >= request.sampling.max_tokens else "stop")
         return Completion(request.request_id, texts, reasons, prompt_tokens, sum(tokens))
 
-    # -- the old protocol: one blocking call runs its batch to the end ------------------------------------
+    # -- as a batch-only backend: one blocking call runs its batch to the end ------------------------------------
     def generate(self, requests: Sequence[Request]) -> list[Completion]:
         base = len(self.results) + len(self.parts) + 10**9 * (1 + int(self.clock))
         keys = [base + i for i in range(len(requests))]
@@ -169,20 +172,12 @@ def captions_table(n: int) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=table.schema)
 
 
-def run_old(engine: SimulatedGPU, captions: pa.Table, out: Path, config: GenerateConfig) -> tuple[RunSummary, float]:
-    """The loop before the scheduler: per shard, chunks of 64 captions, retries in ever smaller calls."""
-    plan = plan_run(captions, out, [NegType.reshuffle], 1, config)
-    ctx = RunContext(run_id=plan.run_id, engine=engine, config=config)
-    summary = RunSummary(out=out, run_id=plan.run_id)
-    builder = plan.builder(NegType.reshuffle)
-    rows = plan.by_shard[0]
-    started = time.perf_counter()
-    for index, start in enumerate(range(0, len(rows), 64)):
-        result = generate_chunk(ctx, builder, NegType.reshuffle, rows[start : start + 64])
-        write_chunk(RunLayout(out), NegType.reshuffle, 0, index, result)
-        summary.accepted["reshuffle"] += len(result.accepted)
-        summary.rejected["reshuffle"] += len(result.rejected)
-    return summary, time.perf_counter() - started
+def one_chunk_at_a_time(gpu: SimulatedGPU) -> BatchedEngine:
+    """The loop before the scheduler, through today's core: a window of one chunk (64 captions), each poll one
+    blocking call that runs its batch to the end, so the GPU idles while the longest sequence finishes."""
+    engine = BatchedEngine(gpu)
+    engine.max_in_flight = 64
+    return engine
 
 
 def main() -> None:
@@ -202,22 +197,18 @@ def main() -> None:
         engine = SimulatedGPU(
             lengths, args.max_num_seqs, args.step_ms / 1000, args.prefill_us_per_token / 1e6, args.valid
         )
-        with tempfile.TemporaryDirectory() as tmp:
-            if label == "old":
-                summary, host = run_old(engine, captions, Path(tmp), config)
-            else:
-                started = time.perf_counter()
-                with open("/dev/null", "w") as sink:
-                    summary = generate(
-                        captions,
-                        Path(tmp),
-                        [NegType.reshuffle],
-                        1,
-                        engine,
-                        config,
-                        progress=GenerationProgress(0, sink, True),
-                    )
-                host = time.perf_counter() - started
+        with tempfile.TemporaryDirectory() as tmp, open("/dev/null", "w") as sink:
+            started = time.perf_counter()
+            summary = generate(
+                captions,
+                Path(tmp),
+                [NegType.reshuffle],
+                1,
+                one_chunk_at_a_time(engine) if label == "old" else engine,
+                config,
+                progress=GenerationProgress(0, sink, True),
+            )
+            host = time.perf_counter() - started
             rows = sum(summary.accepted.values()) + sum(summary.rejected.values())
             assert rows == args.captions, (label, rows)  # every caption got its one row
         accepted = summary.accepted["reshuffle"]

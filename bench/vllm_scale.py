@@ -9,9 +9,10 @@ each timed run starts from an empty prefix cache, so none reuses the caption pro
 Measured side by side on one warm engine, alternating (bare, pipeline, old loop; odd rounds in reverse)
 `--repeats` times; medians are printed:
   bare      one `LLM.chat` over all requests at once (vLLM's best case: its whole queue known up front)
-  pipeline  the streaming scheduler through `run_plan_tasks` (prompts, incremental engine, validation, part
+  pipeline  the streaming scheduler through `run_shards` (prompts, incremental engine, validation, part
             files, _SUCCESS.json), timed from `plan_run` (manifest, captions file) to the last commit
-  old loop  the chunk loop this scheduler replaced: one blocking call per 64 captions, parts of 64
+  old loop  the chunk loop this scheduler replaced, through the same core: a window of one chunk (64 captions),
+            each poll one blocking call run to its end, parts of 64
 Both the engine and the pipeline (spaCy, WordNet, the prompt-token cache) are warmed on 8 other captions
 first, so one-time loading is not in any figure. Printed per run: seconds, caption x type / s, generated
 tokens / s, CPU seconds of this process (host) and of vLLM's engine processes (steadier than wall time on a
@@ -36,13 +37,20 @@ import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from neggen.config import GenerateConfig  # noqa: E402
-from neggen.engines.base import SamplingParams  # noqa: E402
-from neggen.generation.attempt import RunContext, generate_chunk, next_request, start_caption  # noqa: E402
+from neggen.engines.base import (
+    SamplingParams,  # noqa: E402
+    complete,  # noqa: E402
+)
+from neggen.engines.batched import BatchStream  # noqa: E402
+from neggen.generation.attempt import CaptionAttempt, RunContext, next_request, start_caption  # noqa: E402
+from neggen.generation.scheduler import Scheduler  # noqa: E402
 from neggen.ingest import load_captions  # noqa: E402
 from neggen.models import resolve_model  # noqa: E402
-from neggen.run.layout import RunLayout  # noqa: E402
+from neggen.run.committer import ShardCommitter  # noqa: E402
+from neggen.run.plan import plan_run  # noqa: E402
 from neggen.run.progress import GenerationProgress  # noqa: E402
-from neggen.run.runners import RunSummary, plan_run, run_plan_tasks, write_chunk  # noqa: E402
+from neggen.run.runners import run_shards  # noqa: E402
+from neggen.run.summary import RunSummary  # noqa: E402
 from neggen.text.pos import DEFAULT_TAGGER  # noqa: E402
 from neggen.types import NegType  # noqa: E402
 
@@ -59,9 +67,9 @@ def bare(engine, plan, types) -> tuple[float, int]:
         builder = plan.builder(neg_type)
         for rows in plan.by_shard.values():
             for r in rows:
-                p, refused = start_caption(ctx, builder, neg_type, r)
-                if refused is None:
-                    request = next_request(ctx, neg_type, p)
+                attempt = start_caption(ctx, builder, neg_type, r)
+                if isinstance(attempt, CaptionAttempt):
+                    request = next_request(ctx, attempt)
                     messages.append(request.messages)
                     params.append(engine._sampling(request))  # the adapter's own Request -> SamplingParams
     engine.llm.reset_prefix_cache()
@@ -105,7 +113,7 @@ def pipeline(engine, captions, out: Path, types, config, profile: str | None = N
         profiler = cProfile.Profile() if profile else None
         if profiler:
             profiler.enable()
-        scheduler = run_plan_tasks(plan, engine, plan.tasks, progress, summary)
+        scheduler = run_shards(plan, engine, plan.tasks, progress, summary)
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -116,7 +124,7 @@ def pipeline(engine, captions, out: Path, types, config, profile: str | None = N
         "wait (poll/step)": s.wait_seconds,
         "settle (validate)": s.settle_seconds,
         "submit (render+add)": s.submit_seconds,
-        "commit (parts)": s.commit_seconds,
+        "commit (parts)": scheduler.committer.seconds,
         "  of which add_request": stream.host_seconds,
         "polls": s.polls,
         "max in flight": s.max_in_flight_seen,
@@ -126,18 +134,19 @@ def pipeline(engine, captions, out: Path, types, config, profile: str | None = N
 
 
 def old_loop(engine, captions, out: Path, types, config) -> tuple[float, int]:
+    """The chunk loop through today's core: a window of one chunk, each poll one blocking call, parts of 64."""
     engine.llm.reset_prefix_cache()
     DEFAULT_TAGGER._cache.clear()  # as in pipeline(): no analyses left by the run before (bench only)
     started = time.perf_counter()
+    config = config.model_copy(update={"chunk_size": 64})
     plan = plan_run(captions, out, types, 1, config)
     ctx = RunContext(run_id=plan.run_id, engine=engine, config=config)
-    index = 0
-    for neg_type in types:
-        rows = plan.by_shard[0]
-        for start in range(0, len(rows), 64):
-            result = generate_chunk(ctx, plan.builder(neg_type), neg_type, rows[start : start + 64])
-            write_chunk(RunLayout(out), neg_type, 0, index, result)
-            index += 1
+    with open(os.devnull, "w") as sink:
+        summary = RunSummary(out=out, run_id=plan.run_id)
+        committer = ShardCommitter(ctx, plan.layout, GenerationProgress(0, sink, True), summary)
+        shards = [committer.open(plan.builder(task.neg_type), task, plan.rows(task)) for task in plan.tasks]
+        blocking = BatchStream(lambda requests: complete(engine, requests))
+        Scheduler(ctx, committer, window=64, stream=blocking).run([s for s in shards if s is not None])
     return time.perf_counter() - started, generated_tokens(out)
 
 

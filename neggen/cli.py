@@ -5,19 +5,23 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from neggen.config import ENGINE_SCORER, load_config
+from neggen.config import ENGINE_SCORER, GenerateConfig, load_config
 from neggen.engines import EngineError, make_engine
-from neggen.errors import RESUME_HINT, check_model_path, check_writable_dir, fail, one_line
+from neggen.errors import RESUME_HINT, ShardFailed, check_model_path, check_writable_dir, fail, one_line
 from neggen.run.atomic import write_parquet_atomic
 from neggen.run.layout import RunLayout
 from neggen.run.manifest import RunMismatch
 from neggen.schemas import CAPTIONS
 from neggen.types import resolve_types
+
+if TYPE_CHECKING:
+    from neggen.run.runners import Runner
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Validated hard-negative captions from a local LLM.")
 
@@ -113,6 +117,23 @@ def _report_busy(busy: list[str]) -> None:
     raise typer.Exit(EXIT_BUSY)
 
 
+def _local_runner(config: GenerateConfig, **_ray_options: Any) -> Runner:
+    from neggen.run.runners import LocalRunner
+
+    return LocalRunner(make_engine(config))  # the engine loads here: minutes for a real model
+
+
+def _ray_runner(
+    config: GenerateConfig, workers: int, address: str | None, cpus_per_worker: float, gpus_per_worker: float
+) -> Runner:
+    from neggen.run.ray_runner import RayRunner  # each actor loads its own engine; the driver only plans
+
+    return RayRunner(workers, address, cpus_per_worker, gpus_per_worker)
+
+
+RUNNERS: dict[str, Callable[..., Runner]] = {"local": _local_runner, "ray": _ray_runner}
+
+
 @app.command()
 def generate(
     captions: Annotated[Path, typer.Option("--captions", help="captions.parquet from `ingest`, or any raw source")],
@@ -152,13 +173,12 @@ def generate(
     image_path_col: ImagePathCol = "image_path",
 ) -> None:
     """Write validated negatives for every caption x type; re-running the same command resumes."""
-    from neggen.generation.attempt import ShardFailed  # imports spaCy (seconds): only where generation runs
-    from neggen.plausibility import load_plausibility
-    from neggen.run.runners import check_shards
+    from neggen.plausibility import load_plausibility  # the language tools (seconds): only where generation runs
+    from neggen.run.plan import check_shards
     from neggen.run.runners import generate as run_generate
     from neggen.validate import require_resources
 
-    llm = None
+    chosen = None
     try:
         if output not in (None, "sentence", "edit"):
             raise ValueError(f"--output must be sentence or edit, not {output!r}")
@@ -174,8 +194,8 @@ def generate(
             "openai.base_url": base_url,
         }
         config = load_config(config_file, settings or [], shorthands, _FLAGS)
-        if runner not in ("local", "ray"):
-            raise ValueError("--runner must be local or ray")
+        if runner not in RUNNERS:
+            raise ValueError(f"--runner must be {' or '.join(RUNNERS)}")
         types = resolve_types(neg_type)
         check_shards(shards, shard_index)
         require_resources(meaning=config.meaning_checks)
@@ -186,51 +206,36 @@ def generate(
         if config.plausibility.model != ENGINE_SCORER:
             check_model_path(config.plausibility.model, "--set plausibility.model")
             load_plausibility(config.plausibility)  # a scorer that cannot load is one line before the engine loads
-        # The ray driver only plans: each actor loads its own engine.
-        llm = make_engine(config) if runner == "local" else None
-        load_plausibility(config.plausibility, llm)  # the engine scorer calibrates once the engine is up
+        chosen = RUNNERS[runner](
+            config,
+            workers=workers,
+            address=ray_address,
+            cpus_per_worker=cpus_per_worker,
+            gpus_per_worker=gpus_per_worker,
+        )
+        load_plausibility(config.plausibility, chosen.engine)  # the engine scorer calibrates once the engine is up
     except (*_user_errors(), EngineError) as exc:
-        if llm is not None:
-            llm.close()
+        if chosen is not None:
+            chosen.close()
         raise _fail(one_line(exc, _FLAGS)) from None
     invocation = {
         "argv": sys.argv[1:],
         "types": [t.value for t in types],
         "shard_indices": shard_index,
         "limit": limit,
-        "engine": llm.name if llm else config.engine,
-        "model": llm.model if llm else config.model,
-        "runner": runner,
+        "engine": chosen.engine.name if chosen.engine else config.engine,
+        "model": chosen.engine.model if chosen.engine else config.model,
         "pid": os.getpid(),
     }
     try:
-        if llm is None:
-            from neggen.run.ray_runner import generate_on_ray
-
-            summary = generate_on_ray(
-                table,
-                out,
-                types,
-                shards,
-                config,
-                shard_index,
-                limit,
-                invocation,
-                workers=workers,
-                address=ray_address,
-                cpus_per_worker=cpus_per_worker,
-                gpus_per_worker=gpus_per_worker,
-            )
-        else:
-            summary = run_generate(table, out, types, shards, llm, config, shard_index, limit, invocation=invocation)
+        summary = run_generate(table, out, types, shards, chosen, config, shard_index, limit, invocation=invocation)
     except (ShardFailed, OSError) as exc:
         # Generation had started (disk full, engine gone): whatever was committed is safe.
         raise _fail(f"{one_line(exc)}; {RESUME_HINT}", code=2) from None
     except _user_errors() as exc:
         raise _fail(one_line(exc)) from None
     finally:
-        if llm is not None:
-            llm.close()
+        chosen.close()
     for path in summary.quarantined:
         _say(f"moved an unreadable part aside to {path}; its captions were generated again")
     for name in summary.accepted.keys() | summary.rejected.keys():

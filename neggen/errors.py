@@ -17,6 +17,10 @@ from pydantic import ValidationError
 RESUME_HINT = "committed parts are kept; re-run the same command to resume"
 
 
+class ShardFailed(RuntimeError):
+    """An engine failure that retries did not fix: the shard stops; its committed parts are kept."""
+
+
 def fail(prog: str, message: str, code: int = 1) -> typer.Exit:
     """Print `prog: error: message` on stderr and return the Exit to raise (`raise fail(...) from None`)."""
     typer.echo(f"{prog}: error: {message}", err=True)

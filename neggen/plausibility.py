@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import lemminflect
 
@@ -39,6 +39,9 @@ from neggen.run.atomic import write_json_atomic
 from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
+
+if TYPE_CHECKING:
+    from neggen.engines.base import Engine
 
 CALIBRATION_FILE = Path(__file__).with_name("data") / "sugarcrepe.json"
 BUNDLED_CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration-bundled.json"
@@ -57,13 +60,6 @@ class TextScorer(Protocol):
     name: str
 
     def score(self, texts: Sequence[str]) -> list[float]: ...
-
-
-@runtime_checkable
-class ScoringEngine(Protocol):
-    """An engine that can score text with its own model (`plausibility.model = "engine"`)."""
-
-    def text_scorer(self) -> TextScorer: ...
 
 
 def quantile(values: Sequence[float], q: float) -> float:
@@ -223,7 +219,7 @@ class LanguageModelScorer:
         return self.lm.score(texts, normalize=True)
 
 
-def load_scorer(config: PlausibilityConfig, engine: object | None = None) -> TextScorer:
+def load_scorer(config: PlausibilityConfig, engine: Engine | None = None) -> TextScorer:
     if config.model == ConstantScorer.name:
         return ConstantScorer()
     if config.model == ENGINE_SCORER:
@@ -232,19 +228,20 @@ def load_scorer(config: PlausibilityConfig, engine: object | None = None) -> Tex
                 "plausibility.model=engine scores with the run's own engine, which this process has not loaded "
                 "(the ray driver plans without one): name a scorer model, e.g. --set plausibility.model=default"
             )
-        if not isinstance(engine, ScoringEngine):
+        scorer = engine.text_scorer()
+        if scorer is None:
             raise ValueError(
-                f"plausibility.model=engine: the {getattr(engine, 'name', type(engine).__name__)} engine cannot "
-                "score text; name a scorer model, e.g. --set plausibility.model=default"
+                f"plausibility.model=engine: the {engine.name} engine cannot score text; name a scorer model, "
+                "e.g. --set plausibility.model=default"
             )
-        return engine.text_scorer()
+        return scorer
     return LanguageModelScorer(config.model, config.dtype, config.batch_size)
 
 
 _LOADED: dict[tuple[str, int], Plausibility] = {}
 
 
-def load_plausibility(config: PlausibilityConfig, engine: object | None = None) -> Plausibility | None:
+def load_plausibility(config: PlausibilityConfig, engine: Engine | None = None) -> Plausibility | None:
     """The run's plausibility filter, calibrated on first use in this process (seconds for the bundled model;
     `neggen generate` loads a named scorer before the engine, so one that cannot load is one line), or None
     when disabled. Loaded once per process, config and (for the engine scorer) engine: the planner, the local

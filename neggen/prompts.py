@@ -17,10 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from neggen.config import DEFAULT_PROMPTS_DIR, OutputForm, PromptLayout
-from neggen.edits.examples import derive_edit, offered
-from neggen.edits.form import PHRASE_TYPES, form_for
 from neggen.run.sharding import stable_hash
-from neggen.text.pos import DEFAULT_TAGGER
 from neggen.types import NegType
 
 Messages = list[dict[str, str]]
@@ -99,8 +96,12 @@ class PromptBuilder:
     examples_per_prompt: int = 5
     output: OutputForm = "sentence"  # "edit": the answer is an edit (see edit_form)
 
+    # The edit form's modules load the language tools (spaCy, seconds): imported where a prompt is rendered,
+    # so that planning a run and reading its status stay light.
     @property
     def form(self) -> OutputForm:
+        from neggen.edits.form import form_for
+
         return form_for(self.spec.type, self.output)
 
     @cached_property
@@ -108,6 +109,10 @@ class PromptBuilder:
         """The assistant answer of each usable curated pair: its negative, or in edit form its edit."""
         if self.form == "sentence":
             return {ex.id: ex.negative for ex in self.spec.examples}
+        from neggen.edits.examples import derive_edit, offered
+        from neggen.edits.form import PHRASE_TYPES
+        from neggen.text.pos import DEFAULT_TAGGER
+
         edits = {ex.id: derive_edit(self.spec.type, ex.original, ex.negative) for ex in self.spec.examples}
         if self.spec.type in PHRASE_TYPES:
             # Reshuffle names whole noun phrases: an example is kept where its caption's constraint allows it.

@@ -5,18 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from neggen.engines.base import Completion, EngineError, Request
+from neggen.engines.batched import BatchStream
 
 
 class ScriptedEngine:
-    """Answers each request with reply(request) -> list of texts (or raises what reply raises)."""
+    """Answers each request with reply(request) -> list of texts (or raises what reply raises); a batch-only
+    engine (each poll of its stream is one `generate` call, tried `tries` times)."""
 
     name = "scripted"
     model = "scripted-model"
+    max_in_flight = None
 
-    def __init__(self, reply: Callable[[Request], list]):
+    def __init__(self, reply: Callable[[Request], list], tries: int = 1):
         self.reply = reply
+        self.tries = tries
         self.calls = 0
         self.requests: list[Request] = []
+
+    def stream(self):
+        return BatchStream(self.generate, self.tries, wait_max_s=0.5)
+
+    def text_scorer(self) -> None:
+        return None
 
     def version(self) -> str:
         return "scripted 0"
@@ -53,8 +63,8 @@ def reverse_words(request: Request) -> list[str]:
 class FailingEngine(ScriptedEngine):
     """Raises EngineError on calls listed in fail_on (1-based), otherwise behaves like reverse_words."""
 
-    def __init__(self, fail_on: set[int] | Callable[[int], bool]):
-        super().__init__(reverse_words)
+    def __init__(self, fail_on: set[int] | Callable[[int], bool], tries: int = 1):
+        super().__init__(reverse_words, tries)
         self.fail_on = fail_on
 
     def generate(self, requests: Sequence[Request]) -> list[Completion]:

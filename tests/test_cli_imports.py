@@ -57,3 +57,11 @@ def test_reading_commands_import_no_language_or_model_library(argv, forbidden, s
 
 def test_loaded_modules_sees_a_heavy_import():
     assert "lemminflect" in loaded_modules("-c", "import neggen.edits.replacements")
+
+
+def test_the_run_plan_is_light():
+    """Planning (check, select, assign shards, the manifest) loads no language or model library: the driver of
+    a Ray run and `neggen status` can read plans without them."""
+    modules = loaded_modules("-c", "import neggen.run.plan")
+    assert "neggen.run.plan" in modules
+    assert not modules & (HEAVY | FRAMES), sorted(modules & (HEAVY | FRAMES))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from neggen.cli import app
 from neggen.config import GenerateConfig
 from neggen.engines.base import Completion, EngineTextScorer
-from neggen.generation.attempt import RunContext, _judge, _Pending, judge_all
+from neggen.generation.attempt import CaptionAttempt, RunContext, _choose, judge_all
 from neggen.plausibility import (
     Calibration,
     ConstantScorer,
@@ -126,11 +126,12 @@ def test_the_best_scoring_valid_candidate_is_kept_not_the_first(monkeypatch):
         "run", ScriptedEngine(lambda r: []), GenerateConfig(), plausibility=plausibility_with(scorer, GAPS)
     )
 
-    pending = _Pending({"caption_id": "c", "image_id": "i", "caption": caption}, RenderedPrompt([], "sha", 0, []))
+    row = {"caption_id": "c", "image_id": "i", "caption": caption}
+    pending = CaptionAttempt(NegType.replace_adjectives, row, RenderedPrompt([], "sha", 0, []))
     completion = Completion("c", [first, second], ["stop", "stop"], 10, 10)
-    [candidates] = judge_all([(NegType.replace_adjectives, pending, completion)], ctx)
+    [candidates] = judge_all(ctx, [(pending, completion)])
     assert [c.verdict.accepted for c in candidates] == [True, True]
-    assert _judge(pending, candidates) == second  # gap -0.1 beats -0.3, though listed second
+    assert _choose(pending, candidates) == second  # gap -0.1 beats -0.3, though listed second
     assert pending.last_scores == Scores(-3.0, -3.1) and pending.failed_reasons == []
 
 
@@ -142,9 +143,10 @@ def test_candidates_below_the_threshold_are_rejected_as_implausible_with_their_s
         "run", ScriptedEngine(lambda r: []), GenerateConfig(), plausibility=plausibility_with(scorer, GAPS)
     )
 
-    pending = _Pending({"caption_id": "c", "image_id": "i", "caption": caption}, RenderedPrompt([], "sha", 0, []))
-    [candidates] = judge_all([(NegType.replace_adjectives, pending, Completion("c", [bad], ["stop"], 1, 1))], ctx)
-    assert _judge(pending, candidates) is None
+    row = {"caption_id": "c", "image_id": "i", "caption": caption}
+    pending = CaptionAttempt(NegType.replace_adjectives, row, RenderedPrompt([], "sha", 0, []))
+    [candidates] = judge_all(ctx, [(pending, Completion("c", [bad], ["stop"], 1, 1))])
+    assert _choose(pending, candidates) is None
     assert pending.last.reason == Reason.implausible and pending.last_scores == Scores(-3.0, -4.0)
 
 

@@ -17,9 +17,10 @@ def make_engine(config: GenerateConfig) -> Engine:
     from neggen.models import resolve_model
 
     if config.engine == "hf":
+        from neggen.engines.batched import BatchedEngine
         from neggen.engines.hf import HFEngine  # constrains decoding (JSON, regex) through xgrammar
 
-        return HFEngine(resolve_model(config.model), **config.hf.model_dump())
+        return BatchedEngine(HFEngine(resolve_model(config.model), **config.hf.model_dump()), config.engine_retries)
     if config.engine == "vllm":
         from neggen.engines.vllm_adapter import VLLMEngine
 

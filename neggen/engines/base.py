@@ -68,24 +68,6 @@ class EngineError(RuntimeError):
 
 
 @runtime_checkable
-class Engine(Protocol):
-    name: str
-    model: str
-
-    def generate(self, requests: Sequence[Request]) -> list[Completion]:
-        """One completion per request, in request order. Raises EngineError when the engine itself fails."""
-        ...
-
-    def version(self) -> str: ...
-
-    def stats(self) -> dict[str, Any]:
-        """Counters worth recording per shard (prefix cache hits, retries, ...)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-@runtime_checkable
 class RequestStream(Protocol):
     """Incremental driving: requests go in as the scheduler has them, completions come out as they finish.
 
@@ -100,7 +82,38 @@ class RequestStream(Protocol):
     def in_flight(self) -> int: ...
 
 
-def open_stream(engine: Engine) -> RequestStream | None:
-    """The engine's own incremental interface, or None for an engine that only answers whole batches."""
-    stream = getattr(engine, "stream", None)
-    return stream() if callable(stream) else None
+@runtime_checkable
+class Engine(Protocol):
+    """The one protocol between the generation core and any LLM backend. Backends that only answer whole
+    batches are made engines by `neggen.engines.batched.BatchedEngine` (the factory wraps them)."""
+
+    name: str
+    model: str
+    # Requests worth keeping in flight to keep the engine busy; None: no preference (one part's worth).
+    max_in_flight: int | None
+
+    def stream(self) -> RequestStream: ...
+
+    def text_scorer(self) -> EngineTextScorer | None:
+        """A scorer with the engine's own model (`plausibility.model = "engine"`), or None when it has none."""
+        ...
+
+    def version(self) -> str: ...
+
+    def stats(self) -> dict[str, Any]:
+        """Counters worth recording per shard (prefix cache hits, retries, ...)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def complete(engine: Engine, requests: Sequence[Request]) -> list[Completion]:
+    """Every request through one stream, waited for: one completion per request, in request order (one-off
+    calls, tests and benchmarks; generation keeps a window in flight instead)."""
+    stream = engine.stream()
+    for key, request in enumerate(requests):
+        stream.submit(key, request)
+    done: dict[int, Completion] = {}
+    while len(done) < len(requests):
+        done.update(stream.poll())
+    return [done[key] for key in range(len(requests))]

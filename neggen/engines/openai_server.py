@@ -94,14 +94,6 @@ class OpenAIEngine:
     def stream(self) -> OpenAIStream:
         return OpenAIStream(self)
 
-    def generate(self, requests: Sequence[Request]) -> list[Completion]:
-        futures = [self.submit(r) for r in requests]
-        try:
-            return [f.result() for f in futures]
-        finally:
-            for f in futures:
-                f.cancel()
-
     def _body(self, request: Request) -> dict[str, Any]:
         """The one conversion of a Request into the server's chat-completions body."""
         s = request.sampling

@@ -193,18 +193,6 @@ class VLLMEngine:
             return f"prompt of {len(ids)} tokens exceeds max_model_len {self.max_model_len}"
         return None
 
-    def generate(self, requests: Sequence[Request]) -> list[Completion]:
-        """Blocking batch call (the old protocol, still used by bench/): all requests through the stream."""
-        stream = self.stream()
-        completions: dict[int, Completion] = {}
-        for key, request in enumerate(requests):
-            stream.submit(key, request)
-        while len(completions) < len(requests):
-            completions.update(stream.poll())
-        for key, request in enumerate(requests):
-            completions[key].request_id = request.request_id
-        return [completions[k] for k in range(len(requests))]
-
 
 class VLLMStream:
     """Incremental driving of the offline engine: `submit` adds a request, `poll` steps until some finish."""

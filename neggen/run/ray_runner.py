@@ -14,17 +14,15 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
 
 from neggen.config import GenerateConfig
 from neggen.engines import EngineError
-from neggen.generation.attempt import ShardFailed
+from neggen.errors import ShardFailed
+from neggen.run.plan import RunPlan, ShardTask
 from neggen.run.progress import GenerationProgress
-from neggen.run.runners import RunPlan, RunSummary, plan_run, run_task
-from neggen.types import NegType
+from neggen.run.runners import Runner, run_shards
+from neggen.run.summary import RunSummary
 
 
 @dataclass
@@ -32,15 +30,10 @@ class TaskResult:
     """What one actor's (type, shard) came to: its whole summary, so busy shards and moved-aside parts reach
     the driver as they do in the local runner."""
 
-    neg_type: str
-    shard: int
+    task: ShardTask
     summary: RunSummary
     resumed: int  # rows already done or held by another process: off the driver's rate and ETA
     error: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.neg_type}/shard={self.shard:05d}"
 
 
 def _import_ray():
@@ -52,7 +45,7 @@ def _import_ray():
 
 
 class ShardWorker:
-    """One engine per actor for its life; `run` processes one (type, shard) and returns its outcome."""
+    """One engine per actor for its life; `run` runs one task through the runners' shared loop."""
 
     def __init__(self, config: GenerateConfig):
         from neggen.engines import make_engine
@@ -66,23 +59,23 @@ class ShardWorker:
     def pid(self) -> int:
         return os.getpid()
 
-    def run(self, plan: RunPlan, neg_type: NegType, shard: int) -> TaskResult:
+    def run(self, plan: RunPlan, task: ShardTask) -> TaskResult:
         summary = RunSummary(out=plan.layout.root, run_id=plan.run_id)
         error = self.error
         with open(os.devnull, "w") as sink:
             progress = GenerationProgress(0, sink, True)
             if self.engine is not None:
                 try:
-                    run_task(plan, self.engine, neg_type, shard, progress, summary)
+                    run_shards(plan, self.engine, [task], progress, summary)
                 except ShardFailed as exc:
                     error = str(exc)
-        return TaskResult(neg_type.value, shard, summary, progress.skipped, error)
+        return TaskResult(task, summary, progress.skipped, error)
 
 
 def report_progress(progress: GenerationProgress, result: TaskResult) -> None:
     accepted = sum(result.summary.accepted.values())
     progress.resumed(result.resumed)
-    progress.advance(result.label, accepted + sum(result.summary.rejected.values()), accepted)
+    progress.advance(result.task.label, accepted + sum(result.summary.rejected.values()), accepted)
 
 
 def _start_ray(ray, address: str | None, workers: int, cpus_per_worker: float) -> bool:
@@ -104,79 +97,88 @@ def with_actor_tagger_workers(config: GenerateConfig, cpus_per_worker: float) ->
     return config.model_copy(update={"tagger_workers": max(0, int(cpus_per_worker) - 1)})
 
 
-def generate_on_ray(
-    captions: pa.Table,
-    out: Path,
-    types: list[NegType],
-    shards: int,
-    config: GenerateConfig,
-    shard_indices: list[int] | None = None,
-    limit: int | None = None,
-    invocation: dict[str, Any] | None = None,
-    workers: int = 2,
-    address: str | None = None,
-    cpus_per_worker: float = 1.0,
-    gpus_per_worker: float = 0.0,
-    progress: GenerationProgress | None = None,
-    task_retries: int = 2,
-) -> RunSummary:
-    ray = _import_ray()
-    from ray.exceptions import RayActorError
+class RayRunner(Runner):
+    """The plan's tasks over Ray actors, each loading its own engine; the driver loads none."""
 
-    runner = {"runner": "ray", "workers": workers, "gpus_per_worker": gpus_per_worker, "ray_address": address}
-    config = with_actor_tagger_workers(config, cpus_per_worker)
-    plan = plan_run(captions, out, types, shards, config, shard_indices, limit, {**(invocation or {}), **runner})
-    started_here = _start_ray(ray, address, workers, cpus_per_worker)
-    summary = RunSummary(out=out, run_id=plan.run_id)
-    progress = progress or GenerationProgress(plan.total_rows)
-    failures: list[str] = []
-    worker_cls = ray.remote(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker, max_restarts=0)(ShardWorker)
-    spawned = 0
+    name = "ray"
 
-    def spawn():
-        nonlocal spawned
-        spawned += 1
-        return worker_cls.options(name=f"neggen-worker-{plan.run_id}-{spawned}").remote(config)
+    def __init__(
+        self,
+        workers: int = 2,
+        address: str | None = None,
+        cpus_per_worker: float = 1.0,
+        gpus_per_worker: float = 0.0,
+        task_retries: int = 2,
+    ):
+        self.ray = _import_ray()
+        self.workers, self.address, self.task_retries = workers, address, task_retries
+        self.cpus_per_worker, self.gpus_per_worker = cpus_per_worker, gpus_per_worker
 
-    actors = [spawn() for _ in range(max(1, min(workers, len(plan.tasks))))]
-    try:
-        plan_ref = ray.put(plan)
-        queue = deque((task, 0) for task in plan.tasks)
-        running: dict[Any, tuple[Any, tuple[NegType, int], int]] = {}
-        idle = list(actors)
-        while queue or running:
-            while queue and idle:
-                actor = idle.pop()
-                (neg_type, shard), tries = queue.popleft()
-                running[actor.run.remote(plan_ref, neg_type, shard)] = (actor, (neg_type, shard), tries)
-            [ref], _ = ray.wait(list(running), num_returns=1)
-            actor, task, tries = running.pop(ref)
-            try:
-                result: TaskResult = ray.get(ref)
-            except RayActorError as exc:
-                # The actor (its process or node) died mid-task: a fresh actor redoes what was not committed.
-                actors.remove(actor)
-                replacement = spawn()
-                actors.append(replacement)
-                idle.append(replacement)
-                label = f"{task[0].value}/shard={task[1]:05d}"
-                if tries < task_retries:
-                    summary.retried_tasks += 1
-                    queue.append((task, tries + 1))
-                else:
-                    failures.append(f"{label}: its worker died {tries + 1} times ({type(exc).__name__})")
-                continue
-            idle.append(actor)
-            summary.merge(result.summary)
-            report_progress(progress, result)
-            if result.error:
-                failures.append(f"{result.label}: {result.error}")
-    finally:
-        progress.close()
-        for actor in actors:
-            ray.kill(actor)  # frees the engines (and the actor names) now
-        if started_here:
-            ray.shutdown()
-    if failures:
-        raise ShardFailed(f"{len(failures)} shard(s) failed: " + "; ".join(failures))
-    return summary
+    def configure(self, config: GenerateConfig) -> GenerateConfig:
+        return with_actor_tagger_workers(config, self.cpus_per_worker)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "runner": self.name,
+            "workers": self.workers,
+            "gpus_per_worker": self.gpus_per_worker,
+            "ray_address": self.address,
+        }
+
+    def run(self, plan: RunPlan, progress: GenerationProgress) -> RunSummary:
+        ray = self.ray
+        from ray.exceptions import RayActorError
+
+        started_here = _start_ray(ray, self.address, self.workers, self.cpus_per_worker)
+        summary = RunSummary(out=plan.layout.root, run_id=plan.run_id)
+        failures: list[str] = []
+        worker_cls = ray.remote(num_cpus=self.cpus_per_worker, num_gpus=self.gpus_per_worker, max_restarts=0)(
+            ShardWorker
+        )
+        spawned = 0
+
+        def spawn():
+            nonlocal spawned
+            spawned += 1
+            return worker_cls.options(name=f"neggen-worker-{plan.run_id}-{spawned}").remote(plan.config)
+
+        actors = [spawn() for _ in range(max(1, min(self.workers, len(plan.tasks))))]
+        try:
+            plan_ref = ray.put(plan)
+            queue = deque((task, 0) for task in plan.tasks)
+            running: dict[Any, tuple[Any, ShardTask, int]] = {}
+            idle = list(actors)
+            while queue or running:
+                while queue and idle:
+                    actor = idle.pop()
+                    task, tries = queue.popleft()
+                    running[actor.run.remote(plan_ref, task)] = (actor, task, tries)
+                [ref], _ = ray.wait(list(running), num_returns=1)
+                actor, task, tries = running.pop(ref)
+                try:
+                    result: TaskResult = ray.get(ref)
+                except RayActorError as exc:
+                    # The actor (its process or node) died mid-task: a fresh actor redoes what was not committed.
+                    actors.remove(actor)
+                    replacement = spawn()
+                    actors.append(replacement)
+                    idle.append(replacement)
+                    if tries < self.task_retries:
+                        summary.retried_tasks += 1
+                        queue.append((task, tries + 1))
+                    else:
+                        failures.append(f"{task.label}: its worker died {tries + 1} times ({type(exc).__name__})")
+                    continue
+                idle.append(actor)
+                summary.merge(result.summary)
+                report_progress(progress, result)
+                if result.error:
+                    failures.append(f"{task.label}: {result.error}")
+        finally:
+            for actor in actors:
+                ray.kill(actor)  # frees the engines (and the actor names) now
+            if started_here:
+                ray.shutdown()
+        if failures:
+            raise ShardFailed(f"{len(failures)} shard(s) failed: " + "; ".join(failures))
+        return summary

@@ -10,7 +10,7 @@ import pytest
 
 from neggen.edits.apply import negative_from_answer
 from neggen.edits.form import candidate_spans, constraint_for
-from neggen.engines.base import EngineError, Request, SamplingParams
+from neggen.engines.base import EngineError, Request, SamplingParams, complete
 from neggen.engines.openai_server import OpenAIEngine
 from neggen.generation.attempt import NEGATIVE_SCHEMA, NegativeAnswer
 from neggen.prompts import PromptBuilder, load_prompt
@@ -103,7 +103,7 @@ def regex_answer(call, body):
 def test_openai_sends_the_regex_as_structured_outputs():
     requests = edit_requests(NegType.replace_nouns, SamplingParams(n=1))
     with FaultServer(regex_answer) as server:
-        out = OpenAIEngine("m", base_url=server.base_url, max_retries=1).generate(requests)
+        out = complete(OpenAIEngine("m", base_url=server.base_url, max_retries=1), requests)
     sent = {b["messages"][-1]["content"]: b["structured_outputs"] for b in server.bodies}
     assert sent == {r.messages[-1]["content"]: {"regex": r.regex} for r in requests}
     assert all("response_format" not in b for b in server.bodies)
@@ -114,7 +114,7 @@ def test_openai_refuses_a_server_that_ignores_the_constraint():
     requests = edit_requests(NegType.replace_nouns, SamplingParams(n=1))
     with FaultServer(lambda call, body: (200, None, 0.0)) as server:  # answers a sentence, regex or not
         with pytest.raises(EngineError, match="ignored the structured_outputs regex"):
-            OpenAIEngine("m", base_url=server.base_url, max_retries=1).generate(requests)
+            complete(OpenAIEngine("m", base_url=server.base_url, max_retries=1), requests)
 
 
 # How servers without structured outputs refuse the field: OpenAI's API (400), TGI (422), a pydantic model that
@@ -132,12 +132,12 @@ def test_openai_refuses_a_server_that_rejects_the_constraint_field(status, paylo
     with FaultServer(lambda call, body: (status, payload, 0.0)) as server:
         llm = OpenAIEngine("m", base_url=server.base_url, max_retries=3)
         with pytest.raises(EngineError, match="refused the structured_outputs constraint") as raised:
-            llm.generate(requests)
+            complete(llm, requests)
         assert "--output sentence" in str(raised.value) and "\n" not in str(raised.value)
         assert server.calls <= len(requests) and llm.stats()["http_retries"] == 0  # a refusal is not retried
         # The same answer to an unconstrained request stays that request's error, as any other 4xx.
         free = Request("free", requests[0].messages, 1, SamplingParams(n=1))
-        out = llm.generate([free])
+        out = complete(llm, [free])
     assert f"HTTP {status}" in out[0].error and "structured_outputs" in out[0].error and out[0].texts == []
 
 
@@ -151,7 +151,7 @@ def test_openai_keeps_a_constrained_request_error_that_is_no_refusal_per_request
 
     requests = edit_requests(NegType.replace_nouns, SamplingParams(n=1))
     with FaultServer(one_bad) as server:
-        out = OpenAIEngine("m", base_url=server.base_url, max_retries=1).generate(requests)
+        out = complete(OpenAIEngine("m", base_url=server.base_url, max_retries=1), requests)
     assert "HTTP 400" in out[0].error and "NUL character" in out[0].error
     assert all(c.error is None and c.texts for c in out[1:])
 

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from neggen.config import GenerateConfig
-from neggen.engines.base import EngineError, Request, SamplingParams
+from neggen.engines.base import EngineError, Request, SamplingParams, complete
 from neggen.engines.openai_server import OpenAIEngine
-from neggen.generation.attempt import ShardFailed
+from neggen.errors import ShardFailed
 from neggen.ingest import load_captions
 from neggen.run.runners import generate
 from neggen.types import NegType
@@ -39,7 +39,7 @@ def ok(call, body):
 
 def test_answers_are_parsed_in_request_order():
     with FaultServer(ok) as server:
-        out = engine(server).generate(requests())
+        out = complete(engine(server), requests())
     assert [c.request_id for c in out] == [f"r{i}" for i in range(6)]
     assert out[3].texts == ["couch red a on 3 number dog A."] * 2 and out[3].finish_reasons == ["stop", "stop"]
     assert out[3].prompt_tokens == 50 and out[3].completion_tokens == 14
@@ -55,7 +55,7 @@ def test_transient_statuses_are_retried(status):
 
     with FaultServer(flaky) as server:
         llm = engine(server)
-        out = llm.generate(requests(2))
+        out = complete(llm, requests(2))
     assert all(c.error is None and len(c.texts) == 2 for c in out)
     assert server.calls == 5 and llm.stats()["http_retries"] == 3
 
@@ -67,7 +67,7 @@ def test_client_errors_are_per_request_and_not_retried():
         return 200, None, 0.0
 
     with FaultServer(picky) as server:
-        out = engine(server).generate(requests(4))
+        out = complete(engine(server), requests(4))
     assert "HTTP 400" in out[1].error and "prompt too long" in out[1].error and out[1].texts == []
     assert all(out[i].error is None for i in (0, 2, 3)) and server.calls == 4
 
@@ -77,7 +77,7 @@ def test_timeouts_are_retried_then_succeed():
         return 200, None, (1.5 if call == 1 else 0.0)
 
     with FaultServer(slow_first) as server:
-        out = engine(server, timeout_s=0.5, concurrency=1).generate(requests(1))
+        out = complete(engine(server, timeout_s=0.5, concurrency=1), requests(1))
     assert out[0].texts and server.calls == 2
 
 
@@ -87,9 +87,9 @@ def test_a_dead_server_raises_engine_error():
 
     with FaultServer(down) as server:
         with pytest.raises(EngineError, match="failed 4 times: HTTP 503"):
-            engine(server).generate(requests(1))
+            complete(engine(server), requests(1))
     with pytest.raises(EngineError, match="ConnectError"):
-        OpenAIEngine("m", base_url=server.base_url, max_retries=2, backoff_max_s=0.01).generate(requests(1))
+        complete(OpenAIEngine("m", base_url=server.base_url, max_retries=2, backoff_max_s=0.01), requests(1))
 
 
 def test_concurrency_is_bounded():
@@ -97,7 +97,7 @@ def test_concurrency_is_bounded():
         return 200, None, 0.1
 
     with FaultServer(slow) as server:
-        engine(server, concurrency=3).generate(requests(12))
+        complete(engine(server, concurrency=3), requests(12))
     assert server.max_in_flight == 3
 
 
@@ -180,9 +180,9 @@ def test_bursts_of_429_and_500_are_retried_with_backoff_and_nothing_is_lost(tmp_
 def test_one_pool_serves_every_call():
     with FaultServer(ok) as server:
         llm = engine(server)
-        llm.generate(requests(2))
+        complete(llm, requests(2))
         client = llm._client
-        llm.generate(requests(2))
+        complete(llm, requests(2))
         assert llm._client is client and client is not None  # no new pool per call
         llm.close()
     assert llm._client is None

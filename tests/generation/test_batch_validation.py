@@ -1,4 +1,4 @@
-"""The pipeline validates a chunk's candidates as one batch (one tagger pass) and obeys the meaning switch."""
+"""Generation validates a batch of completions as one batch (one tagger pass) and obeys the meaning switch."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import polars as pl
 import pyarrow as pa
 
 from neggen.config import GenerateConfig, SamplingParams
-from neggen.generation.attempt import RunContext, generate_chunk
+from neggen.engines.base import complete
+from neggen.generation.attempt import RunContext, next_request, settle_all, start_caption
 from neggen.prompts import PromptBuilder, load_prompt
 from neggen.run.runners import generate
 from neggen.text.pos import DEFAULT_TAGGER
@@ -51,15 +52,17 @@ class CountingTagger:
         return DEFAULT_TAGGER.tag(words)
 
 
-def test_a_chunk_is_validated_in_one_tagger_pass():
+def test_a_batch_of_completions_is_validated_in_one_tagger_pass():
     tagger = CountingTagger()
     config = GenerateConfig(max_attempts=1, output="sentence")
     ctx = RunContext(run_id="r", engine=ScriptedEngine(synonym_then_real), config=config, tagger=tagger)
     builder = PromptBuilder(load_prompt(NegType.replace_nouns, config.prompts_dir), "chat", 1, 5)
-    result = generate_chunk(ctx, builder, NegType.replace_nouns, table().to_pylist())
+    attempts = [start_caption(ctx, builder, NegType.replace_nouns, c) for c in table().to_pylist()]
+    completions = complete(ctx.engine, [next_request(ctx, a) for a in attempts])
+    accepted = [final.row for final in settle_all(ctx, list(zip(attempts, completions, strict=True)))]
     assert tagger.batches == [2 * 2 * len(CAPTIONS)]  # caption + negative of every candidate, once
-    assert [r["negative"] for r in result.accepted] == [c.replace("couch", "bed") for c in CAPTIONS]
-    assert all(r["failed_reasons"] == ["same_meaning"] for r in result.accepted)
+    assert [r["negative"] for r in accepted] == [c.replace("couch", "bed") for c in CAPTIONS]
+    assert all(r["failed_reasons"] == ["same_meaning"] for r in accepted)
 
 
 def test_batch_verdicts_equal_single_row_verdicts(sugarcrepe_dir):

@@ -11,7 +11,8 @@ import pytest
 
 from neggen.config import GenerateConfig
 from neggen.engines.base import Request
-from neggen.generation.attempt import ShardFailed, request_seed
+from neggen.errors import ShardFailed
+from neggen.generation.attempt import request_seed
 from neggen.ingest import load_captions
 from neggen.run.layout import RunLayout
 from neggen.run.runners import generate

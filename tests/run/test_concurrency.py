@@ -20,7 +20,7 @@ from neggen.config import GenerateConfig
 from neggen.ingest import load_captions
 from neggen.run.layout import RunLayout
 from neggen.run.locks import ShardBusy, shard_lock
-from neggen.run.runners import plan_run
+from neggen.run.plan import plan_run
 from neggen.types import NegType
 from tests.conftest import REPO
 from tests.engines.fault_server import FaultServer

@@ -11,10 +11,10 @@ import ray
 from neggen.config import GenerateConfig, OpenAIOptions
 from neggen.engines.base import SamplingParams
 from neggen.engines.openai_server import OpenAIEngine
-from neggen.generation.attempt import ShardFailed
+from neggen.errors import ShardFailed
 from neggen.ingest import load_captions
 from neggen.run.layout import RunLayout
-from neggen.run.ray_runner import generate_on_ray
+from neggen.run.ray_runner import RayRunner
 from neggen.run.runners import generate
 from neggen.types import NegType
 from tests.engines.fault_server import FaultServer
@@ -64,7 +64,7 @@ def ok(call, body):
 def test_ray_output_matches_the_local_runner(local_ray, captions, tmp_path):
     with FaultServer(ok) as server:
         config = config_for(server)
-        on_ray = generate_on_ray(captions, tmp_path / "ray", TYPES, 3, config, workers=2)
+        on_ray = generate(captions, tmp_path / "ray", TYPES, 3, RayRunner(workers=2), config)
         local = generate(
             captions, tmp_path / "local", TYPES, 3, OpenAIEngine("served", base_url=server.base_url), config
         )
@@ -85,12 +85,12 @@ def test_failed_shards_are_reported_together_and_the_rerun_completes(local_ray, 
 
     with FaultServer(reshuffle_down) as server:
         with pytest.raises(ShardFailed, match=r"3 shard\(s\) failed: .*reshuffle/shard="):
-            generate_on_ray(captions, tmp_path, TYPES, 3, config_for(server), workers=2)
+            generate(captions, tmp_path, TYPES, 3, RayRunner(workers=2), config_for(server))
     layout = RunLayout(tmp_path)
     assert all(layout.success(NegType.swap_nouns, s).exists() for s in range(3))
     assert not any(layout.success(NegType.reshuffle, s).exists() for s in range(3))
     with FaultServer(ok) as server:
-        summary = generate_on_ray(captions, tmp_path, TYPES, 3, config_for(server), workers=2)
+        summary = generate(captions, tmp_path, TYPES, 3, RayRunner(workers=2), config_for(server))
     assert summary.skipped_done == 24 and sum(summary.accepted.values()) + sum(summary.rejected.values()) == 24
     _, rows = layout_and_rows(tmp_path)
     assert sorted(i for ids in rows.values() for i in ids) == sorted(captions.column("caption_id").to_pylist() * 2)
@@ -98,7 +98,7 @@ def test_failed_shards_are_reported_together_and_the_rerun_completes(local_ray, 
 
 def test_ray_workers_run_the_real_hf_engine(local_ray, captions, tmp_path, bundled_model_dir):
     config = GenerateConfig(max_attempts=1, chunk_size=4, sampling=SamplingParams(n=1, max_tokens=24))
-    summary = generate_on_ray(captions.slice(0, 8), tmp_path, [NegType.replace_nouns], 2, config, workers=2)
+    summary = generate(captions.slice(0, 8), tmp_path, [NegType.replace_nouns], 2, RayRunner(workers=2), config)
     assert sum(summary.accepted.values()) + sum(summary.rejected.values()) == 8
     rows = pl.concat(
         [
@@ -122,7 +122,7 @@ def test_a_task_whose_actor_is_killed_mid_task_is_retried_exactly_once(local_ray
         return 200, None, 0.05
 
     with FaultServer(kill_workers_once) as server:
-        summary = generate_on_ray(captions, tmp_path, TYPES, 3, config_for(server), workers=2)
+        summary = generate(captions, tmp_path, TYPES, 3, RayRunner(workers=2), config_for(server))
     assert killed and summary.retried_tasks >= 1
     _, rows = layout_and_rows(tmp_path)
     ids = [i for group in rows.values() for i in group]

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from neggen.config import GenerateConfig
-from neggen.generation.attempt import ShardFailed
+from neggen.errors import ShardFailed
 from neggen.ingest import load_captions
 from neggen.run.runners import generate
 from neggen.run.sharding import stable_hash

@@ -12,7 +12,7 @@ import pytest
 
 from neggen.config import GenerateConfig
 from neggen.engines.base import Completion
-from neggen.generation.attempt import ShardFailed
+from neggen.errors import ShardFailed
 from neggen.ingest import load_captions
 from neggen.run.layout import RunLayout
 from neggen.run.manifest import RunMismatch
@@ -115,7 +115,7 @@ def test_raising_engine_fails_shard_keeps_finished_chunks_and_rerun_completes(ca
 
 
 def test_transient_engine_failure_is_retried(captions, tmp_path):
-    engine = FailingEngine(fail_on={1})
+    engine = FailingEngine(fail_on={1}, tries=2)
     run(captions, tmp_path, engine, shards=1)
     assert_exactly_once(tmp_path, captions, [NegType.reshuffle])
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from neggen.config import GenerateConfig
 from neggen.engines.base import Completion, Request, SamplingParams
+from neggen.engines.batched import BatchedEngine
 from neggen.run.progress import GenerationProgress
 from neggen.run.runners import RunSummary, generate
 from neggen.types import ALL_TYPES, NegType
@@ -43,6 +44,7 @@ class OracleEngine:
     avoid: Heldout | None = None
     name: str = ENGINE
     model: str = MODEL
+    max_in_flight: int | None = None
     calls: int = 0
     requests: int = 0
 
@@ -57,6 +59,9 @@ class OracleEngine:
             texts = [c.text() for c in rng.sample(candidates, min(request.sampling.n, len(candidates)))]
             out.append(Completion(request.request_id, texts, ["stop"] * len(texts), 0, 0))
         return out
+
+    def text_scorer(self) -> None:
+        return None
 
     def version(self) -> str:
         return "trainer.shapes oracle 1"
@@ -94,7 +99,7 @@ def write_oracle_run(
     avoid = heldout if config.heldout_free_negatives else None
     summaries = {}
     for neg_type in types:
-        engine = OracleEngine(neg_type, lookup, config, avoid)
+        engine = BatchedEngine(OracleEngine(neg_type, lookup, config, avoid))
         progress = GenerationProgress(captions.num_rows, stream=io.StringIO()) if quiet else None
         summaries[neg_type.value] = generate(
             captions,
