@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from trainer.eval.benchmarks import Benchmark, SuiteRun
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Judge, Record
 from trainer.eval.scoring import TieRule, macro_average
 
@@ -104,3 +106,10 @@ def evaluate(judge: Judge, aro_dir: Path, task: str = TASK, image_dir: Path | No
         macro = macro_average(choice, [i.group for i in items], min_count=MIN_ATTRIBUTE_COUNT)
         records.append(_macro_record("vg_attribution", choice, macro, task, "per_pair"))
     return records
+
+
+def suite_records(run: SuiteRun, benchmark: Benchmark) -> list[Record]:
+    folder = run.data_root / "aro"
+    if not any((folder / f).exists() for f in (RELATION_FILE, ATTRIBUTION_FILE)):
+        raise MissingData(f"no {RELATION_FILE} / {ATTRIBUTION_FILE} in {folder}")
+    return evaluate(run.judge, folder, run.task)

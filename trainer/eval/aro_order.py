@@ -7,7 +7,7 @@ counts as right, so a constant model scores 100% (reported with its tie count).
 
 The official code tags with spaCy (`en_core_web_sm`, tags NN*/JJ*) and tokenises trigrams with NLTK. Neither
 model ships through a package registry, so the tagger is injectable: `SpacyTagger` when spaCy + the model +
-NLTK are installed, else `LexiconOrderTagger` (neggen.text.pos, offline). Results with the fallback can differ
+NLTK are installed, else `LexiconOrderTagger` (trainer/eval/pos_lexicon.py, offline). Results with the fallback can differ
 slightly from the official numbers; each result records which tagger and seed made it.
 """
 
@@ -18,11 +18,13 @@ import random
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
 from neggen.text.pos import Pos
+from trainer.eval.benchmarks import Benchmark, SuiteRun, karpathy_files
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
+from trainer.eval.missing import MissingData
+from trainer.eval.order_tagger import OrderTagger
 from trainer.eval.pos_lexicon import LexiconTagger
 from trainer.eval.results import Judge, Record, choice_record
 from trainer.eval.scoring import TieRule
@@ -31,18 +33,6 @@ TIE_RULE = TieRule.RIGHT
 TASK = "image_caption_selection"
 MAX_WORDS = 30
 NOUN, ADJ, OTHER = "NOUN", "ADJ", "OTHER"
-
-
-class OrderTagger(Protocol):
-    name: str
-
-    def tag(self, text: str) -> list[tuple[str, str]]:
-        """Tokens of `text` (spaCy-like: punctuation and clitics split off) with NOUN / ADJ / OTHER."""
-        ...
-
-    def word_tokenize(self, text: str) -> list[str]:
-        """NLTK-like word tokens, for the trigram shuffles."""
-        ...
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-][A-Za-z0-9]+)*|'[A-Za-z]+|n't|[^\sA-Za-z0-9]")
@@ -201,3 +191,12 @@ def evaluate(
     record = choice_record("aro", subset, choice, task)
     record.info.update({"tagger": tagger.name, "seed": seed, "metric": "precision@1"})
     return [record]
+
+
+def suite_records(run: SuiteRun, benchmark: Benchmark) -> list[Record]:
+    """COCO-Order or Flickr-Order, by the benchmark's name."""
+    annotations, image_root = karpathy_files(run.data_root, benchmark.name)
+    if not annotations.exists():
+        raise MissingData(f"{annotations} is missing")
+    assert run.tagger is not None
+    return evaluate(run.judge, benchmark.name, annotations, image_root, run.tagger, run.seed, run.task)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import torch
 
-from trainer.eval.embed import EmbeddingCache, ImageRef
+from trainer.eval.benchmarks import Benchmark, SuiteRun, karpathy_files
+from trainer.eval.embed import EmbeddingCache, ImageRef, missing_images
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Record
 
 KS = (1, 5, 10)
@@ -70,3 +72,19 @@ def evaluate(cache: EmbeddingCache, subset: str, karpathy_file: Path, image_root
             info={"n_images": len(images), "n_texts": len(texts), "tie_rule": "wrong"},
         )
     ]
+
+
+def suite_records(run: SuiteRun, benchmark: Benchmark) -> list[Record]:
+    assert run.cache is not None
+    records = []
+    for subset in ("coco", "flickr30k"):
+        annotations, image_root = karpathy_files(run.data_root, subset)
+        if annotations.exists():
+            images, _, _ = load_split(annotations, image_root)
+            missing = missing_images(images)
+            if missing:
+                raise MissingData(f"{subset}: {len(missing)} image files missing, e.g. {missing[0]}")
+            records += evaluate(run.cache, subset, annotations, image_root)
+    if not records:
+        raise MissingData("no coco/coco_karpathy_test.json or flickr30k/flickr30k_test.json")
+    return records

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from trainer.eval.benchmarks import Benchmark, SuiteRun
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Judge, Record, choice_record, summary_record
 from trainer.eval.scoring import Choice, TieRule
 
@@ -70,3 +72,10 @@ def evaluate(judge: Judge, annotation_dir: Path, image_dir: Path, task: str = TA
     if choices:
         records.append(summary_record("sugarcrepe", choices, task, summarise(choices), subsets=list(choices)))
     return records
+
+
+def suite_records(run: SuiteRun, benchmark: Benchmark) -> list[Record]:
+    annotations = run.sugarcrepe_dir or run.data_root / "sugarcrepe"
+    if not available_subsets(annotations):
+        raise MissingData(f"no SugarCrepe subset files in {annotations}")
+    return evaluate(run.judge, annotations, run.data_root / "coco" / "val2017", run.task)

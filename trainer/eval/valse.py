@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from trainer.eval.benchmarks import Benchmark, SuiteRun
 from trainer.eval.choice import ChoiceItem
 from trainer.eval.embed import ImageRef
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Judge, Record, choice_record, summary_record
 from trainer.eval.scoring import Choice, TieRule
 
@@ -104,3 +106,9 @@ def evaluate(
             summary_record("valse", choices, task, metrics, files=list(choices), complete=len(choices) == len(FILES))
         )
     return records
+
+
+def suite_records(run: SuiteRun, benchmark: Benchmark) -> list[Record]:
+    if not available_files(run.data_root / "valse"):
+        raise MissingData(f"no VALSE files in {run.data_root / 'valse' / 'data'}")
+    return evaluate(run.judge, run.data_root / "valse", run.task)

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import torch
 
-from trainer.eval.embed import EmbeddingCache, ImageRef
+from trainer.eval.benchmarks import Benchmark, SuiteRun
+from trainer.eval.embed import EmbeddingCache, ImageRef, missing_images
+from trainer.eval.missing import MissingData
 from trainer.eval.results import Record
 
 TASK = "winoground"
@@ -76,3 +78,14 @@ def evaluate(cache: EmbeddingCache, examples: Path, image_dir: Path, subset: str
         n_items=len(items),
         info={"per_tag": per_tag, "chance": CHANCE},
     )
+
+
+def suite_records(run: SuiteRun, benchmark: Benchmark) -> list[Record]:
+    assert run.cache is not None
+    examples, image_dir = run.data_root / "winoground" / "examples.jsonl", run.data_root / "winoground" / "images"
+    if not examples.exists():
+        raise MissingData(f"{examples} is missing")
+    missing = missing_images([ref for item in load_items(examples, image_dir) for ref in item.images])
+    if missing:
+        raise MissingData(f"{len(missing)} image files missing, e.g. {missing[0]}")
+    return [evaluate(run.cache, examples, image_dir)]

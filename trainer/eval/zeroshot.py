@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from neggen.resources import shipped_dir
+from trainer.eval.benchmarks import Benchmark, SuiteRun
 from trainer.eval.embed import EmbeddingCache, missing_images
 from trainer.eval.imagefolders import READERS, image_folder, image_folder_datasets
 from trainer.eval.missing import MissingData
@@ -107,3 +108,8 @@ def evaluate(cache: EmbeddingCache, root: Path, prompts_dir: Path | None = None)
     if missing:
         print(f"  zeroshot: no average written, it needs all {len(READERS)} datasets ({standard} evaluated)")
     return records + extra
+
+
+def suite_records(run: SuiteRun, benchmark: Benchmark) -> list[Record]:
+    assert run.cache is not None
+    return evaluate(run.cache, run.data_root / "zeroshot")
