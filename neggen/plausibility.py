@@ -58,6 +58,7 @@ class TextScorer(Protocol):
     """Mean token log-probability of each text (one float a text; NaN where it could not be scored)."""
 
     name: str
+    fingerprint: str  # the weights and precision: a calibration is cached per scorer
 
     def score(self, texts: Sequence[str]) -> list[float]: ...
 
@@ -196,6 +197,7 @@ class ConstantScorer:
     is a no-op. For runs and tests that measure everything but plausibility (tests/conftest.py sets it)."""
 
     name = "constant"
+    fingerprint = "constant"
 
     def score(self, texts: Sequence[str]) -> list[float]:
         return [0.0] * len(texts)
@@ -286,7 +288,7 @@ def cached_calibration(scorer: TextScorer, config: PlausibilityConfig) -> Calibr
     shipped = shipped_calibration(scorer, config)
     if shipped is not None:
         return shipped
-    identity = json.dumps([scorer.name, getattr(scorer, "fingerprint", ""), config.dtype, config.calibration_pairs])
+    identity = json.dumps([scorer.name, scorer.fingerprint, config.dtype, config.calibration_pairs])
     digest = hashlib.sha256((identity + CALIBRATION_FILE.read_text(encoding="utf-8")).encode()).hexdigest()
     path = cache_dir() / "plausibility" / f"{digest[:16]}.json"
     if scorer.name != ConstantScorer.name and path.is_file():
