@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from neggen.config import GenerateConfig
+from neggen.config import GenerateConfig, PlausibilityConfig
 from neggen.engines.base import Completion, Request
 from neggen.engines.batched import BatchedEngine
 from neggen.ingest import load_captions
@@ -191,7 +191,10 @@ def main() -> None:
     measured = json.loads(LENGTHS.read_text())
     lengths = [n for key, values in measured.items() if isinstance(values, list) for n in values if n]
     captions = captions_table(args.captions)
-    config = GenerateConfig(chunk_size=4096, part_seconds=3600)
+    # The simulated answers are sentences (reversed captions); plausibility is not what is measured here.
+    config = GenerateConfig(
+        output="sentence", chunk_size=4096, part_seconds=3600, plausibility=PlausibilityConfig(model="constant")
+    )
     results = {}
     for label in ("old", "new"):
         engine = SimulatedGPU(
