@@ -21,8 +21,6 @@ from pathlib import Path
 
 import psutil
 
-from neggen.engines.base import complete
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.engines.vllm_server: the loopback `vllm serve` the tests use too
 SAMPLE = REPO / "data" / "coco_karpathy_test_sample.json"
@@ -61,6 +59,7 @@ def build_requests(n: int, neg_type: str):
 
 def run_one(engine_name: str, n: int, neg_type: str, prefix_caching: bool) -> dict:
     """In a child process: build the engine, warm it up, time one generate over all requests."""
+    from neggen.engines.base import complete
     from neggen.engines.batched import BatchedEngine
     from neggen.engines.hf import HFEngine
     from neggen.engines.openai_server import OpenAIEngine

@@ -10,13 +10,11 @@ import json
 import os
 from pathlib import Path
 
-from neggen.engines.base import complete
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from neggen.config import GenerateConfig  # noqa: E402
 from neggen.engines import make_engine  # noqa: E402
-from neggen.engines.base import Request, SamplingParams  # noqa: E402
+from neggen.engines.base import Request, SamplingParams, complete  # noqa: E402
 from neggen.ingest import load_captions  # noqa: E402
 from neggen.prompts import PromptBuilder, load_prompt  # noqa: E402
 from neggen.types import NegType  # noqa: E402

@@ -22,13 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from neggen.engines.base import complete
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from neggen.config import GenerateConfig  # noqa: E402
 from neggen.engines import make_engine  # noqa: E402
-from neggen.engines.base import Request  # noqa: E402
+from neggen.engines.base import Request, complete  # noqa: E402
 from neggen.generation.attempt import request_seed  # noqa: E402
 from neggen.ingest import load_captions  # noqa: E402
 from neggen.prompts import PromptBuilder, load_prompt  # noqa: E402
