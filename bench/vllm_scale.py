@@ -46,6 +46,7 @@ from neggen.generation.attempt import CaptionAttempt, RunContext, next_request, 
 from neggen.generation.scheduler import Scheduler  # noqa: E402
 from neggen.ingest import load_captions  # noqa: E402
 from neggen.models import resolve_model  # noqa: E402
+from neggen.plausibility import load_plausibility  # noqa: E402
 from neggen.run.committer import ShardCommitter  # noqa: E402
 from neggen.run.plan import plan_run  # noqa: E402
 from neggen.run.progress import GenerationProgress  # noqa: E402
@@ -140,7 +141,8 @@ def old_loop(engine, captions, out: Path, types, config) -> tuple[float, int]:
     started = time.perf_counter()
     config = config.model_copy(update={"chunk_size": 64})
     plan = plan_run(captions, out, types, 1, config)
-    ctx = RunContext(run_id=plan.run_id, engine=engine, config=config)
+    # The same work as the pipeline's: its plausibility filter too.
+    ctx = RunContext(plan.run_id, engine, config, plausibility=load_plausibility(config.plausibility, engine))
     with open(os.devnull, "w") as sink:
         summary = RunSummary(out=out, run_id=plan.run_id)
         committer = ShardCommitter(ctx, plan.layout, GenerationProgress(0, sink, True), summary)
