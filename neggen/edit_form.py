@@ -3,7 +3,9 @@ of rewriting the caption.
 
 This module decides, per caption and type, which spans an edit may touch (from the caption's analysis, by the
 validators' own tests: `validate.rules.editable_words`, `validate.bindings.exchange_keeps_scene`) and the
-regex an engine constrains decoding to, so the model can only name an edit the checks can accept.
+regex an engine constrains decoding to, so the model can only name an edit the checks can accept. An exchange
+of nouns (swap_nouns, reshuffle) is offered only between things of one kind (`validate.kinds`: no "a plate
+sits on a pizza", no "a street parked on a bus"), and a reshuffle only where every verb still agrees.
 `neggen.apply_edit` turns the answer back into a sentence.
 """
 
@@ -15,11 +17,12 @@ from dataclasses import dataclass, field
 
 from neggen.config import OutputForm, ReplaceChoices
 from neggen.pos import Analysis, PosTagger
-from neggen.reorders import noun_phrases, phrase_pairs
+from neggen.reorders import breaks_agreement, noun_phrases, phrase_pairs
 from neggen.replacements import attribute_alternatives, noun_alternatives
 from neggen.text import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
+from neggen.validate.kinds import exchange_clash
 from neggen.validate.rules import editable_words, stuff_into_plural
 
 EDIT_TYPES: frozenset[NegType] = frozenset(
@@ -102,6 +105,7 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices:
             if a != b
             and _same_kind(analysis, where[a], where[b])
             and not exchange_keeps_scene(analysis, where[a], where[b])
+            and not (neg_type == NegType.swap_nouns and exchange_clash(analysis, where[a], where[b]))
         ][:MAX_SWAP_PAIRS]
     alternatives: dict[str, list[str]] = {}
     if neg_type not in SWAP_TYPES and choices == "same_kind":
@@ -134,10 +138,20 @@ def phrase_spans(caption: str, analysis: Analysis) -> Spans:
         target = repeated if occurrences(phrase) > 1 else candidates
         if text(phrase) not in target:
             target.append(text(phrase))
-    pairs = [(text(a), text(b)) for a, b in phrase_pairs(analysis) if text(a) in candidates and text(b) in candidates][
-        :MAX_SWAP_PAIRS
-    ]
+    pairs = [
+        (text(a), text(b))
+        for a, b in phrase_pairs(analysis)
+        if text(a) in candidates and text(b) in candidates and _scene_after_exchange(analysis, a, b)
+    ][:MAX_SWAP_PAIRS]
     return Spans(candidates, repeated, pairs)
+
+
+def _scene_after_exchange(analysis: Analysis, a: range, b: range) -> bool:
+    """Two phrases whose exchange reads as a caption of some photo: their head nouns are things of one kind
+    (`validate.kinds`: "a cat looking at a woman", not "a plate sits on a pizza") and no verb is left
+    disagreeing with its subject ("Two people is lying down")."""
+    i, j = a.stop - 1, b.stop - 1
+    return exchange_clash(analysis, i, j) is None and breaks_agreement(analysis, i, j) is None
 
 
 def same_kind_alternatives(
@@ -224,7 +238,10 @@ def no_span_detail(neg_type: NegType, spans: Spans) -> str:
     if neg_type in PHRASE_TYPES:
         found = f"{len(spans.candidates)} unique noun phrase(s)"
         if len(spans.candidates) >= 2:
-            found += " but no pair whose exchange changes a binding (conjuncts, a symmetric relation)"
+            found += (
+                " but no pair whose exchange changes a binding and makes a scene (conjuncts, a symmetric relation,"
+                " things of different kinds, a verb left disagreeing)"
+            )
         if spans.repeated:
             found += f"; repeated, so ambiguous: {', '.join(spans.repeated[:4])}"
         return f"needs two noun phrases whose exchange changes a binding, found {found}"
@@ -233,7 +250,8 @@ def no_span_detail(neg_type: NegType, spans: Spans) -> str:
     found = f"{len(spans.candidates)} unique {kind}(s)"
     if neg_type in SWAP_TYPES and len(spans.candidates) >= 2:
         found += (
-            " but no pair whose exchange changes the scene (conjuncts, attributes of one noun, a symmetric relation)"
+            " but no pair whose exchange changes the scene (conjuncts, attributes of one noun, a symmetric relation,"
+            " nouns of different kinds)"
         )
     if spans.repeated:
         found += f"; repeated, so ambiguous: {', '.join(spans.repeated[:4])}"
