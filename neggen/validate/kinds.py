@@ -57,7 +57,8 @@ _NO_THINGS = frozenset(
     "lot lots pile piles stack stacks row rows set sets variety assortment bundle view views picture pictures "
     "photo photos image images shot closeup background foreground front side sides top bottom middle center "
     "edge corner end back area areas kind type sort one ones other others thing things item items object objects "
-    "part parts".split()
+    "part parts leg legs hand hands foot feet head heads arm arms face faces eye eyes ear ears mouth nose neck "
+    "hair".split()
 )
 # WordNet files under which a visible noun's sense may be found.
 _VISIBLE = frozenset(
@@ -84,12 +85,17 @@ _SUPPORTS = frozenset(
 
 def _sense(lemma: str):
     """The sense a caption means: the first of the first four noun senses filed under a visible kind, a person
-    only as the word's first sense (a "mug" is no chump, "grass" no informer)."""
+    only as the word's first sense (a "mug" is no chump, "grass" no informer), never a named one ("fries" are
+    no Christopher Fry)."""
     senses = _synsets(lemma, "n")[:_SENSES]
     if senses and senses[0].name() == "person.n.01":
         return senses[0]
     return next(
-        (s for k, s in enumerate(senses) if s.lexname() in _VISIBLE and (k == 0 or s.lexname() != "noun.person")),
+        (
+            s
+            for k, s in enumerate(senses)
+            if s.lexname() in _VISIBLE and (k == 0 or s.lexname() != "noun.person") and not s.instance_hypernyms()
+        ),
         None,
     )
 
@@ -194,17 +200,30 @@ def _held(words: Analysis, i: int) -> bool:
     return w.dep == "pobj" and words[w.head].text in _SUPPORTS
 
 
+def _subjects(words: Analysis, verb: int) -> set[int]:
+    """The nouns doing what a verb says: its subject, or the subject of the verb it is joined to ("a man sitting
+    down *holding* a cat"), or the noun a participle clause modifies ("a dog *chasing* a cat")."""
+    seen: set[int] = set()
+    while verb not in seen:
+        seen.add(verb)
+        found = {k for k, w in enumerate(words) if w.head == verb and k != verb and w.dep in ("nsubj", "nsubjpass")}
+        if found:
+            return found
+        w = words[verb]
+        if w.dep in ("acl", "relcl"):
+            return {w.head}
+        if w.dep not in ("advcl", "conj", "xcomp") or words[w.head].pos != Pos.VERB:
+            return set()
+        verb = w.head
+    return set()
+
+
 def _acts_on(words: Analysis, i: int, j: int) -> bool:
     """Does one of nouns i and j do something to the other as a verb's subject and direct object ("a child
-    feeding a dog", "a boy holding a cat")?"""
+    feeding a dog", "a boy sitting down holding a cat")?"""
     for agent, patient in ((i, j), (j, i)):
         verb = words[patient].head
-        if words[patient].dep != "dobj" or words[verb].pos != Pos.VERB:
-            continue
-        subjects = {k for k, w in enumerate(words) if w.head == verb and w.dep in ("nsubj", "nsubjpass")}
-        if words[verb].dep in ("acl", "relcl"):
-            subjects.add(words[verb].head)
-        if agent in subjects:
+        if words[patient].dep == "dobj" and words[verb].pos == Pos.VERB and agent in _subjects(words, verb):
             return True
     return False
 
