@@ -22,7 +22,7 @@ from neggen.replacements import attribute_alternatives, noun_alternatives
 from neggen.text import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
-from neggen.validate.kinds import exchange_clash
+from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind
 from neggen.validate.rules import editable_words, stuff_into_plural
 
 EDIT_TYPES: frozenset[NegType] = frozenset(
@@ -105,7 +105,7 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices:
             if a != b
             and _same_kind(analysis, where[a], where[b])
             and not exchange_keeps_scene(analysis, where[a], where[b])
-            and not (neg_type == NegType.swap_nouns and exchange_clash(analysis, where[a], where[b]))
+            and not (neg_type == NegType.swap_nouns and _noun_swap_clash(analysis, where[a], where[b]))
         ][:MAX_SWAP_PAIRS]
     alternatives: dict[str, list[str]] = {}
     if neg_type not in SWAP_TYPES and choices == "same_kind":
@@ -148,10 +148,34 @@ def phrase_spans(caption: str, analysis: Analysis) -> Spans:
 
 def _scene_after_exchange(analysis: Analysis, a: range, b: range) -> bool:
     """Two phrases whose exchange reads as a caption of some photo: their head nouns are things of one kind
-    (`validate.kinds`: "a cat looking at a woman", not "a plate sits on a pizza") and no verb is left
-    disagreeing with its subject ("Two people is lying down")."""
+    (`validate.kinds`: "a cat looking at a woman", not "a plate sits on a pizza"), no verb is left disagreeing
+    with its subject ("Two people is lying down"), and a possessive moves only with another ("her thumb <-> her
+    toy", not "a woman <-> her cat")."""
     i, j = a.stop - 1, b.stop - 1
+    if _possessive(analysis, a) != _possessive(analysis, b):
+        return False  # "Her cat with blonde hair sleeping with a woman next to her"
     return exchange_clash(analysis, i, j) is None and breaks_agreement(analysis, i, j) is None
+
+
+_POSSESSIVES = frozenset("his her its their my your our".split())
+
+
+def _noun_swap_clash(analysis: Analysis, i: int, j: int) -> bool:
+    """A noun swap that makes no scene (`validate.kinds.exchange_clash`), or puts a person or an animal after
+    another's possessive ("A cat ... sleeping with *her woman*")."""
+    if exchange_clash(analysis, i, j) is not None:
+        return True
+    for owned, other in ((i, j), (j, i)):
+        mine = any(w.head == owned and w.dep == "poss" and w.text in _POSSESSIVES for w in analysis)
+        if mine and noun_kind(analysis[other].text) in ANIMATE_KINDS:
+            return True
+    return False
+
+
+def _possessive(analysis: Analysis, phrase: range) -> bool:
+    """Does the phrase begin with a possessive pronoun ("her cat")? Moved alone before or after the noun it
+    refers to, it refers to another."""
+    return any(analysis[k].dep == "poss" and analysis[k].text in _POSSESSIVES for k in phrase)
 
 
 def same_kind_alternatives(

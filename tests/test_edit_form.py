@@ -451,3 +451,13 @@ def test_swap_nouns_examples_teach_only_exchanges_the_constraint_allows():
     for i, answer in builder.answers.items():
         spans = candidate_spans(NegType.swap_nouns, by_id[i].original, DEFAULT_TAGGER)
         assert re.fullmatch(constraint_for(NegType.swap_nouns, spans), answer), answer
+
+
+def test_a_possessive_moves_only_with_another():
+    caption = "A woman with blonde hair sleeping with her cat next to her."
+    # "Her cat with blonde hair sleeping with a woman next to her"; "A cat ... sleeping with her woman".
+    assert candidate_spans(NegType.reshuffle, caption, DEFAULT_TAGGER).pairs == []
+    assert candidate_spans(NegType.swap_nouns, caption, DEFAULT_TAGGER).pairs == []
+    girl = "A little girl lays with her thumb in her mouth holding her toy."
+    assert ("her thumb", "her toy") in candidate_spans(NegType.reshuffle, girl, DEFAULT_TAGGER).pairs
+    assert ("thumb", "toy") in candidate_spans(NegType.swap_nouns, girl, DEFAULT_TAGGER).pairs

@@ -22,6 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from neggen.pos import Analysis, Pos
+from neggen.validate.bindings import _participant, _preposition, symmetric_sides
 from neggen.validate.lexical import _has_wordnet, _synsets, wordnet_relation
 from neggen.validate.spans import singular
 
@@ -67,6 +68,7 @@ _VISIBLE = frozenset(
 _SENSES = 4
 
 PERSON, SMALL_ANIMAL, LARGE_ANIMAL = "person", "animal", "large animal"
+ANIMATE_KINDS = frozenset({PERSON, SMALL_ANIMAL, LARGE_ANIMAL})
 FOOD, LARGE, SMALL, PLACE, STUFF = "food", "large thing", "small thing", "place", "stuff"
 # Kinds two of which may exchange places; two places ("a farm across a mountain") or two kinds of stuff mostly
 # make no scene, or the same one.
@@ -76,6 +78,9 @@ EXCHANGEABLE = frozenset({PERSON, SMALL_ANIMAL, LARGE_ANIMAL, FOOD, LARGE, SMALL
 # (`_SUPPORTS`): "a chair behind a lamp", not "a counter on a device".
 _COMPATIBLE = frozenset({frozenset({PERSON, SMALL_ANIMAL}), frozenset({SMALL_ANIMAL, LARGE_ANIMAL})})
 _SIZES = frozenset({LARGE, SMALL})
+# Prepositions by which one thing stands on or in another: two things of one kind exchange there only if of one
+# size, which WordNet does not say ("a tray of food sitting on a plate").
+_ON = frozenset({"on", "onto", "in", "into", "inside", "atop", "on top of"})
 # Prepositions by which one thing holds, carries or contains another: exchanging a large and a small thing there
 # puts the large one on, in or under the small one.
 _SUPPORTS = frozenset(
@@ -194,10 +199,12 @@ def _name(words: Analysis, i: int) -> str:
     return words[i].text
 
 
-def _held(words: Analysis, i: int) -> bool:
+def _held(words: Analysis, i: int, names: frozenset[str] = _SUPPORTS) -> bool:
     """Is noun i the object of a preposition by which something holds, carries or contains it?"""
     w = words[i]
-    return w.dep == "pobj" and words[w.head].text in _SUPPORTS
+    if w.dep != "pobj" or words[w.head].dep != "prep":
+        return False
+    return words[w.head].text in names or _preposition(words, w.head)[0] in names
 
 
 def _subjects(words: Analysis, verb: int) -> set[int]:
@@ -216,6 +223,15 @@ def _subjects(words: Analysis, verb: int) -> set[int]:
             return set()
         verb = w.head
     return set()
+
+
+def _on(words: Analysis, i: int, j: int) -> bool:
+    """Does noun j stand on or in noun i ("a plate of food sitting on a black tray": the plate on the tray)?"""
+    w = words[i]
+    if w.dep != "pobj" or words[w.head].dep != "prep":
+        return False
+    name, gov = _preposition(words, w.head)
+    return (words[w.head].text in _ON or name in _ON) and j in (gov, _participant(words, gov))
 
 
 def _acts_on(words: Analysis, i: int, j: int) -> bool:
@@ -238,8 +254,13 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
     if clash is not None:
         return clash
     kinds = {noun_kind(a), noun_kind(b)}
+    symmetric = symmetric_sides(words, i, j)
+    if symmetric is not None:
+        return f"{a!r} and {b!r}: {symmetric}, the same scene either way"
     if kinds == _SIZES and (_held(words, i) or _held(words, j)):
         return f"{a!r} and {b!r}: a large and a small thing, one holding the other"
+    if kinds <= _SIZES and len(kinds) == 1 and (_on(words, i, j) or _on(words, j, i)):
+        return f"{a!r} and {b!r}: one thing on or in another, whose sizes may not allow the reverse"
     if kinds == {PERSON, SMALL_ANIMAL} and _acts_on(words, i, j):
         return f"{a!r} and {b!r}: a person and an animal, one acting on the other"
     return None

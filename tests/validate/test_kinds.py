@@ -93,3 +93,20 @@ def test_a_person_and_an_animal_exchange_unless_one_acts_on_the_other():
 def test_without_wordnet_nothing_is_refused(monkeypatch):
     monkeypatch.setattr(kinds, "_has_wordnet", lambda: False)
     assert kind_clash("pizza", "plate") is None
+
+
+def test_the_two_sides_of_a_symmetric_relation_never_exchange():
+    """Even where one side has more attached, which the bindings call a change: annotators read "An elephant is
+    near a rhino near a water hole" as the same scene."""
+    found = clash("A rhino is near an elephant near a water hole in the forest.", "rhino", "elephant")
+    assert found is not None and "'near'" in found
+    found = clash("A yellow food truck parked close to a car.", "truck", "car")
+    assert found is not None and "'close to'" in found
+    assert clash("A bus driving in front of a car.", "bus", "car") is None
+
+
+def test_two_things_of_one_kind_exchange_only_where_neither_stands_on_or_in_the_other():
+    found = clash("A plate of food sitting on a black tray.", "plate", "tray")  # "A tray of food ... on a plate"
+    assert found is not None and "on or in another" in found
+    assert clash("A light that is sitting underneath an umbrella.", "light", "umbrella") is None
+    assert clash("A cake sits on a plate with a knife behind it.", "plate", "knife") is None
