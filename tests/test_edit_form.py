@@ -447,7 +447,7 @@ def test_swap_nouns_examples_teach_only_exchanges_the_constraint_allows():
     "girl <-> suitcase" (a person and an object), so the model is never shown an exchange it cannot give."""
     builder = PromptBuilder(load_prompt(NegType.swap_nouns), output="edit")
     by_id = {ex.id: ex for ex in builder.spec.examples}
-    assert len(builder.answers) >= 15 and "girl <-> suitcase" not in builder.answers.values()
+    assert len(builder.answers) >= 10 and "girl <-> suitcase" not in builder.answers.values()
     for i, answer in builder.answers.items():
         spans = candidate_spans(NegType.swap_nouns, by_id[i].original, DEFAULT_TAGGER)
         assert re.fullmatch(constraint_for(NegType.swap_nouns, spans), answer), answer

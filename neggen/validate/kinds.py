@@ -24,6 +24,7 @@ from functools import lru_cache
 from neggen.pos import Analysis, Pos
 from neggen.validate.bindings import _participant, _preposition, symmetric_sides
 from neggen.validate.lexical import _has_wordnet, _synsets, wordnet_relation
+from neggen.validate.rules import _COLOURS
 from neggen.validate.spans import singular
 
 # Hypernyms that make a noun a place something else is in or on, not a thing to move about.
@@ -46,6 +47,8 @@ _PLACE_SYNSETS = (
 )
 _LARGE_SYNSETS = ("conveyance.n.03", "craft.n.02", "furniture.n.01", "home_appliance.n.01")
 _PERSON_SYNSETS = ("person.n.01",)
+# What is drunk or spooned: it fills a cup or a bowl, never a plate ("a plate of coffee", "a cup of pancakes").
+_DRINK_SYNSETS = ("beverage.n.01", "soup.n.01", "juice.n.01")
 _ANIMAL_SYNSETS = ("animal.n.01",)
 # Animals bigger than a person: one carried by, sitting on or held by a person makes no photo.
 _LARGE_ANIMAL_SYNSETS = ("ungulate.n.01", "proboscidean.n.01", "bear.n.01", "giraffe.n.01", "cetacean.n.01")
@@ -69,10 +72,10 @@ _SENSES = 4
 
 PERSON, SMALL_ANIMAL, LARGE_ANIMAL = "person", "animal", "large animal"
 ANIMATE_KINDS = frozenset({PERSON, SMALL_ANIMAL, LARGE_ANIMAL})
-FOOD, LARGE, SMALL, PLACE, STUFF = "food", "large thing", "small thing", "place", "stuff"
+FOOD, DRINK, LARGE, SMALL, PLACE, STUFF = "food", "drink", "large thing", "small thing", "place", "stuff"
 # Kinds two of which may exchange places; two places ("a farm across a mountain") or two kinds of stuff mostly
 # make no scene, or the same one.
-EXCHANGEABLE = frozenset({PERSON, SMALL_ANIMAL, LARGE_ANIMAL, FOOD, LARGE, SMALL})
+EXCHANGEABLE = frozenset({PERSON, SMALL_ANIMAL, LARGE_ANIMAL, FOOD, DRINK, LARGE, SMALL})
 # Kinds of different names that may still exchange: a person and a dog or cat ("a cat looking at a woman"), two
 # animals ("a zebra watching a lion"). A large thing and a small one only where neither holds the other
 # (`_SUPPORTS`): "a chair behind a lamp", not "a counter on a device".
@@ -90,8 +93,8 @@ _SUPPORTS = frozenset(
 
 def _sense(lemma: str):
     """The sense a caption means: the first of the first four noun senses filed under a visible kind, a person
-    only as the word's first sense (a "mug" is no chump, "grass" no informer), never a named one ("fries" are
-    no Christopher Fry)."""
+    or an animal only as the word's first sense (a "mug" is no chump, "grass" no informer, "games" no hunted
+    animals), never a named one ("fries" are no Christopher Fry)."""
     senses = _synsets(lemma, "n")[:_SENSES]
     if senses and senses[0].name() == "person.n.01":
         return senses[0]
@@ -99,7 +102,9 @@ def _sense(lemma: str):
         (
             s
             for k, s in enumerate(senses)
-            if s.lexname() in _VISIBLE and (k == 0 or s.lexname() != "noun.person") and not s.instance_hypernyms()
+            if s.lexname() in _VISIBLE
+            and (k == 0 or s.lexname() not in ("noun.person", "noun.animal"))
+            and not s.instance_hypernyms()
         ),
         None,
     )
@@ -114,6 +119,7 @@ def _named() -> dict[str, frozenset]:
         "place": _PLACE_SYNSETS,
         "large": _LARGE_SYNSETS,
         "person": _PERSON_SYNSETS,
+        "drink": _DRINK_SYNSETS,
         "animal": _ANIMAL_SYNSETS,
         "large animal": _LARGE_ANIMAL_SYNSETS,
     }
@@ -130,7 +136,7 @@ def noun_kind(word: str) -> str | None:
     lemma = singular(word.lower().replace(" ", "_"))
     if lemma in _PEOPLE or word.lower() in _PEOPLE:
         return PERSON
-    if lemma in _NO_THINGS or word.lower() in _NO_THINGS:
+    if lemma in _NO_THINGS or word.lower() in _NO_THINGS or lemma in _COLOURS:  # "wearing *white*": no white person
         return None
     sense = _sense(lemma)
     if sense is None:
@@ -140,6 +146,8 @@ def noun_kind(word: str) -> str | None:
         return PERSON
     if sense.lexname() == "noun.animal" or above & named["animal"]:
         return LARGE_ANIMAL if above & named["large animal"] else SMALL_ANIMAL
+    if above & named["drink"]:
+        return DRINK
     if sense.lexname() in ("noun.food", "noun.plant"):
         return FOOD
     if sense.lexname() in ("noun.location", "noun.object") or above & named["place"]:
@@ -234,6 +242,16 @@ def _on(words: Analysis, i: int, j: int) -> bool:
     return (words[w.head].text in _ON or name in _ON) and j in (gov, _participant(words, gov))
 
 
+def _with(words: Analysis, i: int, j: int) -> bool:
+    """Is noun j with noun i, or with what i does ("a man playing games *with* a woman")? Two people or animals
+    are then together either way round."""
+    w = words[j]
+    if w.dep != "pobj" or words[w.head].text != "with":
+        return False
+    gov = words[w.head].head
+    return gov == i or (words[gov].pos == Pos.VERB and i in _subjects(words, gov))
+
+
 def _acts_on(words: Analysis, i: int, j: int) -> bool:
     """Does one of nouns i and j do something to the other as a verb's subject and direct object ("a child
     feeding a dog", "a boy sitting down holding a cat")?"""
@@ -257,6 +275,8 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
     symmetric = symmetric_sides(words, i, j)
     if symmetric is not None:
         return f"{a!r} and {b!r}: {symmetric}, the same scene either way"
+    if kinds <= ANIMATE_KINDS and (_with(words, i, j) or _with(words, j, i)):
+        return f"{a!r} and {b!r}: one with the other, the same scene either way"
     if kinds == _SIZES and (_held(words, i) or _held(words, j)):
         return f"{a!r} and {b!r}: a large and a small thing, one holding the other"
     if kinds <= _SIZES and len(kinds) == 1 and (_on(words, i, j) or _on(words, j, i)):
