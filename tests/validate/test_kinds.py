@@ -23,6 +23,8 @@ from neggen.validate.kinds import exchange_clash, kind_clash, noun_kind
         ("sheep", kinds.LARGE_ANIMAL),
         ("elephants", kinds.LARGE_ANIMAL),
         ("sausage", kinds.FOOD),
+        ("coffee", kinds.DRINK),
+        ("soup", kinds.DRINK),
         ("grass", kinds.FOOD),  # a plant, not its second sense (an informer)
         ("street", kinds.PLACE),
         ("building", kinds.PLACE),
@@ -37,6 +39,8 @@ from neggen.validate.kinds import exchange_clash, kind_clash, noun_kind
         ("slice", None),
         ("side", None),
         ("trick", None),
+        ("white", None),  # "wearing white", not WordNet's first "white" (a person)
+        ("games", None),  # a hunted animal only in its fourth sense
         ("legs", None),  # a body part, or a table's: no thing to move either way
     ],
 )
@@ -62,6 +66,7 @@ def test_noun_kind(word, kind):
         ("sandwich", "bread", "whole and its part"),
         ("man", "guy", "hyponym"),  # "a guy is playing tennis with another man": the same scene
         ("slice", "pizza", "names no thing"),
+        ("pancakes", "coffee", "different kinds"),  # "a plate of coffee", "a cup of pancakes"
     ],
 )
 def test_kind_clash(a, b, why):
@@ -110,3 +115,9 @@ def test_two_things_of_one_kind_exchange_only_where_neither_stands_on_or_in_the_
     assert found is not None and "on or in another" in found
     assert clash("A light that is sitting underneath an umbrella.", "light", "umbrella") is None
     assert clash("A cake sits on a plate with a knife behind it.", "plate", "knife") is None
+
+
+def test_two_people_with_each_other_are_together_either_way():
+    found = clash("A man playing wii games with a woman.", "man", "woman")
+    assert found is not None and "one with the other" in found
+    assert clash("A man smiles in the background as a woman holds a cake.", "man", "woman") is None
