@@ -22,7 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from neggen.pos import Analysis, Pos
-from neggen.validate.bindings import _participant, _preposition, symmetric_sides
+from neggen.validate.bindings import _conj_root, _participant, _preposition, symmetric_sides
 from neggen.validate.lexical import _has_wordnet, _synsets, wordnet_relation
 from neggen.validate.rules import _COLOURS
 from neggen.validate.spans import singular
@@ -84,6 +84,8 @@ _SIZES = frozenset({LARGE, SMALL})
 # Prepositions by which one thing stands on or in another: two things of one kind exchange there only if of one
 # size, which WordNet does not say ("a tray of food sitting on a plate").
 _ON = frozenset({"on", "onto", "in", "into", "inside", "atop", "on top of"})
+# Prepositions by which a thing holds or contains another: "a desk *with* a keyboard", "scissors *in* a cup".
+_HOLDING = _ON | {"with", "of"}
 # Prepositions by which one thing holds, carries or contains another: exchanging a large and a small thing there
 # puts the large one on, in or under the small one.
 _SUPPORTS = frozenset(
@@ -252,6 +254,24 @@ def _with(words: Analysis, i: int, j: int) -> bool:
     return gov == i or (words[gov].pos == Pos.VERB and i in _subjects(words, gov))
 
 
+def _holds(words: Analysis, holder: int, held: int) -> bool:
+    """Does noun `holder` hold, carry or contain noun `held`: `held` is the object of a preposition by which
+    something holds it ("a desk *with* a keyboard", "scissors *in* a cup") attached to `holder` or to what it
+    does, or the direct object of a verb it does ("a table *holding* a glass", "a pizza *containing*
+    mushrooms")? A conjunct stands where its first conjunct stands ("a desk with a keyboard, laptop and
+    monitor")."""
+    root, own = _conj_root(words, held), _conj_root(words, holder)
+    w = words[root]
+    if w.dep == "pobj" and words[w.head].dep == "prep":
+        name, gov = _preposition(words, w.head)
+        if name not in _HOLDING:  # "on top of" holds; "in front of" does not, for all its "of"
+            return False
+        return own in (_conj_root(words, gov), _participant(words, gov)) or (
+            words[gov].pos == Pos.VERB and own in _subjects(words, gov)
+        )
+    return w.dep == "dobj" and words[w.head].pos == Pos.VERB and own in _subjects(words, w.head)
+
+
 def _acts_on(words: Analysis, i: int, j: int) -> bool:
     """Does one of nouns i and j do something to the other as a verb's subject and direct object ("a child
     feeding a dog", "a boy sitting down holding a cat")?"""
@@ -281,6 +301,8 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
         return f"{a!r} and {b!r}: a large and a small thing, one holding the other"
     if kinds <= _SIZES and len(kinds) == 1 and (_on(words, i, j) or _on(words, j, i)):
         return f"{a!r} and {b!r}: one thing on or in another, whose sizes may not allow the reverse"
+    if not kinds & ANIMATE_KINDS and (_holds(words, i, j) or _holds(words, j, i)):
+        return f"{a!r} and {b!r}: one holding or containing the other, which the other rarely can"
     if kinds == {PERSON, SMALL_ANIMAL} and _acts_on(words, i, j):
         return f"{a!r} and {b!r}: a person and an animal, one acting on the other"
     return None

@@ -121,3 +121,15 @@ def test_two_people_with_each_other_are_together_either_way():
     found = clash("A man playing wii games with a woman.", "man", "woman")
     assert found is not None and "one with the other" in found
     assert clash("A man smiles in the background as a woman holds a cake.", "man", "woman") is None
+
+
+def test_a_thing_holding_or_containing_another_never_exchanges_with_it():
+    """ "A bottle holding a glass and table of beer", "A laptop with a keyboard, desk and monitor": things
+    exchanged with what holds them; a conjunct stands where its first conjunct stands."""
+    found = clash("A table holding a glass and bottle of beer.", "table", "bottle")
+    assert found is not None and "holding or containing" in found
+    assert clash("A desk with a keyboard, laptop and monitor.", "desk", "laptop") is not None
+    assert clash("A wood fired pizza containing mushrooms and pepperoni.", "pizza", "mushrooms") is not None
+    # Placed beside, under or in front of each other: either way round is a scene.
+    assert clash("A light that is sitting underneath an umbrella.", "light", "umbrella") is None
+    assert clash("A red chair in a room next to a wooden table.", "chair", "table") is None
