@@ -22,8 +22,9 @@ from neggen.replacements import attribute_alternatives, noun_alternatives
 from neggen.text import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
-from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind
+from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
 from neggen.validate.rules import editable_words, stuff_into_plural
+from neggen.validate.spans import plural
 
 EDIT_TYPES: frozenset[NegType] = frozenset(
     {
@@ -154,16 +155,29 @@ def _scene_after_exchange(analysis: Analysis, a: range, b: range) -> bool:
     i, j = a.stop - 1, b.stop - 1
     if _possessive(analysis, a) != _possessive(analysis, b):
         return False  # "Her cat with blonde hair sleeping with a woman next to her"
+    if same_list(analysis, a.stop - 1, b.stop - 1):
+        return False  # "A pineapple, a steak, and a banana sit on a cutting board": the same things
     return exchange_clash(analysis, i, j) is None and breaks_agreement(analysis, i, j) is None
 
 
 _POSSESSIVES = frozenset("his her its their my your our".split())
 
 
+def _counted(analysis: Analysis, i: int, j: int) -> bool:
+    """Do nouns i and j differ in number, or does a number count either ("two laptops")? A swap then changes a
+    count even within a list."""
+    numbered = any(w.dep == "nummod" and w.head in (i, j) for w in analysis)
+    return numbered or plural(analysis[i].text) != plural(analysis[j].text)
+
+
 def _noun_swap_clash(analysis: Analysis, i: int, j: int) -> bool:
-    """A noun swap that makes no scene (`validate.kinds.exchange_clash`), or puts a person or an animal after
-    another's possessive ("A cat ... sleeping with *her woman*")."""
+    """A noun swap that makes no scene (`validate.kinds.exchange_clash`), one that reorders a list of things of
+    one number ("A pineapple, a steak, and a banana"; "two laptops, a lamp" -> "two lamps, a laptop" changes a
+    count and stays), or one that puts a person or an animal after another's possessive ("A cat ... sleeping
+    with *her woman*")."""
     if exchange_clash(analysis, i, j) is not None:
+        return True
+    if same_list(analysis, i, j) and not _counted(analysis, i, j):
         return True
     for owned, other in ((i, j), (j, i)):
         mine = any(w.head == owned and w.dep == "poss" and w.text in _POSSESSIVES for w in analysis)

@@ -461,3 +461,13 @@ def test_a_possessive_moves_only_with_another():
     girl = "A little girl lays with her thumb in her mouth holding her toy."
     assert ("her thumb", "her toy") in candidate_spans(NegType.reshuffle, girl, DEFAULT_TAGGER).pairs
     assert ("thumb", "toy") in candidate_spans(NegType.swap_nouns, girl, DEFAULT_TAGGER).pairs
+
+
+def test_a_list_of_things_is_not_reordered_unless_a_count_moves():
+    """ "A pineapple, a steak, and a banana sit on a cutting board" lists the same things (the parser ties the
+    list with an apposition); "two lamps a laptop" counts other things than "two laptops a lamp"."""
+    steak = "A steak, a pineapple, and a banana sit on a cutting board."
+    assert candidate_spans(NegType.reshuffle, steak, DEFAULT_TAGGER).pairs == []
+    assert candidate_spans(NegType.swap_nouns, steak, DEFAULT_TAGGER).pairs == []
+    laptops = "two laptops a lamp and telephone on a table"
+    assert ("laptops", "lamp") in candidate_spans(NegType.swap_nouns, laptops, DEFAULT_TAGGER).pairs

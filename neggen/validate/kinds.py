@@ -259,6 +259,15 @@ def _with(words: Analysis, i: int, j: int) -> bool:
     return gov == i or (words[gov].pos == Pos.VERB and i in _subjects(words, gov))
 
 
+def same_list(words: Analysis, i: int, j: int) -> bool:
+    """Are nouns i and j members of one list ("a steak, a pineapple, and a banana"), which the parser may tie
+    with an apposition rather than as conjuncts? Exchanging them lists the same things."""
+    ri, rj = _conj_root(words, i), _conj_root(words, j)
+    if ri == rj:
+        return True
+    return any(words[x].dep == "appos" and _conj_root(words, words[x].head) == y for x, y in ((ri, rj), (rj, ri)))
+
+
 def _holds(words: Analysis, holder: int, held: int) -> bool:
     """Does noun `holder` hold, carry or contain noun `held`: `held` is the object of a preposition by which
     something holds it ("a desk *with* a keyboard", "scissors *in* a cup") attached to `holder` or to what it
