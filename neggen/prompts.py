@@ -114,8 +114,10 @@ class PromptBuilder:
         from neggen.text.pos import DEFAULT_TAGGER
 
         edits = {ex.id: derive_edit(self.spec.type, ex.original, ex.negative) for ex in self.spec.examples}
-        if self.spec.type in PHRASE_TYPES:
-            # Reshuffle names whole noun phrases: an example is kept where its caption's constraint allows it.
+        if self.spec.type in PHRASE_TYPES or self.spec.type == NegType.swap_nouns:
+            # Reshuffle names whole noun phrases, and both exchanges offer only things of one kind
+            # (validate.kinds): an example is kept where its caption's constraint allows it, so none teaches an
+            # exchange the constraint would refuse ("girl <-> suitcase").
             originals = {ex.id: ex.original for ex in self.spec.examples}
             return {
                 i: str(e)

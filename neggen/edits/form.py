@@ -3,7 +3,9 @@ of rewriting the caption.
 
 This module decides, per caption and type, which spans an edit may touch (from the caption's analysis, by the
 validators' own tests: `validate.rules.editable_words`, `validate.bindings.exchange_keeps_scene`) and the
-regex an engine constrains decoding to, so the model can only name an edit the checks can accept.
+regex an engine constrains decoding to, so the model can only name an edit the checks can accept. An exchange
+of nouns (swap_nouns, reshuffle) is offered only between things of one kind (`validate.kinds`: no "a plate
+sits on a pizza", no "a street parked on a bus"), and a reshuffle only where every verb still agrees.
 `neggen.edits.apply` turns the answer back into a sentence.
 """
 
@@ -14,13 +16,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from neggen.config import OutputForm, ReplaceChoices
-from neggen.edits.reorders import noun_phrases, phrase_pairs
+from neggen.edits.reorders import breaks_agreement, noun_phrases, phrase_pairs
 from neggen.edits.replacements import attribute_alternatives, noun_alternatives
 from neggen.text.pos import Analysis, PosTagger
 from neggen.text.words import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
+from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
 from neggen.validate.rules import editable_words, stuff_into_plural
+from neggen.validate.spans import plural
 
 EDIT_TYPES: frozenset[NegType] = frozenset(
     {
@@ -102,6 +106,7 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices:
             if a != b
             and _same_kind(analysis, where[a], where[b])
             and not exchange_keeps_scene(analysis, where[a], where[b])
+            and not (neg_type == NegType.swap_nouns and _noun_swap_clash(analysis, where[a], where[b]))
         ][:MAX_SWAP_PAIRS]
     alternatives: dict[str, list[str]] = {}
     if neg_type not in SWAP_TYPES and choices == "same_kind":
@@ -134,10 +139,57 @@ def phrase_spans(caption: str, analysis: Analysis) -> Spans:
         target = repeated if occurrences(phrase) > 1 else candidates
         if text(phrase) not in target:
             target.append(text(phrase))
-    pairs = [(text(a), text(b)) for a, b in phrase_pairs(analysis) if text(a) in candidates and text(b) in candidates][
-        :MAX_SWAP_PAIRS
-    ]
+    pairs = [
+        (text(a), text(b))
+        for a, b in phrase_pairs(analysis)
+        if text(a) in candidates and text(b) in candidates and _scene_after_exchange(analysis, a, b)
+    ][:MAX_SWAP_PAIRS]
     return Spans(candidates, repeated, pairs)
+
+
+def _scene_after_exchange(analysis: Analysis, a: range, b: range) -> bool:
+    """Two phrases whose exchange reads as a caption of some photo: their head nouns are things of one kind
+    (`validate.kinds`: "a cat looking at a woman", not "a plate sits on a pizza"), no verb is left disagreeing
+    with its subject ("Two people is lying down"), and a possessive moves only with another ("her thumb <-> her
+    toy", not "a woman <-> her cat")."""
+    i, j = a.stop - 1, b.stop - 1
+    if _possessive(analysis, a) != _possessive(analysis, b):
+        return False  # "Her cat with blonde hair sleeping with a woman next to her"
+    if same_list(analysis, a.stop - 1, b.stop - 1):
+        return False  # "A pineapple, a steak, and a banana sit on a cutting board": the same things
+    return exchange_clash(analysis, i, j) is None and breaks_agreement(analysis, i, j) is None
+
+
+_POSSESSIVES = frozenset("his her its their my your our".split())
+
+
+def _counted(analysis: Analysis, i: int, j: int) -> bool:
+    """Do nouns i and j differ in number, or does a number count either ("two laptops")? A swap then changes a
+    count even within a list."""
+    numbered = any(w.dep == "nummod" and w.head in (i, j) for w in analysis)
+    return numbered or plural(analysis[i].text) != plural(analysis[j].text)
+
+
+def _noun_swap_clash(analysis: Analysis, i: int, j: int) -> bool:
+    """A noun swap that makes no scene (`validate.kinds.exchange_clash`), one that reorders a list of things of
+    one number ("A pineapple, a steak, and a banana"; "two laptops, a lamp" -> "two lamps, a laptop" changes a
+    count and stays), or one that puts a person or an animal after another's possessive ("A cat ... sleeping
+    with *her woman*")."""
+    if exchange_clash(analysis, i, j) is not None:
+        return True
+    if same_list(analysis, i, j) and not _counted(analysis, i, j):
+        return True
+    for owned, other in ((i, j), (j, i)):
+        mine = any(w.head == owned and w.dep == "poss" and w.text in _POSSESSIVES for w in analysis)
+        if mine and noun_kind(analysis[other].text) in ANIMATE_KINDS:
+            return True
+    return False
+
+
+def _possessive(analysis: Analysis, phrase: range) -> bool:
+    """Does the phrase begin with a possessive pronoun ("her cat")? Moved alone before or after the noun it
+    refers to, it refers to another."""
+    return any(analysis[k].dep == "poss" and analysis[k].text in _POSSESSIVES for k in phrase)
 
 
 def same_kind_alternatives(
@@ -224,7 +276,10 @@ def no_span_detail(neg_type: NegType, spans: Spans) -> str:
     if neg_type in PHRASE_TYPES:
         found = f"{len(spans.candidates)} unique noun phrase(s)"
         if len(spans.candidates) >= 2:
-            found += " but no pair whose exchange changes a binding (conjuncts, a symmetric relation)"
+            found += (
+                " but no pair whose exchange changes a binding and makes a scene (conjuncts, a symmetric relation,"
+                " things of different kinds, a verb left disagreeing)"
+            )
         if spans.repeated:
             found += f"; repeated, so ambiguous: {', '.join(spans.repeated[:4])}"
         return f"needs two noun phrases whose exchange changes a binding, found {found}"
@@ -233,7 +288,8 @@ def no_span_detail(neg_type: NegType, spans: Spans) -> str:
     found = f"{len(spans.candidates)} unique {kind}(s)"
     if neg_type in SWAP_TYPES and len(spans.candidates) >= 2:
         found += (
-            " but no pair whose exchange changes the scene (conjuncts, attributes of one noun, a symmetric relation)"
+            " but no pair whose exchange changes the scene (conjuncts, attributes of one noun, a symmetric relation,"
+            " nouns of different kinds)"
         )
     if spans.repeated:
         found += f"; repeated, so ambiguous: {', '.join(spans.repeated[:4])}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from neggen.text.pos import Analysis, Pos
 from neggen.validate.bindings import exchange_keeps_scene
+from neggen.validate.spans import plural
 
 # Left dependents that belong to a noun's phrase: articles, numbers, adjectives, noun modifiers, possessives.
 _PHRASE_DEPS = frozenset({"det", "amod", "compound", "nummod", "poss", "nmod", "advmod", "case", "quantmod"})
@@ -52,3 +53,20 @@ def phrase_pairs(words: Analysis) -> list[tuple[range, range]]:
         for b in range(a + 1, len(phrases))
         if texts[a] != texts[b] and not exchange_keeps_scene(words, phrases[a].stop - 1, phrases[b].stop - 1)
     ]
+
+
+# Dependencies of a noun whose verb agrees with it in number ("two people *are*", "there *is* a dog").
+_AGREEING = frozenset({"nsubj", "nsubjpass", "attr", "expl"})
+
+
+def breaks_agreement(words: Analysis, i: int, j: int) -> str | None:
+    """Would exchanging the phrases headed by nouns i and j leave a verb disagreeing with its subject? Whole
+    phrases move as they are, so a plural moved into a singular subject's place reads "Two people is lying
+    down"; so does one moved before a relative clause ("a light that is" -> "lights that is")."""
+    if plural(words[i].text) == plural(words[j].text):
+        return None
+    for k in (i, j):
+        relative = any(w.head == k and w.dep == "relcl" for w in words)
+        if words[k].dep in _AGREEING or relative:
+            return f"{words[k].text!r} agrees with its verb; {words[j if k == i else i].text!r} differs in number"
+    return None

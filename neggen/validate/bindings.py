@@ -296,3 +296,21 @@ def exchange_keeps_scene(words: Analysis, i: int, j: int) -> bool:
     edit form offers no such pair."""
     same_place = _effective(words, i) == _effective(words, j)
     return same_place or symmetric_exchange(words, range(i, i + 1), range(j, j + 1)) is not None
+
+
+# Relations whose sides a caption writer exchanges without meaning another scene, wherever else the two attach.
+_SIDE_BY_SIDE = SYMMETRIC | {"close to", "near to"}
+
+
+def symmetric_sides(words: Analysis, i: int, j: int) -> str | None:
+    """Are nouns i and j the two sides of a symmetric relation ("a rhino is near an elephant", "a truck parked
+    close to a car"), even where one has more attached ("... near an elephant near a water hole")? An exchange
+    of the two then reads as the same scene."""
+    for a, b in ((i, j), (j, i)):
+        prep = words[b].head
+        if words[b].dep != "pobj" or words[prep].dep != "prep":
+            continue
+        name, gov = _preposition(words, prep)
+        if name in _SIDE_BY_SIDE and (gov == a or _participant(words, gov) == a):
+            return f"the two sides of {name!r}"
+    return None

@@ -23,9 +23,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from neggen.pos import default_tagger
-from neggen.text import changed_region, normalize_caption, words
-from neggen.wordnet import load as load_wordnet
+from neggen.text.pos import default_tagger
+from neggen.text.wordnet import load as load_wordnet
+from neggen.text.words import changed_region, normalize_caption, words
 
 OUT = Path(__file__).with_name("hard_positives.jsonl")
 PER_KIND = 300

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neggen.edits.reorders import noun_phrases, phrase_pairs
+from neggen.edits.reorders import breaks_agreement, noun_phrases, phrase_pairs
 from neggen.text.pos import DEFAULT_TAGGER
 
 
@@ -32,3 +32,20 @@ def test_conjuncts_and_symmetric_relations_are_not_offered():
 def test_identical_phrases_are_not_a_pair():
     _, pairs = texts("A dog looking at a dog in a mirror.")
     assert ("a dog", "a dog") not in pairs
+
+
+def agreement(caption: str, a: str, b: str) -> str | None:
+    words = DEFAULT_TAGGER.analyze([caption])[0]
+    texts = [w.text for w in words]
+    return breaks_agreement(words, texts.index(a), texts.index(b))
+
+
+def test_an_exchange_that_leaves_a_verb_disagreeing_with_its_subject_breaks_agreement():
+    # "Two people is lying down at the feet of the dog."
+    assert agreement("The dog is lying down at the feet of two people.", "dog", "people")
+    # "A umbrellas that is sitting underneath a light": a relative clause agrees with the noun it follows.
+    assert agreement("A light that is sitting underneath two umbrellas.", "light", "umbrellas")
+    assert agreement("There are two dogs on a bed with a cat.", "dogs", "cat")
+    # One number, or no verb to agree with: the phrases move as they are.
+    assert agreement("The dog is lying down at the feet of a man.", "dog", "man") is None
+    assert agreement("A dog on a couch with two cats.", "dog", "cats") is None

@@ -7,8 +7,8 @@ counts as right, so a constant model scores 100% (reported with its tie count).
 
 The official code tags with spaCy (`en_core_web_sm`, tags NN*/JJ*) and tokenises trigrams with NLTK. Neither
 model ships through a package registry, so the tagger is injectable: `SpacyTagger` when spaCy + the model +
-NLTK are installed, else `LexiconOrderTagger` (trainer/eval/pos_lexicon.py, offline). Results with the fallback can differ
-slightly from the official numbers; each result records which tagger and seed made it.
+NLTK are installed, else `LexiconOrderTagger` (trainer/eval/pos_lexicon.py, offline). Results with the fallback
+can differ slightly from the official numbers; each result records which tagger and seed made it.
 """
 
 from __future__ import annotations
