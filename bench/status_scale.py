@@ -25,16 +25,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from neggen.config import GenerateConfig
+from neggen.engines.batched import BatchedEngine
 from neggen.run.layout import RunLayout
+from neggen.run.plan import plan_run
 from neggen.run.progress import GenerationProgress
-from neggen.run.runners import generate, plan_run
+from neggen.run.runners import generate
 from neggen.run.status import run_status
 from neggen.schemas import NEGATIVES
 from neggen.types import NegType
 
 
 class NeverCalled:
-    name, model = "never", "never"
+    """A batch-only backend that a finished run must never call."""
+
+    name, model, max_in_flight = "never", "never", None
+
+    def text_scorer(self) -> None:
+        return None
 
     def generate(self, requests):
         raise AssertionError(f"a finished run asked the engine for {len(requests)} requests")
@@ -118,7 +125,9 @@ def main() -> None:
                 with open(os.devnull, "w") as sink:
                     quiet = GenerationProgress(0, sink, True)
                     config = GenerateConfig(chunk_size=part_rows)
-                    generate(table, out, list(NegType), args.shards, NeverCalled(), config, progress=quiet)
+                    generate(
+                        table, out, list(NegType), args.shards, BatchedEngine(NeverCalled()), config, progress=quiet
+                    )
 
             first_resume = timed(resume)
             cmd = [sys.executable, "-m", "neggen", "status", str(out)]

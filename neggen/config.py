@@ -112,7 +112,9 @@ class GenerateConfig(BaseModel):
     )
     per_request_seeds: bool = True  # off: vLLM keeps its faster batched sampler; rows record seed as null
     max_caption_words: int = Field(80, ge=1)
-    engine_retries: int = Field(3, ge=1, description="tries of a failing batch call (hf) before the shard fails")
+    engine_retries: int = Field(
+        3, ge=1, description="tries of a failing batch call before the shard fails (engines make_engine wraps: hf)"
+    )
     # Reject edits that keep the meaning (synonyms, hypernyms, binding-preserving reorders); off for ablations.
     meaning_checks: bool = True
     # Reject candidates a language model finds far less likely than their caption; the best-scoring valid one of

@@ -7,7 +7,6 @@ of captions join new captions in the next call, so every call is as full as the 
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -43,7 +42,6 @@ class BatchStream:
     def __init__(self, generate: GenerateBatch, tries: int = 3, wait_max_s: float = 10.0):
         self.generate, self.tries, self.wait_max_s = generate, tries, wait_max_s
         self.queue: deque[tuple[int, Request]] = deque()
-        self.engine_seconds = 0.0
 
     def submit(self, key: int, request: Request) -> None:
         self.queue.append((key, request))
@@ -56,9 +54,7 @@ class BatchStream:
         self.queue.clear()
         if not taken:
             return []
-        started = time.perf_counter()
         completions = self._call([request for _, request in taken])
-        self.engine_seconds += time.perf_counter() - started
         return [(key, completion) for (key, _), completion in zip(taken, completions, strict=True)]
 
     def _call(self, requests: list[Request]) -> list[Completion]:
@@ -78,7 +74,7 @@ class BatchStream:
             return retrying(call)
         except RetryError as exc:
             cause = exc.last_attempt.exception()
-            raise EngineError(f"failed {self.tries} times: {type(cause).__name__}: {cause}") from cause
+            raise EngineError(f"{self.tries} tries failed, the last: {type(cause).__name__}: {cause}") from cause
 
 
 class BatchedEngine:

@@ -124,10 +124,6 @@ def settle_all(ctx: RunContext, landed: list[tuple[CaptionAttempt, Completion]])
     return out
 
 
-def request_seed(base_seed: int, caption_id: str, neg_type: NegType, attempt: int) -> int:
-    return stable_hash(str(base_seed), caption_id, neg_type.value, str(attempt)) & 0x7FFFFFFF
-
-
 def parse_for_prechecks(ctx: RunContext, captions: list[dict[str, Any]]) -> None:
     """Parse, in one tagger pass, the captions the edit-form precheck will read (into the tagger's cache);
     captions the plain precheck refuses (too long, empty) are left out, as they are never parsed."""
@@ -141,6 +137,10 @@ def _precheck(caption: str, config: GenerateConfig) -> Verdict | None:
     if n < MIN_CAPTION_WORDS:
         return reject(Reason.caption_too_short, f"{n} words")
     return unreadable_caption(caption)
+
+
+def request_seed(base_seed: int, caption_id: str, neg_type: NegType, attempt: int) -> int:
+    return stable_hash(str(base_seed), caption_id, neg_type.value, str(attempt)) & 0x7FFFFFFF
 
 
 class NegativeAnswer(BaseModel):

@@ -89,8 +89,8 @@ class Scheduler:
                 for shard, _ in self._in_flight.values():  # engine time, shared by the shards it worked for
                     shard.engine_seconds += settled - waited
                 self._settle([self._land(key, completion) for key, completion in finished])
+                self.stats.settle_seconds += time.perf_counter() - settled  # incl. resubmits and row-count commits
                 self.committer.commit_due(shards)
-                self.stats.settle_seconds += time.perf_counter() - settled  # incl. resubmits and commits
         except (EngineError, ShardFailed) as exc:
             self.committer.commit_all(shards)  # rows already final are kept; what was in flight is redone
             if isinstance(exc, ShardFailed):

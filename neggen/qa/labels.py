@@ -67,7 +67,7 @@ class LabelledRow(BaseModel):
     baseline: str  # what the generating run decided: "accepted" or its reject reason; SugarCrepe: "human-validated"
     label: Label
     # The bundled scorer's mean token log-probs (neggen/plausibility.py), stored so tests judge plausibility
-    # without loading a model; tests/test_quality.py checks a sample against a fresh score.
+    # without loading a model; tests/qa/test_quality.py checks a sample against a fresh score.
     caption_logprob: float | None = None
     negative_logprob: float | None = None
 

@@ -3,7 +3,7 @@
 `judge_rows` decides for each labelled row whether today's validators (meaning checks on) and plausibility
 filter would keep it; `summarize` gives, per part, source and type, the share labelled good as generated, the
 precision of what is kept (labelled good among kept), its recall (kept among good) and its yield (kept per
-caption x type of the run the rows came from). bench/quality.py prints it; tests/test_quality.py keeps floors.
+caption x type of the run the rows came from). bench/quality.py prints it; tests/qa/test_quality.py keeps floors.
 """
 
 from __future__ import annotations

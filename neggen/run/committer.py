@@ -40,7 +40,7 @@ class OpenShard:
     todo: list[dict[str, Any]]
     next_part: int
     engine_stats_before: dict[str, Any]
-    started: float  # perf_counter at open: elapsed runs from the shard's first request
+    started: float  # perf_counter at open (an invocation opens all its shards before its window starts)
     last_commit: float  # monotonic
     remaining: int = 0
     accepted: list[dict[str, Any]] = field(default_factory=list)
@@ -152,7 +152,7 @@ class ShardCommitter:
                 "shard": index,
                 **shard_counts(self.layout, neg_type, index),
                 "generated_this_invocation": len(shard.todo),
-                # Shards of one invocation overlap in the engine: elapsed runs from this shard's first request.
+                # From the shard's open: the shards of one invocation overlap in the engine.
                 "elapsed_s": round(elapsed, 3),
                 # Time spent waiting on the engine while this shard had requests in it (shared with overlapping
                 # shards, so the shards of one invocation can sum to more than its wall time).

@@ -33,7 +33,7 @@ def captions(karpathy_file) -> pa.Table:
 
 def fast_config(**overrides) -> GenerateConfig:
     # Sentence form: the scripted engines here answer sentences (the edit form: tests/generation/test_edit_form.py).
-    return GenerateConfig(**{"chunk_size": 8, "engine_retries": 2, "output": "sentence", **overrides})
+    return GenerateConfig(**{"chunk_size": 8, "output": "sentence", **overrides})
 
 
 def run(captions, out, engine, types=(NegType.reshuffle,), shards=3, **kwargs):

@@ -22,7 +22,8 @@ from neggen.config import GenerateConfig
 from neggen.engines.base import Completion, Request, SamplingParams
 from neggen.engines.batched import BatchedEngine
 from neggen.run.progress import GenerationProgress
-from neggen.run.runners import RunSummary, generate
+from neggen.run.runners import generate
+from neggen.run.summary import RunSummary
 from neggen.types import ALL_TYPES, NegType
 from trainer.shapes.captions import Caption
 from trainer.shapes.config import WorldConfig
@@ -99,7 +100,7 @@ def write_oracle_run(
     avoid = heldout if config.heldout_free_negatives else None
     summaries = {}
     for neg_type in types:
-        engine = BatchedEngine(OracleEngine(neg_type, lookup, config, avoid))
+        engine = BatchedEngine(OracleEngine(neg_type, lookup, config, avoid), gen_config.engine_retries)
         progress = GenerationProgress(captions.num_rows, stream=io.StringIO()) if quiet else None
         summaries[neg_type.value] = generate(
             captions,
