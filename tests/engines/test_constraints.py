@@ -25,13 +25,23 @@ CAPTIONS = [
     "A red bus parked next to a tall building.",
     "A woman holding an umbrella in the rain.",
 ]
+# swap_nouns exchanges only things of one kind (neggen/validate/kinds.py): captions that offer such a pair.
+SWAP_CAPTIONS = [
+    "A bus driving behind a truck.",
+    "A fork to the left of a knife.",
+    "A man carrying a surfboard past a bicycle.",
+    "A car parked in front of a bus.",
+]
 
 
-def edit_requests(neg_type: NegType, sampling: SamplingParams, captions=CAPTIONS) -> list[Request]:
+def edit_requests(neg_type: NegType, sampling: SamplingParams, captions=None) -> list[Request]:
+    """Edit-form requests, each with its caption's regex (CAPTIONS, or SWAP_CAPTIONS for swap_nouns)."""
+    captions = captions or (SWAP_CAPTIONS if neg_type == NegType.swap_nouns else CAPTIONS)
     builder = PromptBuilder(load_prompt(neg_type), num_sets=1, output="edit")
     out = []
     for i, caption in enumerate(captions):
         regex = constraint_for(neg_type, candidate_spans(neg_type, caption, DEFAULT_TAGGER))
+        assert regex is not None, f"{caption!r} offers no {neg_type.value} edit"
         out.append(Request(f"r{i}", builder.render(f"{i:016x}", caption).messages, i, sampling, regex=regex))
     return out
 
