@@ -155,7 +155,7 @@ def _scene_after_exchange(analysis: Analysis, a: range, b: range) -> bool:
     i, j = a.stop - 1, b.stop - 1
     if _possessive(analysis, a) != _possessive(analysis, b):
         return False  # "Her cat with blonde hair sleeping with a woman next to her"
-    if same_list(analysis, a.stop - 1, b.stop - 1):
+    if same_list(analysis, i, j):
         return False  # "A pineapple, a steak, and a banana sit on a cutting board": the same things
     return exchange_clash(analysis, i, j) is None and breaks_agreement(analysis, i, j) is None
 
