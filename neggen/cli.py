@@ -106,6 +106,29 @@ def ingest(
     typer.echo(str(target))
 
 
+@app.command()
+def relations(
+    source: Annotated[Path, typer.Argument(help="reference captions: COCO captions, Karpathy, SugarCrepe, jsonl, csv")],
+    out: Annotated[Path, typer.Option("--out", help="the table to write, a .parquet path")],
+    fmt: FormatOpt = "auto",
+    caption_col: CaptionCol = "caption",
+) -> None:
+    """Count the relations of reference captions (who does what, what is where) into a table that a run's
+    exchanges must keep to: `generate --set relations=OUT` (docs/negatives.md)."""
+    from neggen.validate.relations import RelationTable
+
+    try:
+        table = _read_source(source, fmt, caption_col, "image_id", "image_path")
+        check_writable_dir(out.parent)
+        captions = table.column("caption").to_pylist()
+        counts = RelationTable.build(captions, source=f"{source.name}: {len(captions)} captions")
+        counts.save(out)
+    except _user_errors() as exc:
+        raise _fail(one_line(exc)) from None
+    _say(f"neggen: {len(counts.counts)} relations from {len(captions)} captions")
+    typer.echo(str(out))
+
+
 def _report_busy(busy: list[str]) -> None:
     """The run's last lines: a busy shard was skipped, so this run alone did not complete what it was given."""
     for line in busy:
@@ -177,6 +200,7 @@ def generate(
     from neggen.run.plan import check_shards
     from neggen.run.runners import generate as run_generate
     from neggen.validate import require_resources
+    from neggen.validate.relations import table_for
 
     chosen = None
     try:
@@ -206,6 +230,7 @@ def generate(
         if config.plausibility.model != ENGINE_SCORER:
             check_model_path(config.plausibility.model, "--set plausibility.model")
             load_plausibility(config.plausibility)  # a scorer that cannot load is one line before the engine loads
+        table_for(config.relations)
         chosen = RUNNERS[runner](
             config,
             workers=workers,

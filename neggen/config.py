@@ -27,6 +27,7 @@ PromptLayout = Literal["chat", "paper"]
 DEFAULT_PROMPTS_DIR = shipped_dir("prompts", "neggen.prompt_files")
 
 SCORER_ENV = "NEGGEN_SCORER"
+RELATIONS_ENV = "NEGGEN_RELATIONS"
 ENGINE_SCORER = "engine"
 CALIBRATION_PAIRS = 200  # a kind, in neggen/data/sugarcrepe.json
 
@@ -117,6 +118,10 @@ class GenerateConfig(BaseModel):
     )
     # Reject edits that keep the meaning (synonyms, hypernyms, binding-preserving reorders); off for ablations.
     meaning_checks: bool = True
+    # An exchange (swap_nouns, reshuffle) must make only relations some reference caption has ("riding skis", not
+    # "riding ski poles"; neggen/validate/relations.py): "bundled" the table neggen ships, a path to one
+    # `neggen relations` built, or "off". NEGGEN_RELATIONS sets the default (the test suite sets "off").
+    relations: str = Field(default_factory=lambda: os.environ.get(RELATIONS_ENV, "bundled"))
     # Reject candidates a language model finds far less likely than their caption; the best-scoring valid one of
     # a request's candidates is kept (neggen/plausibility.py).
     plausibility: PlausibilityConfig = Field(default_factory=PlausibilityConfig)

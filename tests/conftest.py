@@ -10,6 +10,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # every text alike, so the filter passes everything: tests of other features keep their counts, and loading
 # no scorer model keeps them fast. Tests of the filter name a real model (tests/test_plausibility*.py).
 os.environ["NEGGEN_SCORER"] = "constant"
+# Likewise the relation table (neggen/validate/relations.py) is off, so that exchanges are offered as the checks
+# of the parse and WordNet alone decide; tests of the table name it (tests/validate/test_relations.py).
+os.environ["NEGGEN_RELATIONS"] = "off"
 
 from pathlib import Path  # noqa: E402
 

@@ -168,6 +168,12 @@ def test_sigkill_mid_shard_then_rerun_is_exactly_once(tmp_path, quick_config, bu
             "--shard-index [5] outside 0..1",
         ),
         (["generate", "--captions", str(SAMPLE), "--out", "{tmp}", "--engine", "bogus"], "engine"),
+        (
+            ["generate", "--captions", str(SAMPLE), "--out", "{tmp}", "--set", "relations=nope.parquet"],
+            "relations: no table at nope.parquet",
+        ),
+        (["generate", "--captions", str(SAMPLE), "--out", "{tmp}", "--set", "relations={bad}"], "not a relation table"),
+        (["relations", "{bad}", "--out", "{tmp}/t.parquet"], "is not valid JSON"),
         (["status", "{tmp}"], "is not a neggen run"),
         (["ingest", "{bad}", "--out", "{tmp}"], "is not valid JSON"),
     ],

@@ -124,3 +124,28 @@ def test_replace_choices_reach_the_regex_the_server_is_sent(tmp_path, choices):
         neggen(*args, "--set", f"replace_choices={choices}")
     regexes = [b["structured_outputs"]["regex"] for b in server.bodies]
     assert regexes and all(("[a-z]" in r) == (choices == "free") for r in regexes), regexes[:2]
+
+
+@pytest.mark.slow  # two CLI runs through a served engine
+def test_a_relation_table_built_by_the_command_narrows_the_exchanges_the_server_is_offered(tmp_path):
+    """`neggen relations` writes a table; `--set relations=FILE` reaches the regexes and the manifest."""
+    from tests.engines.fault_server import FaultServer
+    from tests.engines.test_constraints import regex_answer
+
+    table = tmp_path / "relations.parquet"
+    built = neggen("relations", str(SAMPLE), "--out", str(table))
+    assert built.stdout.strip() == str(table) and "relations from 300 captions" in built.stderr
+    offered = {}
+    for setting in ("off", str(table)):
+        out = tmp_path / ("plain" if setting == "off" else "table")
+        with FaultServer(regex_answer) as server:
+            args = ["generate", "--engine", "openai", "--model", "served", "--base-url", server.base_url]
+            args += ["--captions", str(SAMPLE), "--limit", "30", "--type", "swap_nouns", "--out", str(out)]
+            neggen(*args, "--set", f"relations={setting}")
+        offered[setting] = [b["structured_outputs"]["regex"].count("<->") for b in server.bodies]
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["config"]["relations"] == setting
+        assert (manifest["relations"] is None) == (setting == "off")
+    assert manifest["relations"]["source"] == "coco_karpathy_test_sample.json: 300 captions"
+    # The sample's own relations: an exchange of two of its things is seldom in them.
+    assert sum(offered[str(table)]) < sum(offered["off"]), offered

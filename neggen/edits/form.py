@@ -21,8 +21,9 @@ from neggen.edits.replacements import attribute_alternatives, noun_alternatives
 from neggen.text.pos import Analysis, PosTagger
 from neggen.text.words import WORD_PATTERN
 from neggen.types import NegType
-from neggen.validate.bindings import exchange_keeps_scene
+from neggen.validate.bindings import exchange_keeps_scene, span_head
 from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
+from neggen.validate.relations import RelationTable
 from neggen.validate.rules import editable_words, stuff_into_plural
 from neggen.validate.spans import plural
 
@@ -72,17 +73,24 @@ class Spans:
     alternatives: dict[str, list[str]] = field(default_factory=dict)
 
 
-def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices: ReplaceChoices = "free") -> Spans:
+def candidate_spans(
+    neg_type: NegType,
+    caption: str,
+    tagger: PosTagger,
+    choices: ReplaceChoices = "free",
+    relations: RelationTable | None = None,
+) -> Spans:
     """Single words the checks would take as this type's spans, in caption order, each once.
 
     From the caption's own analysis, the one the validators read, so a span offered here is one they accept
     (a noun modifying a noun, "*dirt* bike", is an attribute, not a noun). A word that occurs twice in the
     caption is left out: `dog -> cat` would not say which dog, and the regex cannot ask a small model for an
-    occurrence index reliably. For reshuffle the spans are whole noun phrases (`phrase_spans`).
+    occurrence index reliably. For reshuffle the spans are whole noun phrases (`phrase_spans`). With `relations`,
+    an exchange is offered only where it makes relations the table has (`validate.relations`).
     """
     analysis = tagger.analyze([caption])[0]
     if neg_type in PHRASE_TYPES:
-        return phrase_spans(caption, analysis)
+        return phrase_spans(caption, analysis, relations)
     counts = Counter(w.text for w in analysis)
     nameable = _nameable(caption)
     candidates: list[str] = []
@@ -107,6 +115,7 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices:
             and _same_kind(analysis, where[a], where[b])
             and not exchange_keeps_scene(analysis, where[a], where[b])
             and not (neg_type == NegType.swap_nouns and _noun_swap_clash(analysis, where[a], where[b]))
+            and (relations is None or relations.exchange_attested(analysis, where[a], where[b]))
         ][:MAX_SWAP_PAIRS]
     alternatives: dict[str, list[str]] = {}
     if neg_type not in SWAP_TYPES and choices == "same_kind":
@@ -116,7 +125,7 @@ def candidate_spans(neg_type: NegType, caption: str, tagger: PosTagger, choices:
     return Spans(candidates, repeated, pairs, alternatives)
 
 
-def phrase_spans(caption: str, analysis: Analysis) -> Spans:
+def phrase_spans(caption: str, analysis: Analysis, relations: RelationTable | None = None) -> Spans:
     """Reshuffle's spans: the caption's noun phrases (`neggen.edits.reorders`), and as pairs, in caption order, those
     whose exchange changes a binding. A phrase whose words occur twice in the caption is left out (apply_edit
     edits the first occurrence: "a dog" of "a dog bed" before the dog), and so is one with a word an answer
@@ -142,7 +151,10 @@ def phrase_spans(caption: str, analysis: Analysis) -> Spans:
     pairs = [
         (text(a), text(b))
         for a, b in phrase_pairs(analysis)
-        if text(a) in candidates and text(b) in candidates and _scene_after_exchange(analysis, a, b)
+        if text(a) in candidates
+        and text(b) in candidates
+        and _scene_after_exchange(analysis, a, b)
+        and (relations is None or relations.exchange_attested(analysis, span_head(analysis, a), span_head(analysis, b)))
     ][:MAX_SWAP_PAIRS]
     return Spans(candidates, repeated, pairs)
 

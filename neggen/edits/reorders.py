@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from neggen.text.pos import Analysis, Pos
 from neggen.validate.bindings import exchange_keeps_scene
+from neggen.validate.rules import COUNTING_NOUNS
 from neggen.validate.spans import plural
 
 # Left dependents that belong to a noun's phrase: articles, numbers, adjectives, noun modifiers, possessives.
@@ -20,18 +21,49 @@ MAX_PHRASE_WORDS = 5
 
 
 def noun_phrases(words: Analysis) -> list[range]:
-    """Contiguous phrases ending in a head noun (a noun no other noun or adjective modifies it into), from the
-    first word before it that depends on it; in caption order."""
+    """Whole noun phrases: a head noun (a noun no other noun or adjective modifies it into) with the words before
+    it that depend on it; in caption order. Not a phrase the parse cuts short (a word before it still depends on
+    its noun: "a very big lit up *clock*"), a noun inside another's modifiers ("a chocolate and *vanilla*
+    birthday cake"), a counting noun or what it counts ("a *couple* of *chairs*" -> "a couple of a table"), nor
+    two with no word between them (a compound the parser split, "an *outdoor* *oven*", or a list without commas,
+    "a desk with *a banana* *a keyboard*"), unless the second is someone's ("shows a man her phone"): exchanged,
+    these leave broken English or the same list."""
     phrases = []
     for i, word in enumerate(words):
-        if word.pos != Pos.NOUN or word.dep in ("compound", "nmod", "amod", "npadvmod") and word.head > i:
+        if word.pos != Pos.NOUN or word.dep in _MODIFIER_DEPS and word.head > i or _counting(words, i):
             continue
         start = i
         while start > 0 and _depends_on(words, start - 1, i) and words[start - 1].dep in _PHRASE_DEPS:
             start -= 1
-        if i + 1 - start <= MAX_PHRASE_WORDS:
+        cut_short = any(w.head in range(start, i + 1) and w.dep in _PHRASE_DEPS for w in words[:start])
+        if i + 1 - start <= MAX_PHRASE_WORDS and not cut_short and not _modifies(words, i):
             phrases.append(range(start, i + 1))
-    return phrases
+    split = {
+        k
+        for a, b in zip(phrases, phrases[1:], strict=False)
+        if b.start == a.stop and words[b.start].dep != "poss"
+        for k in (a, b)
+    }
+    return [p for p in phrases if p not in split]
+
+
+_MODIFIER_DEPS = frozenset({"compound", "nmod", "amod", "npadvmod"})
+
+
+def _modifies(words: Analysis, i: int) -> bool:
+    """Is noun i (or the first conjunct it is joined to) a modifier of a noun after it?"""
+    j = i
+    while words[j].dep == "conj" and words[j].head < j:
+        j = words[j].head
+    return words[j].dep in _MODIFIER_DEPS and words[j].head > j
+
+
+def _counting(words: Analysis, i: int) -> bool:
+    """A counting noun ("a couple", "a bunch", "a piece"), or the noun it counts through "of"."""
+    if words[i].text in COUNTING_NOUNS:
+        return True
+    prep = words[i].head
+    return words[i].dep == "pobj" and words[prep].text == "of" and words[words[prep].head].text in COUNTING_NOUNS
 
 
 def _depends_on(words: Analysis, j: int, i: int) -> bool:

@@ -29,6 +29,7 @@ from neggen.text.pos import DEFAULT_TAGGER, PosTagger
 from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate import Reason, Verdict, reject, validate_batch
+from neggen.validate.relations import RelationTable
 
 MIN_CAPTION_WORDS = 3
 
@@ -42,6 +43,7 @@ class RunContext:
     config: GenerateConfig
     tagger: PosTagger = DEFAULT_TAGGER
     plausibility: Plausibility | None = None  # None: candidates the validators accept are kept unscored
+    relations: RelationTable | None = None  # None: exchanges are not checked against reference captions
 
 
 @dataclass
@@ -85,7 +87,7 @@ def start_caption(
     a = CaptionAttempt(neg_type, caption, builder.render(caption["caption_id"], caption["caption"]), builder.form)
     verdict = _precheck(a.text, ctx.config)
     if verdict is None and a.form == "edit":
-        spans = candidate_spans(neg_type, a.text, ctx.tagger, ctx.config.replace_choices)
+        spans = candidate_spans(neg_type, a.text, ctx.tagger, ctx.config.replace_choices, ctx.relations)
         a.constraint = constraint_for(neg_type, spans)
         if a.constraint is None:  # nothing to edit: no engine call
             verdict = reject(Reason.no_candidate_span, no_span_detail(neg_type, spans))
@@ -190,7 +192,10 @@ def judge_all(ctx: RunContext, landed: list[tuple[CaptionAttempt, Completion]]) 
         if cand.verdict is None
     ]
     verdicts = validate_batch(
-        [(a.neg_type, a.text, cand.negative) for a, cand in todo], ctx.tagger, ctx.config.meaning_checks
+        [(a.neg_type, a.text, cand.negative) for a, cand in todo],
+        ctx.tagger,
+        ctx.config.meaning_checks,
+        ctx.relations,
     )
     for (_, cand), verdict in zip(todo, verdicts, strict=True):
         cand.verdict = verdict

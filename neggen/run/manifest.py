@@ -24,6 +24,7 @@ from neggen.text.tag_pool import resolve_workers
 if TYPE_CHECKING:  # both import the language tools (spaCy, seconds); `neggen status` reads manifests without them
     from neggen.plausibility import Plausibility
     from neggen.prompts import PromptSpec
+    from neggen.validate.relations import RelationTable
 
 
 class RunMismatch(ValueError):
@@ -69,6 +70,7 @@ def open_run(
     prompts: dict[str, PromptSpec],
     invocation: dict[str, Any],
     plausibility: Plausibility | None = None,
+    relations: RelationTable | None = None,
 ) -> dict[str, Any]:
     """Create the manifest, or check a resumed run against it; returns the manifest (with run_id).
 
@@ -101,6 +103,7 @@ def open_run(
     manifest["versions"] = library_versions()
     manifest["tagger"] = tagger_info(resolve_workers(config.tagger_workers))
     manifest["plausibility"] = plausibility.record() if plausibility is not None else None
+    manifest["relations"] = relations.record() if relations is not None else None
     manifest["updated_at"] = now
     manifest["invocations"].append({"started_at": now, **invocation})
     write_json_atomic(layout.manifest, manifest)

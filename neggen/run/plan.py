@@ -86,14 +86,16 @@ def plan_run(
     `engine`: the one this process loaded, if any, for a plausibility filter that scores with it."""
     from neggen.plausibility import load_plausibility  # the language tools: seconds to import
     from neggen.validate import require_resources
+    from neggen.validate.relations import table_for
 
     check_shards(shards, shard_indices)
     require_resources(meaning=config.meaning_checks)
     layout = RunLayout(out)
     prompts = {t.value: load_prompt(t, config.prompts_dir) for t in types}
     plausibility = load_plausibility(config.plausibility, engine)
+    relations = table_for(config.relations)
     with run_lock(layout):  # concurrent --shard-index tasks must agree on one manifest and run_id
-        manifest = open_run(layout, config, captions, shards, prompts, invocation or {}, plausibility)
+        manifest = open_run(layout, config, captions, shards, prompts, invocation or {}, plausibility, relations)
         if not layout.captions.exists():
             write_parquet_atomic(layout.captions, captions, CAPTIONS)
     selected = sorted(shard_indices) if shard_indices else list(range(shards))

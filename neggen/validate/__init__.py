@@ -14,7 +14,9 @@ from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate.common import check_common
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
-from neggen.validate.rules import Edit, check_edit, check_shape
+from neggen.validate.relations import ATTESTED_TYPES, RelationTable, check_attested
+from neggen.validate.rules import MAX_RESHUFFLE_SPAN, Edit, check_edit, check_shape
+from neggen.validate.spans import find_swap
 
 __all__ = ["ACCEPT", "Reason", "Verdict", "reject", "require_resources", "validate", "validate_batch"]
 
@@ -27,9 +29,13 @@ def require_resources(tagger: PosTagger = DEFAULT_TAGGER, meaning: bool = True) 
 
 
 def validate_batch(
-    items: Sequence[tuple[NegType, str, str]], tagger: PosTagger = DEFAULT_TAGGER, meaning: bool = True
+    items: Sequence[tuple[NegType, str, str]],
+    tagger: PosTagger = DEFAULT_TAGGER,
+    meaning: bool = True,
+    relations: RelationTable | None = None,
 ) -> list[Verdict]:
-    """One verdict per (type, caption, negative); `meaning=False` keeps only the shape and POS checks."""
+    """One verdict per (type, caption, negative); `meaning=False` keeps only the shape and POS checks; with
+    `relations`, an exchange must make only relations the table has (`validate.relations`)."""
     verdicts: list[Verdict | None] = [None] * len(items)
     pending: list[tuple[int, Edit, str, str]] = []
     for i, (neg_type, caption, negative) in enumerate(items):
@@ -43,11 +49,20 @@ def validate_batch(
     if pending:
         analyses = tagger.analyze([c for *_, c, _ in pending] + [n for *_, n in pending])
         for k, (i, edit, _, _) in enumerate(pending):
-            verdicts[i] = check_edit(edit, analyses[k], analyses[len(pending) + k], meaning)
+            caption, negative = analyses[k], analyses[len(pending) + k]
+            verdicts[i] = check_edit(edit, caption, negative, meaning)
+            if verdicts[i].accepted and relations is not None and edit.neg_type in ATTESTED_TYPES:
+                swap = edit.swap or find_swap([w.text for w in caption], [w.text for w in negative], MAX_RESHUFFLE_SPAN)
+                verdicts[i] = check_attested(relations, caption, swap)
     return [v if v is not None else ACCEPT for v in verdicts]
 
 
 def validate(
-    neg_type: NegType, caption: str, negative: str, tagger: PosTagger = DEFAULT_TAGGER, meaning: bool = True
+    neg_type: NegType,
+    caption: str,
+    negative: str,
+    tagger: PosTagger = DEFAULT_TAGGER,
+    meaning: bool = True,
+    relations: RelationTable | None = None,
 ) -> Verdict:
-    return validate_batch([(neg_type, caption, negative)], tagger, meaning)[0]
+    return validate_batch([(neg_type, caption, negative)], tagger, meaning, relations)[0]

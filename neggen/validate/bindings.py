@@ -20,8 +20,8 @@ SYMMETRIC = frozenset(
     {"next to", "beside", "besides", "near", "nearby", "alongside", "across from", "opposite", "with each other"}
 )
 _MODIFIER = frozenset({"amod", "compound", "nummod", "nmod", "poss", "quantmod", "appos"})
-_SUBJECT = frozenset({"nsubj", "csubj", "expl"})
-_OBJECT = frozenset({"dobj", "nsubjpass", "dative", "oprd", "iobj"})
+SUBJECT_DEPS = frozenset({"nsubj", "csubj", "expl"})
+OBJECT_DEPS = frozenset({"dobj", "nsubjpass", "dative", "oprd", "iobj"})
 _PREDICATE = frozenset({"acomp", "attr"})
 # A preposition's governing adverb joins its name ("next to", "across from", "close to").
 _PREP_ADVERBS = frozenset({"next", "close", "across", "right", "far", "together"})
@@ -38,9 +38,9 @@ def _effective(words: Analysis, i: int) -> tuple[str, int]:
     return w.dep, w.head
 
 
-def _subject(words: Analysis, verb: int) -> int | None:
+def subject(words: Analysis, verb: int) -> int | None:
     for j, w in enumerate(words):
-        if w.head == verb and j != verb and w.dep in _SUBJECT:
+        if w.head == verb and j != verb and w.dep in SUBJECT_DEPS:
             return _resolve(words, j)
     if words[verb].dep in ("acl", "relcl"):
         return words[verb].head  # "a dog chasing a cat": the noun the clause modifies does the chasing
@@ -75,7 +75,7 @@ def _conjuncts_have_own(words: Analysis, gov: int, name: str) -> bool:
     # A relation of another name counts too ("donuts in a box and meat on a plate"), except "of", which belongs
     # to the noun phrase ("a type of meat").
     return any(
-        w.dep == "prep" and w.head in others and (w.text != "of" or _preposition(words, j)[0] == name)
+        w.dep == "prep" and w.head in others and (w.text != "of" or preposition(words, j)[0] == name)
         for j, w in enumerate(words)
     )
 
@@ -88,7 +88,7 @@ def _conj_root(words: Analysis, j: int) -> int:
     return j
 
 
-def _preposition(words: Analysis, prep: int) -> tuple[str, int]:
+def preposition(words: Analysis, prep: int) -> tuple[str, int]:
     """The preposition's name and the word it attaches to, collapsing "next to", "in front of", "on top of"."""
     name, gov = words[prep].text, words[prep].head
     if words[gov].text in _PREP_ADVERBS and gov < prep:
@@ -106,8 +106,8 @@ def _participant(words: Analysis, gov: int) -> int:
     for j, w in enumerate(words):
         if w.head == gov and j != gov and w.dep == "dobj":
             return j
-    subject = _subject(words, gov)
-    return gov if subject is None else subject
+    doer = subject(words, gov)
+    return gov if doer is None else doer
 
 
 def _noun(words: Analysis, i: int) -> str:
@@ -124,12 +124,12 @@ def _node(words: Analysis, i: int) -> str:
     w = words[i]
     if w.pos != Pos.VERB:
         return _noun(words, i) if w.pos == Pos.NOUN else w.text
-    subject = _subject(words, i)
-    if subject is None:
+    doer = subject(words, i)
+    if doer is None:
         return w.text
     # "A and B hug": both conjuncts are the subject, in either order.
-    group = {subject} | {j for j, x in enumerate(words) if x.dep == "conj" and _effective(words, j)[1] == i}
-    group |= {j for j, x in enumerate(words) if x.dep == "conj" and x.head == subject}
+    group = {doer} | {j for j, x in enumerate(words) if x.dep == "conj" and _effective(words, j)[1] == i}
+    group |= {j for j, x in enumerate(words) if x.dep == "conj" and x.head == doer}
     return f"{w.text}<{','.join(sorted(words[j].text for j in group))}>"
 
 
@@ -145,17 +145,17 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
         # Keyed by the noun with all its attributes: "a small red and a large blue triangle" differs from
         # "a small blue and a large red triangle", though each colour still modifies a triangle.
         return [("mod", _noun(words, head) if h.pos == Pos.NOUN else h.text, w.text)]
-    if dep in _SUBJECT and w.text not in _RELATIVE:
+    if dep in SUBJECT_DEPS and w.text not in _RELATIVE:
         return [("subj", h.text, _node(words, i))]
-    if dep in _OBJECT:
+    if dep in OBJECT_DEPS:
         return [("obj", _node(words, head), _node(words, i))]
     if dep in _PREDICATE and w.text not in _PREP_ADVERBS:  # "is next to": "next" names the relation
-        subject = _subject(words, head)
-        return [("mod", words[subject].text, w.text)] if subject is not None else []
+        doer = subject(words, head)
+        return [("mod", words[doer].text, w.text)] if doer is not None else []
     if dep == "pobj" and h.dep in ("prep", "agent"):
         if h.dep == "agent":
             return [("subj", words[h.head].text, _node(words, i))]  # "ridden by a man": the man rides
-        name, gov = _preposition(words, head)
+        name, gov = preposition(words, head)
         if name in SYMMETRIC:
             pair = sorted((_node(words, _participant(words, gov)), _node(words, i)))
             return [("sym", name, *pair)]
@@ -282,7 +282,7 @@ def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
     for a, b in ((hx, hy), (hy, hx)):
         prep = words[b].head
         if whole and words[b].dep == "pobj" and words[prep].dep == "prep":
-            name, gov = _preposition(words, prep)
+            name, gov = preposition(words, prep)
             others = [j for j in _children(words, gov) if words[j].dep in ("dobj", "prep") and j != prep]
             if name in SYMMETRIC and _participant(words, gov) == a and not (words[gov].pos == Pos.VERB and others):
                 return f"the two sides of {name!r}"
@@ -310,7 +310,7 @@ def symmetric_sides(words: Analysis, i: int, j: int) -> str | None:
         prep = words[b].head
         if words[b].dep != "pobj" or words[prep].dep != "prep":
             continue
-        name, gov = _preposition(words, prep)
+        name, gov = preposition(words, prep)
         if name in _SIDE_BY_SIDE and (gov == a or _participant(words, gov) == a):
             return f"the two sides of {name!r}"
     return None

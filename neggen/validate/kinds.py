@@ -27,7 +27,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from neggen.text.pos import Analysis, Pos
-from neggen.validate.bindings import _conj_root, _participant, _preposition, symmetric_sides
+from neggen.validate.bindings import _conj_root, _participant, preposition, symmetric_sides
 from neggen.validate.lexical import _has_wordnet, _synsets, wordnet_relation
 from neggen.validate.rules import _COLOURS
 from neggen.validate.spans import singular
@@ -219,7 +219,7 @@ def _held(words: Analysis, i: int, names: frozenset[str] = _SUPPORTS) -> bool:
     w = words[i]
     if w.dep != "pobj" or words[w.head].dep != "prep":
         return False
-    return words[w.head].text in names or _preposition(words, w.head)[0] in names
+    return words[w.head].text in names or preposition(words, w.head)[0] in names
 
 
 def _subjects(words: Analysis, verb: int) -> set[int]:
@@ -245,7 +245,7 @@ def _on(words: Analysis, i: int, j: int) -> bool:
     w = words[i]
     if w.dep != "pobj" or words[w.head].dep != "prep":
         return False
-    name, gov = _preposition(words, w.head)
+    name, gov = preposition(words, w.head)
     return (words[w.head].text in _ON or name in _ON) and j in (gov, _participant(words, gov))
 
 
@@ -277,7 +277,7 @@ def _holds(words: Analysis, holder: int, held: int) -> bool:
     root, own = _conj_root(words, held), _conj_root(words, holder)
     w = words[root]
     if w.dep == "pobj" and words[w.head].dep == "prep":
-        name, gov = _preposition(words, w.head)
+        name, gov = preposition(words, w.head)
         if name not in _HOLDING:  # "on top of" holds; "in front of" does not, for all its "of"
             return False
         return own in (_conj_root(words, gov), _participant(words, gov)) or (

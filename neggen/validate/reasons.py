@@ -29,6 +29,8 @@ class Reason(StrEnum):
     implausible = "implausible"  # far less likely than its caption: nonsense or broken grammar
     caption_unreadable = "caption_unreadable"  # the scorer cannot read the caption (non-English, emoji)
     unscored = "unscored"  # the scorer failed or returned NaN for this row
+    # An exchange made a relation no reference caption has ("riding ski poles"; neggen/validate/relations.py)
+    unattested = "unattested"
     # Generation (decided before or instead of validation)
     truncated = "truncated"
     unparseable = "unparseable"

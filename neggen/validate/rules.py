@@ -97,6 +97,8 @@ _OF_HOLDERS = frozenset("body picture pictures photo photos photograph image ima
 # Quantifiers that count several ("several trains"); counting nouns that need "of" agree with no noun directly.
 _PLURAL_QUANTIFIERS = frozenset("several many few multiple numerous both".split())
 _OF_COUNTS = frozenset("pair couple dozen".split())
+# Nouns that count or portion what follows their "of" ("a couple of chairs", "a piece of cake").
+COUNTING_NOUNS = _COLLECTIVES | _OF_COUNTS | frozenset("piece pieces slice slices".split())
 
 
 def _attribute(words: Analysis, i: int) -> bool:

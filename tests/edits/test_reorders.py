@@ -22,6 +22,31 @@ def test_a_phrase_is_a_noun_with_the_words_before_it_that_modify_it():
     assert phrases == ["a cat", "a laptop", "a computer mouse"]  # the compound stays whole
 
 
+def test_only_whole_phrases_are_offered():
+    # Cut short: "very big lit up" still depends on the clock (6 words, too long to move whole).
+    phrases, _ = texts("A very big lit up clock near a set of stairs.")
+    assert "clock" not in phrases
+    # A noun inside another's modifiers: "a chocolate and vanilla birthday cake" -> "vanilla".
+    phrases, _ = texts("A chocolate and vanilla birthday cake sitting on a white table.")
+    assert phrases == ["a white table"]
+    # Two phrases with no word between them: a compound the parser split, or a list without commas.
+    phrases, _ = texts("A man holding a pizza paddle taking a pizza out of an outdoor oven")
+    assert "oven" not in phrases and "an outdoor" not in phrases and "a pizza paddle" in phrases
+    phrases, _ = texts("a desk with a banana a keyboard and a mouse")
+    assert "a banana" not in phrases and "a keyboard" not in phrases
+    # ... unless the second is someone's: "shows a man her cellphone".
+    phrases, _ = texts("A woman shows a man her cellphone while sitting.")
+    assert "a man" in phrases and "her cellphone" in phrases
+
+
+def test_counting_nouns_and_what_they_count_are_not_offered():
+    # "a couple of a table are around chairs", "A huge bunch of the banana tree attached to bananas"
+    phrases, _ = texts("a couple of chairs are around a table outside")
+    assert phrases == ["a table"]
+    phrases, _ = texts("A huge bunch of bananas attached to the banana tree.")
+    assert phrases == ["the banana tree"]
+
+
 def test_conjuncts_and_symmetric_relations_are_not_offered():
     _, pairs = texts("A dog and a cat on a couch.")
     assert ("a dog", "a cat") not in pairs and ("a dog", "a couch") in pairs
