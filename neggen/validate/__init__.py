@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from neggen.text.pos import DEFAULT_TAGGER, PosTagger
 from neggen.text.wordnet import load as load_wordnet
@@ -14,9 +15,11 @@ from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate.common import check_common
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
-from neggen.validate.relations import ATTESTED_TYPES, RelationTable, check_attested
 from neggen.validate.rules import MAX_RESHUFFLE_SPAN, Edit, check_edit, check_shape
 from neggen.validate.spans import find_swap
+
+if TYPE_CHECKING:  # `python -m neggen.validate.relations` rebuilds its table: not imported with the package
+    from neggen.validate.relations import RelationTable
 
 __all__ = ["ACCEPT", "Reason", "Verdict", "reject", "require_resources", "validate", "validate_batch"]
 
@@ -51,9 +54,9 @@ def validate_batch(
         for k, (i, edit, _, _) in enumerate(pending):
             caption, negative = analyses[k], analyses[len(pending) + k]
             verdicts[i] = check_edit(edit, caption, negative, meaning)
-            if verdicts[i].accepted and relations is not None and edit.neg_type in ATTESTED_TYPES:
+            if verdicts[i].accepted and relations is not None and edit.neg_type in relations.checks:
                 swap = edit.swap or find_swap([w.text for w in caption], [w.text for w in negative], MAX_RESHUFFLE_SPAN)
-                verdicts[i] = check_attested(relations, caption, swap)
+                verdicts[i] = relations.check(caption, swap)
     return [v if v is not None else ACCEPT for v in verdicts]
 
 

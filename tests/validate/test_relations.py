@@ -30,6 +30,7 @@ from neggen.validate.relations import (
 SKIS = "A group of people riding skis while holding ski poles."
 POLES = "A group of people riding ski poles while holding skis."
 ROUND5 = Path(__file__).resolve().parents[1] / "data" / "quality" / "round5.jsonl"
+ROUND6 = ROUND5.with_name("round6.jsonl")
 
 
 def parse(text: str):
@@ -151,6 +152,21 @@ def test_the_shipped_table_is_the_builders_output():
     assert load_table(BUNDLED_TABLE).counts == built.counts
 
 
+def kept_by_label(neg_type: NegType, path: Path, good) -> dict[bool, int]:
+    """Labelled rows (with their edit) the edit form would offer and the validators keep, with the bundled
+    table, counted by `good(row)`."""
+    table = table_for("bundled")
+    rows = [r for r in map(json.loads, path.read_text().splitlines()) if r["neg_type"] == neg_type.value and r["edit"]]
+    verdicts = validate_batch([(neg_type, r["caption"], r["negative"]) for r in rows], relations=table)
+    kept = {True: 0, False: 0}
+    for row, verdict in zip(rows, verdicts, strict=True):
+        spans = candidate_spans(neg_type, row["caption"], DEFAULT_TAGGER, relations=table)
+        constraint = constraint_for(neg_type, spans)
+        if verdict.accepted and constraint is not None and re.fullmatch(constraint, row["edit"]):
+            kept[good(row)] += 1
+    return kept
+
+
 @pytest.mark.parametrize(
     ("neg_type", "good_kept", "bad_kept"),
     # Measured when the table was added, over round 5's labelled rows (the rows the kinds rules were tuned on;
@@ -158,14 +174,17 @@ def test_the_shipped_table_is_the_builders_output():
     [(NegType.swap_nouns, 21, 13), (NegType.reshuffle, 18, 10)],
 )
 def test_the_bundled_table_refuses_the_labelled_nonsense(neg_type, good_kept, bad_kept):
-    table = table_for("bundled")
-    rows = [r for r in map(json.loads, ROUND5.read_text().splitlines()) if r["neg_type"] == neg_type.value]
-    verdicts = validate_batch([(neg_type, r["caption"], r["negative"]) for r in rows], relations=table)
-    kept = {True: 0, False: 0}
-    for row, verdict in zip(rows, verdicts, strict=True):
-        constraint = constraint_for(
-            neg_type, candidate_spans(neg_type, row["caption"], DEFAULT_TAGGER, relations=table)
-        )
-        if verdict.accepted and constraint is not None and re.fullmatch(constraint, row["edit"]):
-            kept[row["label"]["good"]] += 1
+    kept = kept_by_label(neg_type, ROUND5, lambda row: row["label"]["good"])
+    assert kept[True] >= good_kept and kept[False] <= bad_kept, kept
+
+
+@pytest.mark.parametrize(
+    ("neg_type", "good_kept", "bad_kept"),
+    # Round 6's rows (holdouts G and H, labelled by two annotators; good = both say so), judged again: 6 of 7
+    # good swap_nouns and 9 of 9 good reshuffles kept, 26 of 56 and 30 of 79 bad ones (without the table: 56
+    # and 67 bad).
+    [(NegType.swap_nouns, 6, 26), (NegType.reshuffle, 9, 30)],
+)
+def test_round_6_labels_keep_the_good_exchanges_and_refuse_most_nonsense(neg_type, good_kept, bad_kept):
+    kept = kept_by_label(neg_type, ROUND6, lambda row: row["label_a"]["good"] and row["label_b"]["good"])
     assert kept[True] >= good_kept and kept[False] <= bad_kept, kept
