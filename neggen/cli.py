@@ -112,20 +112,21 @@ def relations(
     out: Annotated[Path, typer.Option("--out", help="the table to write, a .parquet path")],
     fmt: FormatOpt = "auto",
     caption_col: CaptionCol = "caption",
+    image_col: ImageCol = "image_id",
+    image_path_col: ImagePathCol = "image_path",
 ) -> None:
     """Count the relations of reference captions (who does what, what is where) into a table that a run's
     exchanges must keep to: `generate --set relations=OUT` (docs/negatives.md)."""
     from neggen.validate.relations import RelationTable
 
     try:
-        table = _read_source(source, fmt, caption_col, "image_id", "image_path")
+        captions = _read_source(source, fmt, caption_col, image_col, image_path_col).column("caption").to_pylist()
         check_writable_dir(out.parent)
-        captions = table.column("caption").to_pylist()
-        counts = RelationTable.build(captions, source=f"{source.name}: {len(captions)} captions")
-        counts.save(out)
+        built = RelationTable.build(captions, source=f"{source.name}: {len(captions)} captions")
+        built.save(out)
     except _user_errors() as exc:
         raise _fail(one_line(exc)) from None
-    _say(f"neggen: {len(counts.counts)} relations from {len(captions)} captions")
+    _say(f"neggen: {len(built.counts)} relations from {len(captions)} captions")
     typer.echo(str(out))
 
 

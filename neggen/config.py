@@ -118,9 +118,10 @@ class GenerateConfig(BaseModel):
     )
     # Reject edits that keep the meaning (synonyms, hypernyms, binding-preserving reorders); off for ablations.
     meaning_checks: bool = True
-    # An exchange (swap_nouns, reshuffle) must make only relations some reference caption has ("riding skis", not
-    # "riding ski poles"; neggen/validate/relations.py): "bundled" the table neggen ships, a path to one
-    # `neggen relations` built, or "off". NEGGEN_RELATIONS sets the default (the test suite sets "off").
+    # An exchange (swap_nouns, reshuffle) may not trade a relation reference captions show for one they never show
+    # ("wearing a coat" -> "wearing a suitcase"; neggen/validate/relations.py): "bundled" the table neggen ships, a
+    # path to one `neggen relations` built, or "off" (also for ablations: meaning_checks does not turn it off).
+    # NEGGEN_RELATIONS sets the default (the test suite sets "off").
     relations: str = Field(default_factory=lambda: os.environ.get(RELATIONS_ENV, "bundled"))
     # Reject candidates a language model finds far less likely than their caption; the best-scoring valid one of
     # a request's candidates is kept (neggen/plausibility.py).

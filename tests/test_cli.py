@@ -170,7 +170,7 @@ def test_sigkill_mid_shard_then_rerun_is_exactly_once(tmp_path, quick_config, bu
         (["generate", "--captions", str(SAMPLE), "--out", "{tmp}", "--engine", "bogus"], "engine"),
         (
             ["generate", "--captions", str(SAMPLE), "--out", "{tmp}", "--set", "relations=nope.parquet"],
-            "relations: no table at nope.parquet",
+            'nope.parquet ("bundled", "off" or a file',
         ),
         (["generate", "--captions", str(SAMPLE), "--out", "{tmp}", "--set", "relations={bad}"], "not a relation table"),
         (["relations", "{bad}", "--out", "{tmp}/t.parquet"], "is not valid JSON"),

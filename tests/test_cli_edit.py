@@ -146,6 +146,7 @@ def test_a_relation_table_built_by_the_command_narrows_the_exchanges_the_server_
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["config"]["relations"] == setting
         assert (manifest["relations"] is None) == (setting == "off")
-    assert manifest["relations"]["source"] == "coco_karpathy_test_sample.json: 300 captions"
+        assert manifest["invocations"][-1]["relations"] == (manifest["relations"] or {}).get("sha256_12")
+    assert manifest["relations"]["source"].startswith("coco_karpathy_test_sample.json: 300 captions; tagger ")
     # The sample's own relations: an exchange of two of its things is seldom in them.
     assert sum(offered[str(table)]) < sum(offered["off"]), offered

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from neggen.config import OutputForm, ReplaceChoices
 from neggen.edits.reorders import breaks_agreement, noun_phrases, phrase_pairs
@@ -21,11 +22,13 @@ from neggen.edits.replacements import attribute_alternatives, noun_alternatives
 from neggen.text.pos import Analysis, PosTagger
 from neggen.text.words import WORD_PATTERN
 from neggen.types import NegType
-from neggen.validate.bindings import exchange_keeps_scene, span_head
+from neggen.validate.bindings import exchange_keeps_scene
 from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
-from neggen.validate.relations import RelationTable
 from neggen.validate.rules import editable_words, stuff_into_plural
 from neggen.validate.spans import plural
+
+if TYPE_CHECKING:
+    from neggen.validate.relations import RelationTable
 
 EDIT_TYPES: frozenset[NegType] = frozenset(
     {
@@ -86,7 +89,8 @@ def candidate_spans(
     (a noun modifying a noun, "*dirt* bike", is an attribute, not a noun). A word that occurs twice in the
     caption is left out: `dog -> cat` would not say which dog, and the regex cannot ask a small model for an
     occurrence index reliably. For reshuffle the spans are whole noun phrases (`phrase_spans`). With `relations`,
-    an exchange is offered only where it makes relations the table has (`validate.relations`).
+    an exchange is offered only where it trades no relation the table knows for one it does not
+    (`validate.relations`).
     """
     analysis = tagger.analyze([caption])[0]
     if neg_type in PHRASE_TYPES:
@@ -154,7 +158,7 @@ def phrase_spans(caption: str, analysis: Analysis, relations: RelationTable | No
         if text(a) in candidates
         and text(b) in candidates
         and _scene_after_exchange(analysis, a, b)
-        and (relations is None or relations.exchange_attested(analysis, span_head(analysis, a), span_head(analysis, b)))
+        and (relations is None or relations.exchange_attested(analysis, a.stop - 1, b.stop - 1))
     ][:MAX_SWAP_PAIRS]
     return Spans(candidates, repeated, pairs)
 

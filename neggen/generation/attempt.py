@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,7 +29,9 @@ from neggen.text.pos import DEFAULT_TAGGER, PosTagger
 from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate import Reason, Verdict, reject, validate_batch
-from neggen.validate.relations import RelationTable
+
+if TYPE_CHECKING:
+    from neggen.validate.relations import RelationTable
 
 MIN_CAPTION_WORDS = 3
 

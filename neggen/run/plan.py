@@ -24,6 +24,7 @@ from neggen.types import NegType
 
 if TYPE_CHECKING:
     from neggen.engines.base import Engine
+    from neggen.validate.relations import RelationTable
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class RunPlan:
     prompts: dict[str, PromptSpec]
     by_shard: dict[int, list[dict[str, Any]]]
     tasks: list[ShardTask]
+    relations: RelationTable | None = None  # read once here: every worker judges by the table the manifest names
 
     @property
     def total_rows(self) -> int:
@@ -101,4 +103,4 @@ def plan_run(
     selected = sorted(shard_indices) if shard_indices else list(range(shards))
     by_shard = assign_shards(select_captions(captions, limit), shards)
     tasks = [ShardTask(t, s) for t in types for s in selected]
-    return RunPlan(layout, manifest["run_id"], config, prompts, by_shard, tasks)
+    return RunPlan(layout, manifest["run_id"], config, prompts, by_shard, tasks, relations)

@@ -29,7 +29,6 @@ from neggen.run.progress import GenerationProgress
 from neggen.run.summary import RunSummary
 from neggen.text.tag_pool import tagger_for
 from neggen.types import NegType
-from neggen.validate.relations import table_for
 
 
 def run_shards(
@@ -44,7 +43,7 @@ def run_shards(
         config=plan.config,
         tagger=tagger_for(plan.config.tagger_workers),
         plausibility=load_plausibility(plan.config.plausibility, engine),
-        relations=table_for(plan.config.relations),
+        relations=plan.relations,
     )
     committer = ShardCommitter(ctx, plan.layout, progress, summary)
     with ExitStack() as held:

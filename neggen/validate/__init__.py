@@ -15,8 +15,7 @@ from neggen.text.words import words
 from neggen.types import NegType
 from neggen.validate.common import check_common
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
-from neggen.validate.rules import MAX_RESHUFFLE_SPAN, Edit, check_edit, check_shape
-from neggen.validate.spans import find_swap
+from neggen.validate.rules import Edit, check_edit, check_shape
 
 if TYPE_CHECKING:  # `python -m neggen.validate.relations` rebuilds its table: not imported with the package
     from neggen.validate.relations import RelationTable
@@ -38,7 +37,7 @@ def validate_batch(
     relations: RelationTable | None = None,
 ) -> list[Verdict]:
     """One verdict per (type, caption, negative); `meaning=False` keeps only the shape and POS checks; with
-    `relations`, an exchange must make only relations the table has (`validate.relations`)."""
+    `relations`, an exchange may not trade a relation the table knows for one it does not (`validate.relations`)."""
     verdicts: list[Verdict | None] = [None] * len(items)
     pending: list[tuple[int, Edit, str, str]] = []
     for i, (neg_type, caption, negative) in enumerate(items):
@@ -55,8 +54,7 @@ def validate_batch(
             caption, negative = analyses[k], analyses[len(pending) + k]
             verdicts[i] = check_edit(edit, caption, negative, meaning)
             if verdicts[i].accepted and relations is not None and edit.neg_type in relations.checks:
-                swap = edit.swap or find_swap([w.text for w in caption], [w.text for w in negative], MAX_RESHUFFLE_SPAN)
-                verdicts[i] = relations.check(caption, swap)
+                verdicts[i] = relations.check(caption, negative)
     return [v if v is not None else ACCEPT for v in verdicts]
 
 

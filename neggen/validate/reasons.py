@@ -29,7 +29,7 @@ class Reason(StrEnum):
     implausible = "implausible"  # far less likely than its caption: nonsense or broken grammar
     caption_unreadable = "caption_unreadable"  # the scorer cannot read the caption (non-English, emoji)
     unscored = "unscored"  # the scorer failed or returned NaN for this row
-    # An exchange made a relation no reference caption has ("riding ski poles"; neggen/validate/relations.py)
+    # An exchange traded a relation reference captions show for one they never show (neggen/validate/relations.py)
     unattested = "unattested"
     # Generation (decided before or instead of validation)
     truncated = "truncated"

@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from neggen.edits.replacements import noun_alternatives
+from neggen.errors import one_line
 from neggen.text.pos import DEFAULT_TAGGER, Analysis, Pos, PosTagger
 from neggen.types import NegType
-from neggen.validate.bindings import OBJECT_DEPS, SUBJECT_DEPS, preposition, span_head, subject
+from neggen.validate.bindings import OBJECT_DEPS, SUBJECT_DEPS, preposition, subject
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
-from neggen.validate.spans import Swap
 
 Relation = tuple[str, str, str]  # (relation, governor lemma, dependent lemma)
 
@@ -96,8 +96,8 @@ def relations(words: Analysis) -> set[Relation]:
 
 
 def exchanged(words: Analysis, i: int, j: int) -> list[tuple[Relation, Relation]]:
-    """Each relation an exchange of nouns i and j changes, as (the caption's, the exchanged caption's), read
-    off the caption's own parse."""
+    """Each relation an exchange of head nouns i and j changes, as (the caption's, the exchanged caption's),
+    read off the caption's own parse (the edit form's offer: one noun, or a noun phrase ending in its noun)."""
     lemma = {k: w.lemma for k, w in enumerate(words)}
     moved = {**lemma, i: lemma[j], j: lemma[i]}
     pairs = []
@@ -107,6 +107,22 @@ def exchanged(words: Analysis, i: int, j: int) -> list[tuple[Relation, Relation]
         if after != before:
             pairs.append((before, after))
     return pairs
+
+
+def changed(caption: Analysis, negative: Analysis) -> list[tuple[Relation, Relation]]:
+    """The relations a negative has in place of its caption's, read from both parses: each new relation paired
+    with each lost one of the same name that shares an end with it in place (`obj(wear, suitcase)` for
+    `obj(wear, coat)`) or has its two ends reversed (`on(shelf, cat)` for `on(cat, shelf)`). Words that moved
+    together keep their relations, whatever the spans and however they were written."""
+    before, after = relations(caption), relations(negative)
+    lost, made = before - after, after - before
+    pairs = [
+        (b, a)
+        for a in made
+        for b in lost
+        if a[0] == b[0] and (a[1] == b[1] or a[2] == b[2] or (a[1], a[2]) == (b[2], b[1]))
+    ]
+    return sorted(pairs, key=lambda p: (p[1], p[0][1] != p[1][1], p[0]))  # the same governor's first
 
 
 def show(relation: Relation) -> str:
@@ -124,8 +140,10 @@ class RelationTable:
     checks: ClassVar[frozenset[NegType]] = frozenset({NegType.swap_nouns, NegType.reshuffle})
 
     def knows(self, relation: Relation, besides: frozenset[str] = frozenset()) -> bool:
-        """Has a reference caption this relation, or one with a sister noun in either place (`SISTERS` of each,
-        neggen.edits.replacements, none of them in `besides`): "sit on a bench" vouches for "sit on a chair"."""
+        """Has a reference caption this relation, or one with a sister noun (`SISTERS` of each,
+        neggen.edits.replacements, none of them in `besides`) in either place: "sit on a bench" vouches for "sit
+        on a chair". A verb governor has noun sisters too where its lemma is also a noun ("stand": shelf);
+        that only makes the table vouch more."""
         if relation in self.counts:
             return True
         name, governor, dependent = relation
@@ -135,32 +153,27 @@ class RelationTable:
         sisters = [s for s in noun_alternatives(governor) if s not in besides][:SISTERS]
         return any((name, s, dependent) in self.counts for s in sisters)
 
-    def refused(self, words: Analysis, i: int, j: int) -> list[tuple[Relation, Relation]]:
-        """The relations an exchange of nouns i and j makes that the table does not know, each with the one of
-        the caption it replaces, where the table knows that one: the captions show the scene one way and never
-        the other. Where it knows neither, it says nothing. The two nouns vouch for no relation of each other's
-        (a dog and a cat are sisters: "a dog on a lawn" says nothing of a cat on one)."""
-        exchanged_nouns = frozenset({words[i].lemma, words[j].lemma})
-        return [
-            (before, after)
-            for before, after in exchanged(words, i, j)
-            if self.knows(before) and not self.knows(after, besides=exchanged_nouns)
-        ]
+    def refused(self, pairs: list[tuple[Relation, Relation]]) -> list[tuple[Relation, Relation]]:
+        """Of (caption's relation, negative's relation) pairs, those where the table knows the caption's and not
+        the negative's: the captions show the scene one way and never the other. Where it knows neither, it says
+        nothing. The exchanged words vouch for no relation of each other's (a dog and a cat are sisters: "a dog
+        on a lawn" says nothing of a cat on one)."""
+        swapped = frozenset(x for before, after in pairs for x, y in zip(before, after, strict=True) if x != y)
+        return [(b, a) for b, a in pairs if self.knows(b) and not self.knows(a, besides=swapped)]
 
-    def check(self, caption: Analysis, swap: Swap | None) -> Verdict:
-        """An exchange of two spans (`swap`, on the caption's positions) may not make a relation the reference
-        captions never show in place of one they do; a reorder that is no single exchange is not checked."""
-        if swap is None:
-            return ACCEPT
-        refused = self.refused(caption, span_head(caption, range(*swap.x)), span_head(caption, range(*swap.y)))
+    def check(self, caption: Analysis, negative: Analysis) -> Verdict:
+        """A negative may not trade a relation of its caption the table knows for one it does not."""
+        refused: dict[Relation, Relation] = {}  # each new relation with the first one it replaced
+        for before, after in self.refused(changed(caption, negative)):
+            refused.setdefault(after, before)
         if refused:
-            said = ", ".join(f"{show(after)} for {show(before)}" for before, after in refused[:2])
+            said = ", ".join(f"{show(after)} for {show(before)}" for after, before in list(refused.items())[:2])
             return reject(Reason.unattested, f"in no reference caption: {said}")
         return ACCEPT
 
     def exchange_attested(self, words: Analysis, i: int, j: int) -> bool:
-        """May nouns i and j be exchanged? For the edit form, to offer only such exchanges."""
-        return not self.refused(words, i, j)
+        """May head nouns i and j be exchanged? For the edit form, to offer only such exchanges."""
+        return not self.refused(exchanged(words, i, j))
 
     def record(self) -> dict[str, object]:
         """What the manifest says of the table a run used."""
@@ -176,7 +189,8 @@ class RelationTable:
         counts: Counter[Relation] = Counter()
         for words in tagger.analyze(list(captions)):
             counts.update(relations(words))  # a caption counts once per relation
-        return cls(dict(counts), source)
+        # The lemmas are the tagger's ("riding" is `rid`): a table read by another tagger matches less.
+        return cls(dict(counts), f"{source}; tagger {tagger.name} {tagger.version}")
 
     def save(self, path: Path) -> None:
         import pyarrow as pa
@@ -213,20 +227,27 @@ def load_table(path: Path) -> RelationTable:
     try:
         table = pq.read_table(path)
     except (OSError, ValueError) as e:
-        raise ValueError(f"{path}: not a relation table ({type(e).__name__}: {e})") from None
-    if table.schema.names != table_schema().names:
-        raise ValueError(f"{path}: not a relation table (columns {table.schema.names})")
-    cols = [table.column(n).to_pylist() for n in ("relation", "governor", "dependent", "captions")]
+        raise ValueError(f"{path}: not a relation table ({one_line(e)})") from None
+    if not table.schema.remove_metadata().equals(table_schema()) or any(c.null_count for c in table.columns):
+        raise ValueError(f"{path}: not a relation table (columns {table.schema.names}, want {table_schema().names})")
+    cols = [table.column(n).to_pylist() for n in table_schema().names]
     source = (table.schema.metadata or {}).get(b"source", b"").decode()
     return RelationTable({(r, g, d): n for r, g, d, n in zip(*cols, strict=True)}, source)
 
 
-@lru_cache(maxsize=4)
 def table_for(setting: str) -> RelationTable | None:
-    """The table a run's `relations` setting names: "bundled", a path, or "off" (None)."""
+    """The table a run's `relations` setting names: "bundled", a path, or "off" (None). Read once per file
+    state (a rewritten file is read again)."""
     if setting == "off":
         return None
-    return load_table(BUNDLED_TABLE if setting == "bundled" else Path(setting))
+    path = (BUNDLED_TABLE if setting == "bundled" else Path(setting)).expanduser().resolve()
+    stat = path.stat() if path.is_file() else None
+    return _load(path, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, mtime_ns: int, size: int) -> RelationTable:
+    return load_table(path)
 
 
 def reference_captions(source: Path = SOURCE) -> list[str]:
