@@ -106,7 +106,7 @@ def open_run(
     manifest["relations"] = relations.record() if relations is not None else None
     manifest["updated_at"] = now
     # Per invocation too: rows an earlier invocation accepted were judged by the table it used.
-    table = manifest["relations"]["sha256_12"] if manifest["relations"] else None
+    table = relations.fingerprint if relations is not None else None
     manifest["invocations"].append({"started_at": now, **invocation, "relations": table})
     write_json_atomic(layout.manifest, manifest)
     return manifest
