@@ -1,7 +1,10 @@
-"""The project's modules form no import cycle, counting the imports hidden inside functions too.
+"""The project's modules form no import cycle, counting the imports hidden inside functions too, and none
+imports another's private names.
 
 A cycle hidden behind a function-level import works until someone moves the import to the top; this test
 reads every `import` statement (module level or not) of neggen/ and trainer/ and fails naming the cycle.
+A name with a leading underscore is its module's own business: a module that needs it from outside makes it
+public (and documents it) instead.
 """
 
 from __future__ import annotations
@@ -81,3 +84,26 @@ def test_no_import_cycles_in_the_project():
 )
 def test_modules_once_in_a_cycle_import_on_their_own(module):
     importlib.import_module(module)
+
+
+def private_imports(path: Path, modules: dict[str, Path]) -> list[str]:
+    """`module.name` for each private name (one leading underscore) a file imports from a project module."""
+    return [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module in modules and node.level == 0
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+
+
+def test_private_imports_are_found(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("from neggen.validate.rules import _STUFF, COLOURS\nfrom neggen import __version__\n")
+    assert private_imports(source, project_modules()) == ["neggen.validate.rules._STUFF"]
+
+
+def test_no_module_imports_another_modules_private_names():
+    modules = project_modules()
+    found = {name: private_imports(path, modules) for name, path in modules.items()}
+    assert not {name: names for name, names in found.items() if names}

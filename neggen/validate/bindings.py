@@ -64,8 +64,8 @@ def _group(words: Analysis, i: int) -> str:
 
 def _conjuncts(words: Analysis, i: int) -> set[int]:
     """Noun i and the nouns conjoined with it ("a dog and a cat")."""
-    root = _conj_root(words, i)
-    return {root} | {j for j, w in enumerate(words) if w.dep == "conj" and _conj_root(words, j) == root}
+    root = conj_root(words, i)
+    return {root} | {j for j, w in enumerate(words) if w.dep == "conj" and conj_root(words, j) == root}
 
 
 def _conjuncts_have_own(words: Analysis, gov: int, name: str) -> bool:
@@ -80,7 +80,8 @@ def _conjuncts_have_own(words: Analysis, gov: int, name: str) -> bool:
     )
 
 
-def _conj_root(words: Analysis, j: int) -> int:
+def conj_root(words: Analysis, j: int) -> int:
+    """The first noun of the list noun j is joined into ("a cat and *a dog*" -> cat); j itself when in none."""
     seen = {j}
     while words[j].dep == "conj" and words[words[j].head].pos == Pos.NOUN and words[j].head not in seen:
         j = words[j].head
@@ -99,7 +100,7 @@ def preposition(words: Analysis, prep: int) -> tuple[str, int]:
     return name, gov
 
 
-def _participant(words: Analysis, gov: int) -> int:
+def participant(words: Analysis, gov: int) -> int:
     """Who stands in a relation attached to gov: a noun itself, or a verb's (or "is"'s) object else subject."""
     if words[gov].pos == Pos.NOUN:
         return gov
@@ -157,7 +158,7 @@ def _word_bindings(words: Analysis, i: int) -> list[Binding]:
             return [("subj", words[h.head].text, _node(words, i))]  # "ridden by a man": the man rides
         name, gov = preposition(words, head)
         if name in SYMMETRIC:
-            pair = sorted((_node(words, _participant(words, gov)), _node(words, i)))
+            pair = sorted((_node(words, participant(words, gov)), _node(words, i)))
             return [("sym", name, *pair)]
         governor = _node(words, gov)
         if words[gov].pos == Pos.NOUN and not _conjuncts_have_own(words, gov, name):
@@ -271,7 +272,7 @@ def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
     noun, or the two sides of a symmetric relation."""
     hx, hy = span_head(words, x), span_head(words, y)
     end = max(x.stop, y.stop)
-    conj = words[hx].pos == words[hy].pos == Pos.NOUN and _conj_root(words, hx) == _conj_root(words, hy)
+    conj = words[hx].pos == words[hy].pos == Pos.NOUN and conj_root(words, hx) == conj_root(words, hy)
     whole = _phrase(words, hx, y, end, conj) <= set(x) and _phrase(words, hy, x, end, conj) <= set(y)
     if whole and conj:
         return "exchanged conjuncts"
@@ -284,7 +285,7 @@ def symmetric_exchange(words: Analysis, x: range, y: range) -> str | None:
         if whole and words[b].dep == "pobj" and words[prep].dep == "prep":
             name, gov = preposition(words, prep)
             others = [j for j in _children(words, gov) if words[j].dep in ("dobj", "prep") and j != prep]
-            if name in SYMMETRIC and _participant(words, gov) == a and not (words[gov].pos == Pos.VERB and others):
+            if name in SYMMETRIC and participant(words, gov) == a and not (words[gov].pos == Pos.VERB and others):
                 return f"the two sides of {name!r}"
     return None
 
@@ -311,6 +312,6 @@ def symmetric_sides(words: Analysis, i: int, j: int) -> str | None:
         if words[b].dep != "pobj" or words[prep].dep != "prep":
             continue
         name, gov = preposition(words, prep)
-        if name in _SIDE_BY_SIDE and (gov == a or _participant(words, gov) == a):
+        if name in _SIDE_BY_SIDE and (gov == a or participant(words, gov) == a):
             return f"the two sides of {name!r}"
     return None

@@ -27,9 +27,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from neggen.text.pos import Analysis, Pos
-from neggen.validate.bindings import _conj_root, _participant, preposition, symmetric_sides
-from neggen.validate.lexical import _has_wordnet, _synsets, wordnet_relation
-from neggen.validate.rules import _COLOURS
+from neggen.validate.bindings import conj_root, participant, preposition, symmetric_sides
+from neggen.validate.lexical import has_wordnet, wordnet_relation, wordnet_synsets
+from neggen.validate.rules import COLOURS
 from neggen.validate.spans import singular
 
 # Hypernyms that make a noun a place something else is in or on, not a thing to move about.
@@ -102,7 +102,7 @@ def _sense(lemma: str):
     """The sense a caption means: the first of the first four noun senses filed under a visible kind, a person
     or an animal only as the word's first sense (a "mug" is no chump, "grass" no informer, "games" no hunted
     animals), never a named one ("fries" are no Christopher Fry)."""
-    senses = _synsets(lemma, "n")[:_SENSES]
+    senses = wordnet_synsets(lemma, "n")[:_SENSES]
     if senses and senses[0].name() == "person.n.01":
         return senses[0]
     return next(
@@ -143,7 +143,7 @@ def noun_kind(word: str) -> str | None:
     lemma = singular(word.lower().replace(" ", "_"))
     if lemma in _PEOPLE or word.lower() in _PEOPLE:
         return PERSON
-    if lemma in _NO_THINGS or word.lower() in _NO_THINGS or lemma in _COLOURS:  # "wearing *white*": no white person
+    if lemma in _NO_THINGS or word.lower() in _NO_THINGS or lemma in COLOURS:  # "wearing *white*": no white person
         return None
     sense = _sense(lemma)
     if sense is None:
@@ -185,7 +185,7 @@ def _part_of(a: str, b: str) -> bool:
 def kind_clash(a: str, b: str) -> str | None:
     """Why exchanging nouns a and b would make no scene a photo shows (two kinds, a place, a part and its
     whole, a name for the same thing), or None. A large and a small thing pass here (see `exchange_clash`)."""
-    if not _has_wordnet():
+    if not has_wordnet():
         return None
     ka, kb = noun_kind(a), noun_kind(b)
     if ka is None or kb is None:
@@ -209,7 +209,7 @@ def _name(words: Analysis, i: int) -> str:
     """Noun i with the noun before it where WordNet names the two as one thing ("teddy bear", "stop sign")."""
     if i > 0 and words[i - 1].pos == Pos.NOUN and words[i - 1].dep == "compound" and words[i - 1].head == i:
         joined = f"{words[i - 1].text}_{singular(words[i].text)}"
-        if _has_wordnet() and _synsets(joined, "n"):
+        if has_wordnet() and wordnet_synsets(joined, "n"):
             return joined.replace("_", " ")
     return words[i].text
 
@@ -246,7 +246,7 @@ def _on(words: Analysis, i: int, j: int) -> bool:
     if w.dep != "pobj" or words[w.head].dep != "prep":
         return False
     name, gov = preposition(words, w.head)
-    return (words[w.head].text in _ON or name in _ON) and j in (gov, _participant(words, gov))
+    return (words[w.head].text in _ON or name in _ON) and j in (gov, participant(words, gov))
 
 
 def _with(words: Analysis, i: int, j: int) -> bool:
@@ -262,10 +262,10 @@ def _with(words: Analysis, i: int, j: int) -> bool:
 def same_list(words: Analysis, i: int, j: int) -> bool:
     """Are nouns i and j members of one list ("a steak, a pineapple, and a banana"), which the parser may tie
     with an apposition rather than as conjuncts? Exchanging them lists the same things."""
-    ri, rj = _conj_root(words, i), _conj_root(words, j)
+    ri, rj = conj_root(words, i), conj_root(words, j)
     if ri == rj:
         return True
-    return any(words[x].dep == "appos" and _conj_root(words, words[x].head) == y for x, y in ((ri, rj), (rj, ri)))
+    return any(words[x].dep == "appos" and conj_root(words, words[x].head) == y for x, y in ((ri, rj), (rj, ri)))
 
 
 def _holds(words: Analysis, holder: int, held: int) -> bool:
@@ -274,13 +274,13 @@ def _holds(words: Analysis, holder: int, held: int) -> bool:
     does, or the direct object of a verb it does ("a table *holding* a glass", "a pizza *containing*
     mushrooms")? A conjunct stands where its first conjunct stands ("a desk with a keyboard, laptop and
     monitor")."""
-    root, own = _conj_root(words, held), _conj_root(words, holder)
+    root, own = conj_root(words, held), conj_root(words, holder)
     w = words[root]
     if w.dep == "pobj" and words[w.head].dep == "prep":
         name, gov = preposition(words, w.head)
         if name not in _HOLDING:  # "on top of" holds; "in front of" does not, for all its "of"
             return False
-        return own in (_conj_root(words, gov), _participant(words, gov)) or (
+        return own in (conj_root(words, gov), participant(words, gov)) or (
             words[gov].pos == Pos.VERB and own in _subjects(words, gov)
         )
     return w.dep == "dobj" and words[w.head].pos == Pos.VERB and own in _subjects(words, w.head)

@@ -71,18 +71,18 @@ def _wn_pos(pos: Pos) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=131072)
-def _synsets(word: str, pos: str | None = None) -> tuple:
+def wordnet_synsets(word: str, pos: str | None = None) -> tuple:
     """NLTK's lookup (morphy included) is most of the checks' time; captions repeat their words."""
     return tuple(load_wordnet().synsets(word, pos=pos))
 
 
 @lru_cache(maxsize=65536)
 def _senses(word: str, pos: Pos) -> tuple:
-    return tuple(s for p in _wn_pos(pos) for s in _synsets(word, p)[:TOP_SENSES])
+    return tuple(s for p in _wn_pos(pos) for s in wordnet_synsets(word, p)[:TOP_SENSES])
 
 
 def known(word: str) -> bool:
-    return bool(_synsets(word))
+    return bool(wordnet_synsets(word))
 
 
 _NUMERAL = re.compile(r"\d+(st|nd|rd|th|s)?")
@@ -125,7 +125,7 @@ _NUMBER_WORDS = frozenset(_NUMBERS) - {"dozen", "pair", "couple", "both"}  # tho
 
 
 @lru_cache(maxsize=1)
-def _has_wordnet() -> bool:
+def has_wordnet() -> bool:
     """The part-of-speech checks run without WordNet (meaning checks off, not installed): then only the
     lemmatizer and the closed lists say what is an attribute."""
     try:
@@ -143,33 +143,33 @@ def attribute_word(word: str) -> bool:
     if word.isdigit() or word in _NUMBER_WORDS or word in MATERIALS:
         return True
     lemmas = lemminflect.getAllLemmas(word)
-    if not _has_wordnet():
+    if not has_wordnet():
         return "ADJ" in lemmas
     # The lemmatizer's corpus lists nouns used attributively as adjectives too ("house"): WordNet decides those.
     if "ADJ" in lemmas and "NOUN" not in lemmas:
         return True
     if plural(word):
         return False
-    if _synsets(word, "a") or _synsets(word, "s"):
+    if wordnet_synsets(word, "a") or wordnet_synsets(word, "s"):
         return True
-    return any(s.lexname() in _STUFF_FILES for s in _synsets(word, "n")[:TOP_SENSES])
+    return any(s.lexname() in _STUFF_FILES for s in wordnet_synsets(word, "n")[:TOP_SENSES])
 
 
 def mass_noun(word: str) -> bool:
     """Stuff rather than a thing by its main WordNet sense ("coffee", "honey", "water"): no plural of it reads."""
-    return _has_wordnet() and any(s.lexname() in _STUFF_FILES for s in _synsets(word, "n")[:1])
+    return has_wordnet() and any(s.lexname() in _STUFF_FILES for s in wordnet_synsets(word, "n")[:1])
 
 
 def compound_name(first: str, second: str) -> bool:
     """Does WordNet name the two words together as one noun ("fire hydrant", "parking lot")?"""
-    return _has_wordnet() and bool(_synsets(f"{first}_{second}", "n"))
+    return has_wordnet() and bool(wordnet_synsets(f"{first}_{second}", "n"))
 
 
 def known_noun(word: str) -> bool:
     """Does the lemmatizer's dictionary or WordNet know this word as a noun?"""
     if "NOUN" in lemminflect.getAllLemmas(word):
         return True
-    return _has_wordnet() and bool(_synsets(word, "n"))
+    return has_wordnet() and bool(wordnet_synsets(word, "n"))
 
 
 def _ancestors(synsets: tuple, steps: int) -> set:
@@ -200,9 +200,9 @@ def wordnet_relation(a: str, b: str, pos: Pos) -> str | None:
     sa, sb = _senses(a, pos), _senses(b, pos)
     if not sa or not sb:
         return None
-    first_a, first_b = _synsets(a, _wn_pos(pos)[0])[:1], _synsets(b, _wn_pos(pos)[0])[:1]
+    first_a, first_b = wordnet_synsets(a, _wn_pos(pos)[0])[:1], wordnet_synsets(b, _wn_pos(pos)[0])[:1]
     # Synonyms in the main sense of one of the two words (bike's second sense is bicycle's first).
-    shared = (set(first_a) & set(_synsets(b))) | (set(first_b) & set(_synsets(a)))
+    shared = (set(first_a) & set(wordnet_synsets(b))) | (set(first_b) & set(wordnet_synsets(a)))
     if shared:
         return f"synonyms ({min(s.name() for s in shared)})"
     # Upwards a step or two: "guy" -> "man" still holds of the image ("dog" -> "animal", eight steps up, is
@@ -215,9 +215,10 @@ def wordnet_relation(a: str, b: str, pos: Pos) -> str | None:
         return f"hyponym ({b} is a kind of {a}): may still be true"
     if pos != Pos.NOUN:
         # From the main sense only: "colorful"'s third sense, "colored", is similar to "monochromatic".
-        similar_a = {t for s in _synsets(a, "a")[:1] for t in s.similar_tos() + s.also_sees()}  # "a" includes "s"
-        similar_b = {t for s in _synsets(b, "a")[:1] for t in s.similar_tos() + s.also_sees()}
-        if similar_a & set(_synsets(b, "a")[:1]) or similar_b & set(_synsets(a, "a")[:1]):
+        # WordNet's "a" includes the satellite adjectives, "s".
+        similar_a = {t for s in wordnet_synsets(a, "a")[:1] for t in s.similar_tos() + s.also_sees()}
+        similar_b = {t for s in wordnet_synsets(b, "a")[:1] for t in s.similar_tos() + s.also_sees()}
+        if similar_a & set(wordnet_synsets(b, "a")[:1]) or similar_b & set(wordnet_synsets(a, "a")[:1]):
             return "similar adjectives"
     all_a = _senses(a, Pos.NOUN) + _senses(a, Pos.ADJ)
     all_b = _senses(b, Pos.NOUN) + _senses(b, Pos.ADJ)

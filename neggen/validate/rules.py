@@ -68,7 +68,7 @@ _COLLECTIVES = frozenset(
     "bundle".split()
 )
 # A colour standing alone as a noun is what someone wears: "a girl in *pink*", "a boy wearing *yellow*".
-_COLOURS = frozenset(
+COLOURS = frozenset(
     "red orange yellow green blue purple pink brown black white gray grey silver gold beige tan maroon navy "
     "violet turquoise teal".split()
 )
@@ -112,7 +112,7 @@ def _attribute(words: Analysis, i: int) -> bool:
         return False
     if w.text in _COLLECTIVES and i + 1 < len(words) and words[i + 1].text == "of":
         return True
-    if w.text in _COLOURS and not any(x.head == i and x.dep in ("det", "amod") for x in words):
+    if w.text in COLOURS and not any(x.head == i and x.dep in ("det", "amod") for x in words):
         return True
     if w.text in _TIMES and w.dep == "pobj" and words[w.head].text in ("at", "in", "during"):
         return True
@@ -165,7 +165,7 @@ def _kept_place_holder(words: Analysis, i: int, span: range) -> bool:
 
 
 def _attribute_word(text: str) -> bool:
-    return text in _COLOURS or attribute_word(text)
+    return text in COLOURS or attribute_word(text)
 
 
 def _compound_noun(words: Analysis, i: int) -> bool:
@@ -531,7 +531,7 @@ def editable_words(neg_type: NegType, words: Analysis) -> list[int]:
             i
             for i in range(len(words))
             if _head_noun(words, i)
-            and words[i].text not in _COLOURS | _STAND_INS  # tagger slips: "a neon *blue* glow", "each *other*"
+            and words[i].text not in COLOURS | _STAND_INS  # tagger slips: "a neon *blue* glow", "each *other*"
             and not _not_a_thing(words, i)
             and not _compound_noun(words, i)
             and not _compound_head(words, i)

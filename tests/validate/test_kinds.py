@@ -96,7 +96,7 @@ def test_a_person_and_an_animal_exchange_unless_one_acts_on_the_other():
 
 
 def test_without_wordnet_nothing_is_refused(monkeypatch):
-    monkeypatch.setattr(kinds, "_has_wordnet", lambda: False)
+    monkeypatch.setattr(kinds, "has_wordnet", lambda: False)
     assert kind_clash("pizza", "plate") is None
 
 
