@@ -5,7 +5,9 @@ This module decides, per caption and type, which spans an edit may touch (from t
 validators' own tests: `validate.rules.editable_words`, `validate.bindings.exchange_keeps_scene`) and the
 regex an engine constrains decoding to, so the model can only name an edit the checks can accept. An exchange
 of nouns (swap_nouns, reshuffle) is offered only between things of one kind (`validate.kinds`: no "a plate
-sits on a pizza", no "a street parked on a bus"), and a reshuffle only where every verb still agrees.
+sits on a pizza", no "a street parked on a bus") and only where it changes a relation the parse reads
+(`validate.links`: not a list reordered, not two of one noun); a reshuffle only where every verb still agrees
+and an article-less phrase trades places only with another.
 `neggen.edits.apply` turns the answer back into a sentence.
 """
 
@@ -24,6 +26,7 @@ from neggen.text.words import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
 from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
+from neggen.validate.links import exchanged
 from neggen.validate.rules import editable_words, stuff_into_plural
 from neggen.validate.spans import plural
 
@@ -119,6 +122,7 @@ def candidate_spans(
             and _same_kind(analysis, where[a], where[b])
             and not exchange_keeps_scene(analysis, where[a], where[b])
             and not (neg_type == NegType.swap_nouns and _noun_swap_clash(analysis, where[a], where[b]))
+            and (neg_type != NegType.swap_nouns or exchanged(analysis, where[a], where[b]))
             and (relations is None or relations.exchange_attested(analysis, where[a], where[b]))
         ][:MAX_SWAP_PAIRS]
     alternatives: dict[str, list[str]] = {}
@@ -158,6 +162,7 @@ def phrase_spans(caption: str, analysis: Analysis, relations: RelationTable | No
         if text(a) in candidates
         and text(b) in candidates
         and _scene_after_exchange(analysis, a, b)
+        and exchanged(analysis, a.stop - 1, b.stop - 1)
         and (relations is None or relations.exchange_attested(analysis, a.stop - 1, b.stop - 1))
     ][:MAX_SWAP_PAIRS]
     return Spans(candidates, repeated, pairs)
@@ -171,6 +176,8 @@ def _scene_after_exchange(analysis: Analysis, a: range, b: range) -> bool:
     i, j = a.stop - 1, b.stop - 1
     if _possessive(analysis, a) != _possessive(analysis, b):
         return False  # "Her cat with blonde hair sleeping with a woman next to her"
+    if _bare(analysis, a) != _bare(analysis, b):
+        return False  # "Small child stands ... while a woman" -> "A woman stands ... while small child"
     if same_list(analysis, i, j):
         return False  # "A pineapple, a steak, and a banana sit on a cutting board": the same things
     return exchange_clash(analysis, i, j) is None and breaks_agreement(analysis, i, j) is None
@@ -200,6 +207,14 @@ def _noun_swap_clash(analysis: Analysis, i: int, j: int) -> bool:
         if mine and noun_kind(analysis[other].text) in ANIMATE_KINDS:
             return True
     return False
+
+
+def _bare(analysis: Analysis, phrase: range) -> bool:
+    """Is the phrase one thing named without an article, number or possessive ("small child", "injured man")?
+    Captions drop them at the start; moved elsewhere, beside phrases that have one, it reads as a slip."""
+    head = phrase.stop - 1
+    counted = any(analysis[k].dep in ("det", "poss", "nummod") for k in phrase)
+    return not counted and not plural(analysis[head].text)
 
 
 def _possessive(analysis: Analysis, phrase: range) -> bool:

@@ -59,9 +59,10 @@ def test_edit_form_sends_a_regex_applies_the_answer_and_records_the_form(caption
         for side in re.findall(r"[a-z]+", request.regex.split(" -> ")[0].replace("<->", " ")):
             assert side in caption.lower()
     negatives, rejects = rows(tmp_path)
-    # 4 swaps: counting nouns count as attributes ("a variety of items": "kitchen <-> variety" is no noun swap), and
-    # only things of one kind are exchanged (validate.kinds: no "man <-> moped", no "bus <-> street").
-    assert summary.accepted["replace_nouns"] >= 20 and summary.accepted["swap_nouns"] >= 4
+    # 3 swaps: counting nouns count as attributes ("a variety of items": "kitchen <-> variety" is no noun swap),
+    # only things of one kind are exchanged (validate.kinds: no "man <-> moped", no "bus <-> street"), and only
+    # where a relation the parse reads changes (no "table <-> utensils" of "The table is full of ... utensils").
+    assert summary.accepted["replace_nouns"] >= 20 and summary.accepted["swap_nouns"] >= 3
     edits = negatives
     assert set(edits["output"]) == {"edit"} and edits["edit"].null_count() == 0
     for r in edits.iter_rows(named=True):

@@ -34,6 +34,9 @@ from neggen.validate.kinds import exchange_clash, kind_clash, noun_kind
         ("umbrella", kinds.SMALL),
         ("mug", kinds.SMALL),  # its person sense ("a chump") is not its first
         ("teddy bear", kinds.SMALL),  # the compound, not the bear
+        ("bat", kinds.SMALL),  # a baseball bat, though WordNet's first "bat" is the animal
+        ("mouse", kinds.SMALL),  # a computer's
+        ("duck", kinds.SMALL_ANIMAL),  # other animals with a thing's sense further down stay animals
         ("water", kinds.STUFF),
         ("fries", None),  # WordNet knows "fry" only as people: Christopher Fry, a child (no first sense)
         ("slice", None),
