@@ -29,6 +29,7 @@ SKIS = "A group of people riding skis while holding ski poles."
 POLES = "A group of people riding ski poles while holding skis."
 ROUND5 = Path(__file__).resolve().parents[1] / "data" / "quality" / "round5.jsonl"
 ROUND6 = ROUND5.with_name("round6.jsonl")
+ROUND7 = ROUND5.with_name("round7.jsonl")
 
 
 def parse(text: str):
@@ -207,4 +208,29 @@ def test_the_bundled_table_refuses_the_labelled_nonsense(neg_type, good_kept, ba
 )
 def test_round_6_labels_keep_the_good_exchanges_and_refuse_most_nonsense(neg_type, good_kept, bad_kept):
     kept = kept_by_label(neg_type, ROUND6, lambda row: row["label_a"]["good"] and row["label_b"]["good"])
+    assert kept[True] >= good_kept and kept[False] <= bad_kept, kept
+
+
+def every_annotator_says_good(row) -> bool:
+    return row["label_a"]["good"] and (row["label_b"] is None or row["label_b"]["good"])  # T has one annotator
+
+
+@pytest.mark.parametrize(
+    ("holdout", "neg_type", "good_kept", "bad_kept"),
+    # Round 7's rows, judged again without the plausibility filter (its verdict is in the field runs). Tune set T
+    # (one annotator; its accepted and implausible rows, read to write the round's rules): swap_nouns keeps 23 of
+    # 35 good and 45 of 146 bad, reshuffle 21 of 28 and 32 of 85 (round 6's code: 24 and 96, 28 and 85).
+    # Holdout I (two annotators, good = both say so; not read while tuning): 1 and 13, 3 and 7 (2 and 23, 3 and 17).
+    [
+        ("T", NegType.swap_nouns, 23, 45),
+        ("T", NegType.reshuffle, 21, 32),
+        ("I", NegType.swap_nouns, 1, 13),
+        ("I", NegType.reshuffle, 3, 7),
+    ],
+)
+def test_round_7_labels_keep_what_they_kept(tmp_path, holdout, neg_type, good_kept, bad_kept):
+    rows = [r for r in map(json.loads, ROUND7.read_text().splitlines()) if r["holdout"] == holdout]
+    part = tmp_path / "part.jsonl"
+    part.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    kept = kept_by_label(neg_type, part, every_annotator_says_good)
     assert kept[True] >= good_kept and kept[False] <= bad_kept, kept
