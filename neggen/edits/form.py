@@ -7,7 +7,8 @@ regex an engine constrains decoding to, so the model can only name an edit the c
 of nouns (swap_nouns, reshuffle) is offered only between things of one kind (`validate.kinds`: no "a plate
 sits on a pizza", no "a street parked on a bus") and only where it changes a relation the parse reads
 (`validate.links`: not a list reordered, not two of one noun); a reshuffle only where every verb still agrees
-and an article-less phrase trades places only with another.
+and an article-less phrase trades places only with another; a swap of attributes only between two of one
+dimension (`validate.dimensions`: "red" and "black", not "small" and "yellow").
 `neggen.edits.apply` turns the answer back into a sentence.
 """
 
@@ -25,6 +26,7 @@ from neggen.text.pos import Analysis, PosTagger
 from neggen.text.words import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
+from neggen.validate.dimensions import same_dimension
 from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
 from neggen.validate.links import exchanged
 from neggen.validate.rules import editable_words, stuff_into_plural
@@ -123,6 +125,7 @@ def candidate_spans(
             and not exchange_keeps_scene(analysis, where[a], where[b])
             and not (neg_type == NegType.swap_nouns and _noun_swap_clash(analysis, where[a], where[b]))
             and (neg_type != NegType.swap_nouns or exchanged(analysis, where[a], where[b]))
+            and (neg_type != NegType.swap_adjectives or same_dimension(a, b))
             and (relations is None or relations.exchange_attested(analysis, where[a], where[b]))
         ][:MAX_SWAP_PAIRS]
     alternatives: dict[str, list[str]] = {}

@@ -487,6 +487,13 @@ def test_exchanges_change_a_relation_the_parse_reads_and_keep_their_articles(cap
     assert offered in candidate_spans(neg_type, chase, DEFAULT_TAGGER).pairs
 
 
+def test_attributes_swap_only_within_one_dimension():
+    hydrant = "A yellow fire hydrant with a small guard bar around it."  # may be small and yellow after the swap
+    assert candidate_spans(NegType.swap_adjectives, hydrant, DEFAULT_TAGGER).pairs == []
+    pen = "A black pen is laying on top of a red pair of scissors."
+    assert ("black", "red") in candidate_spans(NegType.swap_adjectives, pen, DEFAULT_TAGGER).pairs
+
+
 def test_a_list_of_things_is_not_reordered_unless_a_count_moves():
     """ "A pineapple, a steak, and a banana sit on a cutting board" lists the same things (the parser ties the
     list with an apposition); "two lamps a laptop" counts other things than "two laptops a lamp"."""
