@@ -7,8 +7,9 @@ Captions of real photos hold some of that knowledge, read as relations (`validat
 `on(sit, couch)`, `subj on(cat, shelf)`).
 
 An exchange is `unattested` when it turns a relation the reference captions show into one they never show
-(`RelationTable.refused`); where they show neither, the table says nothing. Measured in docs/negatives.md,
-round 6.
+(`RelationTable.refused`), or moves two things (no person or animal) only into relations they never show
+(`RelationTable.unvouched`); where they show neither side of an exchange of people or animals, the table says
+nothing. Measured in docs/negatives.md, rounds 6 and 7.
 
 The table shipped (neggen/data/relations.parquet) counts the relations of the COCO Karpathy test captions
 of the images neggen's labelled sets, holdouts and demo do not use (`python -m neggen.validate.relations`
