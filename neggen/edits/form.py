@@ -124,9 +124,8 @@ def candidate_spans(
             and _same_kind(analysis, where[a], where[b])
             and not exchange_keeps_scene(analysis, where[a], where[b])
             and not (neg_type == NegType.swap_nouns and _noun_swap_clash(analysis, where[a], where[b]))
-            and (neg_type != NegType.swap_nouns or exchanged(analysis, where[a], where[b]))
+            and (neg_type != NegType.swap_nouns or _relation_changes(analysis, where[a], where[b], relations))
             and (neg_type != NegType.swap_adjectives or same_dimension(a, b))
-            and (relations is None or relations.exchange_attested(analysis, where[a], where[b]))
         ][:MAX_SWAP_PAIRS]
     alternatives: dict[str, list[str]] = {}
     if neg_type not in SWAP_TYPES and choices == "same_kind":
@@ -165,10 +164,16 @@ def phrase_spans(caption: str, analysis: Analysis, relations: RelationTable | No
         if text(a) in candidates
         and text(b) in candidates
         and _scene_after_exchange(analysis, a, b)
-        and exchanged(analysis, a.stop - 1, b.stop - 1)
-        and (relations is None or relations.exchange_attested(analysis, a.stop - 1, b.stop - 1))
+        and _relation_changes(analysis, a.stop - 1, b.stop - 1, relations)
     ][:MAX_SWAP_PAIRS]
     return Spans(candidates, repeated, pairs)
+
+
+def _relation_changes(analysis: Analysis, i: int, j: int, relations: RelationTable | None) -> bool:
+    """Does exchanging head nouns i and j change a relation the parse reads (`validate.links`: not a list
+    reordered, not two of one noun), and only as the relation table, if any, allows?"""
+    pairs = exchanged(analysis, i, j)
+    return bool(pairs) and (relations is None or relations.allows(pairs))
 
 
 def _scene_after_exchange(analysis: Analysis, a: range, b: range) -> bool:

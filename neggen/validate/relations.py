@@ -34,7 +34,7 @@ from neggen.errors import one_line
 from neggen.text.pos import DEFAULT_TAGGER, Analysis, PosTagger
 from neggen.types import NegType
 from neggen.validate.kinds import ANIMATE_KINDS, noun_kind
-from neggen.validate.links import Relation, changed, exchanged, relations, show
+from neggen.validate.links import Relation, changed, relations, show
 from neggen.validate.reasons import ACCEPT, Reason, Verdict, reject
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -104,9 +104,9 @@ class RelationTable:
             return reject(Reason.unattested, f"things moved into relations no reference caption has: {said}")
         return ACCEPT
 
-    def exchange_attested(self, words: Analysis, i: int, j: int) -> bool:
-        """May head nouns i and j be exchanged? For the edit form, to offer only such exchanges."""
-        pairs = exchanged(words, i, j)
+    def allows(self, pairs: list[tuple[Relation, Relation]]) -> bool:
+        """May an exchange change these relations (`validate.links.exchanged`, off the caption's own parse)? For
+        the edit form, to offer only such exchanges."""
         return not self.refused(pairs) and not self.unvouched(pairs)
 
     def record(self) -> dict[str, object]:
