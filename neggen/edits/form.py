@@ -28,6 +28,7 @@ from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
 from neggen.validate.dimensions import same_dimension
 from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
+from neggen.validate.lexical import mass_noun
 from neggen.validate.links import exchanged
 from neggen.validate.rules import editable_words, stuff_into_plural
 from neggen.validate.spans import plural
@@ -127,12 +128,35 @@ def candidate_spans(
             and (neg_type != NegType.swap_nouns or _relation_changes(analysis, where[a], where[b], relations))
             and (neg_type != NegType.swap_adjectives or same_dimension(a, b))
         ][:MAX_SWAP_PAIRS]
+    if neg_type == NegType.replace_nouns:
+        # A plural the lemmatizer does not know ("pans": a verb to it) would take a singular in its place.
+        candidates = [c for c in candidates if analysis[where[c]].tag != "NNS" or plural(c)]
     alternatives: dict[str, list[str]] = {}
     if neg_type not in SWAP_TYPES and choices == "same_kind":
         in_caption = frozenset(counts) | frozenset(w.lemma for w in analysis)
         alternatives = same_kind_alternatives(neg_type, candidates, in_caption)
+        if neg_type == NegType.replace_nouns:
+            for c in [c for c in alternatives if _stuff_slot(analysis, where[c])]:
+                alternatives[c] = [w for w in alternatives[c] if mass_noun(w)]
+            alternatives = {c: a for c, a in alternatives.items() if a}
         candidates = [c for c in candidates if c in alternatives]
     return Spans(candidates, repeated, pairs, alternatives)
+
+
+# Determiners after which a singular count noun reads ("a box", "the box"; not "some box", "a pile of box").
+_COUNTING_DETERMINERS = frozenset("a an the this that each every another one either neither".split())
+
+
+def _stuff_slot(analysis: Analysis, i: int) -> bool:
+    """Is noun i singular with nothing that counts it ("a pile of green *luggage*", "some *water*")? Only stuff
+    reads there: a thing replacing it would need a plural the replace does not give ("a pile of green box")."""
+    if analysis[i].tag != "NN":
+        return False
+    return not any(
+        w.head == i and (w.dep == "poss" or (w.dep in ("det", "nummod") and w.text in _COUNTING_DETERMINERS))
+        for k, w in enumerate(analysis)
+        if k != i
+    )
 
 
 def phrase_spans(caption: str, analysis: Analysis, relations: RelationTable | None = None) -> Spans:

@@ -4,7 +4,9 @@ The edit form asks the model to choose the right side of a replace among these w
 instead of writing any word: a colour becomes another colour, a number another number of the same grammatical
 number, a material another material, a size or state its opposite; a noun becomes a sister term (another
 hyponym of its WordNet hypernym or of the hypernym above: dog -> cat, horse, sheep; bench -> chair, table),
-never a synonym, hypernym or hyponym that could still be true. Every offered word is one people use in
+never a synonym, hypernym or hyponym that could still be true, nor a word that may be true of the same photo
+(`may_still_be_true`: a part or the whole of the thing, a setting of the same kind, a class name, a person
+the old word does not contradict). Every offered word is one people use in
 captions (neggen/data/caption_words.txt, counted over COCO captions), so the result reads like a caption.
 A word with no such alternative is not offered as a replace span at all.
 
@@ -23,14 +25,20 @@ from pathlib import Path
 import lemminflect
 
 from neggen.text.wordnet import load as load_wordnet
+from neggen.validate.kinds import THINGS_FIRST
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # neggen/data, shipped as package data
 CAPTION_WORDS_FILE = DATA_DIR / "caption_words.txt"
 TABLE_FILE = DATA_DIR / "replacements.json"
 # Nouns that name no thing in a photo, whatever WordNet files them under.
-_NOT_THINGS = frozenset("type types kind kinds lot lots stunt semi professional court bar bank line series".split())
+_NOT_THINGS = frozenset(
+    "type types kind kinds lot lots stunt semi professional court bar bank line series sort crossing".split()
+)
 MAX_ALTERNATIVES = 12
 MIN_COUNT = 10  # a sister term must be at least this common in captions
+# An ancestor with more caption nouns below it than this is a category ("artifact"), not a kind: its members are
+# no sisters ("cake" -> "frisbee", "road" -> "tower").
+MAX_KIND_SIZE = 30
 
 # Closed kinds of attributes: a member is replaced by another member of its kind.
 ATTRIBUTE_KINDS: dict[str, tuple[str, ...]] = {
@@ -138,14 +146,101 @@ VISIBLE_KINDS = frozenset(
 
 def noun_alternatives(noun: str, avoid: frozenset[str] = frozenset()) -> list[str]:
     """Common caption nouns of a sister kind (a dog -> a cat, a horse), most frequent first, in the singular;
-    none of them a synonym, hypernym or hyponym of `noun`, nor in `avoid` (the caption's other words)."""
+    none of them a synonym, hypernym or hyponym of `noun`, nor in `avoid` (the caption's other words), nor a
+    person of another sex where `avoid` has a pronoun that may be this one's ("a man holding his racket")."""
     lemma = _singular(noun.lower())
-    return [w for w in table()["nouns"].get(lemma, []) if w not in avoid][:MAX_ALTERNATIVES]
+    sex = PERSON_FEATURES.get(lemma, (None, None))[0]
+    pronouns = bool(avoid & GENDERED_PRONOUNS)
+    return [
+        w
+        for w in table()["nouns"].get(lemma, [])
+        if w not in avoid and not (pronouns and PERSON_FEATURES.get(w, (sex, None))[0] not in (None, sex))
+    ][:MAX_ALTERNATIVES]
 
 
 def _singular(noun: str) -> str:
     found = lemminflect.getLemma(noun, upos="NOUN")
     return found[0] if found else noun
+
+
+# Names of classes, not of things: any member of the class may be in the photo ("a train" -> "a vehicle").
+CLASS_NOUNS = frozenset(
+    "vehicle device container equipment structure furniture machine clothing attire outfit gear item area place "
+    "stuff object thing setting habitat scene space".split()
+)
+# Settings of one kind are told apart by use, not by sight: a path may be called a road, a field may be a park,
+# a hill a mountain.
+SETTING_KINDS: tuple[frozenset[str], ...] = (
+    frozenset({"way.n.06"}),
+    frozenset({"tract.n.01"}),
+    frozenset({"natural_elevation.n.01", "slope.n.01"}),
+)
+# Words captions use for one thing that WordNet files apart.
+NEAR_SYNONYMS: tuple[frozenset[str], ...] = (
+    frozenset({"ocean", "sea"}),
+    frozenset({"picture", "photo", "photograph", "image"}),
+)
+# A person noun's sex and age: a replacement must contradict what the old word says ("man" -> "woman",
+# "child" -> "man"); "child" -> "boy" or "player" -> "woman" may still be true.
+PERSON_FEATURES: dict[str, tuple[str | None, str | None]] = {
+    **dict.fromkeys(("man", "guy", "gentleman"), ("male", "adult")),
+    **dict.fromkeys(("woman", "lady"), ("female", "adult")),
+    "adult": (None, "adult"),
+    "boy": ("male", "young"),
+    "girl": ("female", "young"),
+    **dict.fromkeys(("child", "kid", "baby", "toddler", "teenager", "youngster", "infant"), (None, "young")),
+}
+
+GENDERED_PRONOUNS = frozenset("he him his himself she her hers herself".split())
+
+
+def may_still_be_true(noun: str, other: str) -> bool:
+    """Might `other` be true of the photo `noun` describes, though WordNet does not call it a synonym,
+    hypernym or hyponym? A class name, a part or whole (a slope of a hill, a room of a building), a setting of
+    the same kind, a near-synonym, or a person noun that contradicts nothing the old one says."""
+    if other in CLASS_NOUNS or any({noun, other} <= group for group in NEAR_SYNONYMS):
+        return True
+    sense, other_sense = _caption_sense(noun), _caption_sense(other)
+    if sense is None or other_sense is None:
+        return False
+    if _setting_kind(sense) is not None and _setting_kind(sense) == _setting_kind(other_sense):
+        return True
+    if sense.lexname() == "noun.person" and not _contradicts(noun, other):
+        return True
+    return bool(_parts_and_wholes(sense) & _with_hypernyms(other_sense)) or bool(
+        _parts_and_wholes(other_sense) & _with_hypernyms(sense)
+    )
+
+
+def _contradicts(person: str, other: str) -> bool:
+    """Does `other` say something `person` rules out (its sex or age), or do both name roles ("skier",
+    "snowboarder")?"""
+    sex, age = PERSON_FEATURES.get(person, (None, None))
+    other_sex, other_age = PERSON_FEATURES.get(other, (None, None))
+    if not (sex or age or other_sex or other_age):
+        return True
+    return bool((sex and other_sex and sex != other_sex) or (age and other_age and age != other_age))
+
+
+def _with_hypernyms(sense) -> set:
+    return {sense} | set(sense.closure(lambda s: s.hypernyms()))
+
+
+def _parts_and_wholes(sense) -> set:
+    """The parts and wholes WordNet lists for a sense (a hill's slope; a building's rooms)."""
+    return {*sense.part_meronyms(), *sense.part_holonyms(), *sense.substance_holonyms(), *sense.member_holonyms()}
+
+
+def _setting_kind(sense) -> int | None:
+    ancestors = {s.name() for s in _with_hypernyms(sense)}
+    return next((k for k, kind in enumerate(SETTING_KINDS) if kind & ancestors), None)
+
+
+def _one_kind_of_person(word: str) -> bool:
+    """Is a person noun a person in every visible sense among its first three? "mug", "comforter", "pitcher"
+    and "kid" are also things or animals a caption more likely means."""
+    wn = load_wordnet()
+    return all(s.lexname() == "noun.person" for s in wn.synsets(word, pos="n")[:3] if s.lexname() in VISIBLE_KINDS)
 
 
 def build_table() -> dict[str, dict[str, list[str]]]:
@@ -175,7 +270,11 @@ def _noun_index() -> tuple[dict[str, object], dict[object, list[str]]]:
     senses = {
         w: s
         for w, n in caption_word_counts().items()
-        if n >= MIN_COUNT and w.isalpha() and w not in _NOT_THINGS and _singular(w) == w and (s := _caption_sense(w))
+        if n >= MIN_COUNT
+        and w.isalpha()
+        and w not in _NOT_THINGS | THINGS_FIRST  # WordNet's sense of these is not the caption's: no sisters
+        and _singular(w) == w
+        and (s := _caption_sense(w))
     }
     below: dict[object, list[str]] = {}
     for word, sense in senses.items():
@@ -197,10 +296,16 @@ def _sister_nouns(noun: str) -> tuple[str, ...]:
     found: list[str] = []
     for level in (sense.hypernyms(), [g for p in sense.hypernyms() for g in p.hypernyms()]):
         for ancestor in level:
+            if len(below.get(ancestor, [])) > MAX_KIND_SIZE:
+                continue
             found += [
                 w
                 for w in below.get(ancestor, [])
-                if w not in excluded and w not in found and senses[w].lexname() == sense.lexname()
+                if w not in excluded
+                and w not in found
+                and senses[w].lexname() == sense.lexname()
+                and not (sense.lexname() == "noun.person" and not _one_kind_of_person(w))
+                and not may_still_be_true(noun, w)
             ]
         if len(found) >= 3:
             break

@@ -75,7 +75,7 @@ _VISIBLE = frozenset(
 )
 _SENSES = 4
 # Nouns WordNet reads first as an animal that photos show as things: COCO's "baseball bat" and (computer) "mouse".
-_THINGS_FIRST = frozenset({"bat", "mouse"})
+THINGS_FIRST = frozenset({"bat", "mouse"})
 
 PERSON, SMALL_ANIMAL, LARGE_ANIMAL = "person", "animal", "large animal"
 ANIMATE_KINDS = frozenset({PERSON, SMALL_ANIMAL, LARGE_ANIMAL})
@@ -103,12 +103,12 @@ _SUPPORTS = frozenset(
 def _sense(lemma: str):
     """The sense a caption means: the first of the first four noun senses filed under a visible kind, a person
     or an animal only as the word's first sense (a "mug" is no chump, "grass" no informer, "games" no hunted
-    animals) and never for the things of `_THINGS_FIRST` (a "bat" is a baseball bat), never a named one ("fries"
+    animals) and never for the things of `THINGS_FIRST` (a "bat" is a baseball bat), never a named one ("fries"
     are no Christopher Fry)."""
     senses = wordnet_synsets(lemma, "n")[:_SENSES]
     if senses and senses[0].name() == "person.n.01":
         return senses[0]
-    animate_first = lemma not in _THINGS_FIRST
+    animate_first = lemma not in THINGS_FIRST
     return next(
         (
             s

@@ -542,3 +542,24 @@ def test_the_constraint_offers_the_labelled_good_exchanges_and_refuses_the_bad(n
         if constraint is not None and row["edit"] and re.fullmatch(constraint, row["edit"]):
             offered[row["label"]["good"]] += 1
     assert offered[True] >= good_offered and offered[False] <= bad_offered, offered
+
+
+@pytest.mark.parametrize(
+    ("caption", "span", "offered"),
+    [
+        # Nothing counts the noun: only stuff reads in its place, not "a pile of green box".
+        ("A pile of green luggage sitting on a floor.", "luggage", None),
+        ("Sheep eating some grass in a field.", "grass", None),
+        ("A cup of coffee on a table.", "coffee", ["wine", "milk"]),
+        # A determiner or a possessive counts it: a thing reads there.
+        ("The man's luggage is on the cart.", "luggage", ["box"]),
+        # A plural the lemmatizer knows only as a verb would be given a singular: "some blender".
+        ("A man works with some pans in a kitchen.", "pans", None),
+    ],
+)
+def test_a_replace_keeps_the_number_its_slot_reads(caption, span, offered):
+    alternatives = candidate_spans(NegType.replace_nouns, caption, DEFAULT_TAGGER, "same_kind").alternatives
+    if offered is None:
+        assert span not in alternatives
+    else:
+        assert set(offered) <= set(alternatives[span])
