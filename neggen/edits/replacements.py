@@ -32,13 +32,19 @@ CAPTION_WORDS_FILE = DATA_DIR / "caption_words.txt"
 TABLE_FILE = DATA_DIR / "replacements.json"
 # Nouns that name no thing in a photo, whatever WordNet files them under.
 _NOT_THINGS = frozenset(
-    "type types kind kinds lot lots stunt semi professional court bar bank line series sort crossing".split()
+    "type types kind kinds lot lots stunt semi professional court bar bank line series sort crossing a at t th he "
+    "there making decker boarding hanging piece".split()
 )
 MAX_ALTERNATIVES = 12
 MIN_COUNT = 10  # a sister term must be at least this common in captions
-# An ancestor with more caption nouns below it than this is a category ("artifact"), not a kind: its members are
-# no sisters ("cake" -> "frisbee", "road" -> "tower").
-MAX_KIND_SIZE = 30
+# Categories, not kinds: two of their members are no sisters ("cake" -> "frisbee" as artifacts, "computer" ->
+# "leash" as devices, "cup" -> "skateboard" as containers, "pole" -> "runway" as implements).
+CATEGORIES = frozenset(
+    "artifact.n.01 instrumentality.n.03 container.n.01 structure.n.01 device.n.01 object.n.01 covering.n.02 "
+    "whole.n.02 implement.n.01 equipment.n.01".split()
+)
+# Caption nouns whose first WordNet senses are not what captions mean: a plate is no home plate.
+CAPTION_SENSES = {"plate": "plate.n.04", "cake": "cake.n.03"}
 
 # Closed kinds of attributes: a member is replaced by another member of its kind.
 ATTRIBUTE_KINDS: dict[str, tuple[str, ...]] = {
@@ -179,6 +185,7 @@ SETTING_KINDS: tuple[frozenset[str], ...] = (
 NEAR_SYNONYMS: tuple[frozenset[str], ...] = (
     frozenset({"ocean", "sea"}),
     frozenset({"picture", "photo", "photograph", "image"}),
+    frozenset({"plate", "dish", "platter"}),
 )
 # A person noun's sex and age: a replacement must contradict what the old word says ("man" -> "woman",
 # "child" -> "man"); "child" -> "boy" or "player" -> "woman" may still be true.
@@ -257,6 +264,8 @@ def _caption_sense(word: str):
     """The sense a caption means by a noun: its first sense among the first three that is a visible kind;
     None for words that are mostly adjectives or verbs ("white", "working") or no visible thing."""
     wn = load_wordnet()
+    if word in CAPTION_SENSES:
+        return wn.synset(CAPTION_SENSES[word])
     nouns = wn.synsets(word, pos="n")
     verbs = [v for v in wn.synsets(word, pos="v") if word in v.lemma_names()]  # "build" does not count for "building"
     if not nouns or wn.synsets(word, pos="as") or len(verbs) > 2 * len(nouns):
@@ -296,7 +305,7 @@ def _sister_nouns(noun: str) -> tuple[str, ...]:
     found: list[str] = []
     for level in (sense.hypernyms(), [g for p in sense.hypernyms() for g in p.hypernyms()]):
         for ancestor in level:
-            if len(below.get(ancestor, [])) > MAX_KIND_SIZE:
+            if ancestor.name() in CATEGORIES:
                 continue
             found += [
                 w
