@@ -155,12 +155,11 @@ def noun_alternatives(noun: str, avoid: frozenset[str] = frozenset()) -> list[st
     none of them a synonym, hypernym or hyponym of `noun`, nor in `avoid` (the caption's other words), nor a
     person of another sex where `avoid` has a pronoun that may be this one's ("a man holding his racket")."""
     lemma = _singular(noun.lower())
-    sex = PERSON_FEATURES.get(lemma, (None, None))[0]
     pronouns = bool(avoid & GENDERED_PRONOUNS)
     return [
         w
         for w in table()["nouns"].get(lemma, [])
-        if w not in avoid and not (pronouns and PERSON_FEATURES.get(w, (sex, None))[0] not in (None, sex))
+        if w not in avoid and not (pronouns and _sex(w) not in (None, _sex(lemma)))
     ][:MAX_ALTERNATIVES]
 
 
@@ -212,16 +211,20 @@ def may_still_be_true(noun: str, other: str) -> bool:
         return False
     if _setting_kind(sense) is not None and _setting_kind(sense) == _setting_kind(other_sense):
         return True
-    if sense.lexname() == "noun.person" and not _contradicts(noun, other):
+    if sense.lexname() == "noun.person" and not _tells_apart(noun, other):
         return True
     return bool(_parts_and_wholes(sense) & _with_hypernyms(other_sense)) or bool(
         _parts_and_wholes(other_sense) & _with_hypernyms(sense)
     )
 
 
-def _contradicts(person: str, other: str) -> bool:
-    """Does `other` say something `person` rules out (its sex or age), or do both name roles ("skier",
-    "snowboarder")?"""
+def _sex(person: str) -> str | None:
+    return PERSON_FEATURES.get(person, (None, None))[0]
+
+
+def _tells_apart(person: str, other: str) -> bool:
+    """Does `other` say something `person` rules out (a sex or an age)? Two roles ("skier", "snowboarder") are
+    told apart by what they do."""
     sex, age = PERSON_FEATURES.get(person, (None, None))
     other_sex, other_age = PERSON_FEATURES.get(other, (None, None))
     if not (sex or age or other_sex or other_age):
