@@ -97,6 +97,8 @@ def test_the_table_offers_no_word_that_may_still_be_true_nor_one_of_a_category()
     # A plate is no home plate, a cake no cake of soap: the caption's sense, not WordNet's first.
     assert "baseball" not in nouns["plate"] and "cup" in nouns["plate"] and "bread" in nouns["cake"]
     assert {"mug", "comforter", "pitcher", "boy"}.isdisjoint(nouns["child"]) and "woman" in nouns["child"]
+    # A role's sister is another role, a person in each first sense: not a mug or a comforter (WordNet's chump).
+    assert {"mug", "comforter", "plunger"}.isdisjoint(nouns["player"]) and "skier" in nouns["player"]
 
 
 def test_bat_and_mouse_are_things_with_no_sisters():
