@@ -305,9 +305,11 @@ _SIDE_BY_SIDE = SYMMETRIC | {"close to", "near to"}
 
 def symmetric_sides(words: Analysis, i: int, j: int) -> str | None:
     """Are nouns i and j the two sides of a symmetric relation ("a rhino is near an elephant", "a truck parked
-    close to a car"), even where one has more attached ("... near an elephant near a water hole")? An exchange
-    of the two then reads as the same scene."""
+    close to a car"), even where one has more attached ("... near an elephant near a water hole") or is a
+    later conjunct ("a man next to a garage and a boy")? An exchange of the two then reads as the same
+    scene."""
     for a, b in ((i, j), (j, i)):
+        b = conj_root(words, b)  # "standing next to a garage and *a young boy*": next to the boy too
         prep = words[b].head
         if words[b].dep != "pobj" or words[prep].dep != "prep":
             continue

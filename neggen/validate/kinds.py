@@ -76,6 +76,10 @@ _VISIBLE = frozenset(
 _SENSES = 4
 # Nouns WordNet reads first as an animal that photos show as things: COCO's "baseball bat" and (computer) "mouse".
 THINGS_FIRST = frozenset({"bat", "mouse"})
+# Nouns WordNet reads first as a person, with a use in its sense-tagged corpus, that captions mean as a thing or an
+# animal: a game "controller", a "tiger", "speakers", a car's "hood". A person-first noun whose person senses have
+# no use there ("hotdog", "comforter", "monitor", "toaster") is read as its first other sense without this list.
+SELDOM_PEOPLE = frozenset({"controller", "tiger", "speaker", "hood"})
 
 PERSON, SMALL_ANIMAL, LARGE_ANIMAL = "person", "animal", "large animal"
 ANIMATE_KINDS = frozenset({PERSON, SMALL_ANIMAL, LARGE_ANIMAL})
@@ -91,6 +95,9 @@ _SIZES = frozenset({LARGE, SMALL})
 # Prepositions by which one thing stands on or in another: two things of one kind exchange there only if of one
 # size, which WordNet does not say ("a tray of food sitting on a plate").
 _ON = frozenset({"on", "onto", "in", "into", "inside", "atop", "on top of"})
+# Prepositions by which one thing is on, over or under another: a large and a small animal do not exchange there
+# ("a horse stands over a dog").
+_POSITIONS = _ON | {"over", "above", "under", "underneath", "beneath", "below"}
 # Prepositions by which a thing holds or contains another: "a desk *with* a keyboard", "scissors *in* a cup".
 _HOLDING = _ON | {"with", "of"}
 # Prepositions by which one thing holds, carries or contains another: exchanging a large and a small thing there
@@ -108,6 +115,8 @@ def _sense(lemma: str):
     senses = wordnet_synsets(lemma, "n")[:_SENSES]
     if senses and senses[0].name() == "person.n.01":
         return senses[0]
+    if _seldom_a_person(lemma, senses):
+        senses = [s for s in senses if s.lexname() != "noun.person"]
     animate_first = lemma not in THINGS_FIRST
     return next(
         (
@@ -119,6 +128,18 @@ def _sense(lemma: str):
         ),
         None,
     )
+
+
+def _seldom_a_person(lemma: str, senses: list) -> bool:
+    """Is a noun whose first sense is a person one captions mean as something else: another sense among its
+    first four is visible, and its person senses have no use in WordNet's sense-tagged corpus ("a *hotdog* in a
+    bun") or it is one of `SELDOM_PEOPLE`? "batter" (2 uses) and "pitcher" (15) stay people."""
+    if not senses or senses[0].lexname() != "noun.person":
+        return False
+    if not any(s.lexname() in _VISIBLE and s.lexname() != "noun.person" for s in senses):
+        return False
+    uses = sum(x.count() for s in senses if s.lexname() == "noun.person" for x in s.lemmas() if x.name() == lemma)
+    return uses == 0 or lemma in SELDOM_PEOPLE
 
 
 @lru_cache(maxsize=1)
@@ -260,6 +281,7 @@ def _with(words: Analysis, i: int, j: int) -> bool:
     if w.dep != "pobj" or words[w.head].text != "with":
         return False
     gov = words[w.head].head
+    i = conj_root(words, i)  # "a man and two girls sitting on a couch with a dog": the girls are with it too
     return gov == i or (words[gov].pos == Pos.VERB and i in _subjects(words, gov))
 
 
@@ -290,6 +312,41 @@ def _holds(words: Analysis, holder: int, held: int) -> bool:
     return w.dep == "dobj" and words[w.head].pos == Pos.VERB and own in _subjects(words, w.head)
 
 
+def _with_at(words: Analysis, i: int, j: int) -> bool:
+    """Is one of nouns i and j with the place the other is at ("a television sitting on a stand *with* video
+    devices", "a banana is on a plate with cookies")? Exchanged, both are still there together, unless a phrase
+    of one's own stays behind ("a bed *with stacked pillows* is in a bedroom with a chair")."""
+    if any(w.dep == "prep" and w.head in (i, j) for w in words):
+        return False
+    for a, b in ((i, j), (j, i)):
+        w = words[conj_root(words, b)]
+        if w.dep != "pobj" or words[w.head].text != "with":
+            continue
+        place = words[w.head].head
+        if words[place].pos != Pos.NOUN or words[place].dep != "pobj" or words[words[place].head].dep != "prep":
+            continue
+        _, gov = preposition(words, words[place].head)
+        if conj_root(words, a) == gov or conj_root(words, a) in _subjects(words, gov):
+            return True
+    return False
+
+
+# Words that liken one thing to another: exchanged across one, each becomes the other's look ("a cake shaped
+# like a cup" -> "a cup shaped like a cake", "a waffle shaped cone with a banana").
+_LIKENESS = frozenset({"shape", "shaped", "shapes", "resemble", "resembles", "resembling"})
+_LOOK = frozenset({"look", "looks", "looking", "made"})
+
+
+def _across_likeness(words: Analysis, i: int, j: int) -> bool:
+    """Does a word that likens one thing to another ("shaped", "in the shape of", "looks like") stand between
+    nouns i and j?"""
+    lo, hi = sorted((i, j))
+    return any(
+        words[k].text in _LIKENESS or (words[k].text in _LOOK and k + 1 < len(words) and words[k + 1].text == "like")
+        for k in range(lo + 1, hi)
+    )
+
+
 def _acts_on(words: Analysis, i: int, j: int) -> bool:
     """Does one of nouns i and j do something to the other as a verb's subject and direct object ("a child
     feeding a dog", "a boy sitting down holding a cat")?"""
@@ -302,9 +359,11 @@ def _acts_on(words: Analysis, i: int, j: int) -> bool:
 
 def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
     """Why exchanging the caption's nouns i and j (the head nouns of the two exchanged phrases) makes no
-    scene: `kind_clash`; a large and a small thing where one holds the other ("a counter on a device"); a
-    person and an animal where one does something to the other ("a dog feeding a child"). None where the
-    exchange may make a scene."""
+    scene: `kind_clash`; a large and a small thing where one holds the other ("a counter on a device"), or a
+    large and a small animal where one is on, over or under the other ("a dog stands over a horse"); a person
+    and an animal where one does something to the other ("a dog feeding a child"); one with the place the other
+    is at (`_with_at`); one likened to the other ("a cake shaped like a cup"). None where the exchange may make
+    a scene."""
     a, b = _name(words, i), _name(words, j)
     clash = kind_clash(a, b)
     if clash is not None:
@@ -315,8 +374,14 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
         return f"{a!r} and {b!r}: {symmetric}, the same scene either way"
     if kinds <= ANIMATE_KINDS and (_with(words, i, j) or _with(words, j, i)):
         return f"{a!r} and {b!r}: one with the other, the same scene either way"
+    if _with_at(words, i, j):
+        return f"{a!r} and {b!r}: one with the place the other is at, the same scene either way"
+    if _across_likeness(words, i, j):
+        return f"{a!r} and {b!r}: one likened to the other, which the exchange turns round"
     if kinds == _SIZES and (_held(words, i) or _held(words, j)):
         return f"{a!r} and {b!r}: a large and a small thing, one holding the other"
+    if kinds == {SMALL_ANIMAL, LARGE_ANIMAL} and (_held(words, i, _POSITIONS) or _held(words, j, _POSITIONS)):
+        return f"{a!r} and {b!r}: a large and a small animal, one on, over or under the other"
     if kinds <= _SIZES and len(kinds) == 1 and (_on(words, i, j) or _on(words, j, i)):
         return f"{a!r} and {b!r}: one thing on or in another, whose sizes may not allow the reverse"
     if not kinds & ANIMATE_KINDS and (_holds(words, i, j) or _holds(words, j, i)):
