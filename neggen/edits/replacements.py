@@ -25,7 +25,7 @@ from pathlib import Path
 import lemminflect
 
 from neggen.text.wordnet import load as load_wordnet
-from neggen.validate.kinds import THINGS_FIRST
+from neggen.validate.kinds import THINGS_FIRST, sex, tells_apart
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # neggen/data, shipped as package data
 CAPTION_WORDS_FILE = DATA_DIR / "caption_words.txt"
@@ -159,7 +159,7 @@ def noun_alternatives(noun: str, avoid: frozenset[str] = frozenset()) -> list[st
     return [
         w
         for w in table()["nouns"].get(lemma, [])
-        if w not in avoid and not (pronouns and _sex(w) not in (None, _sex(lemma)))
+        if w not in avoid and not (pronouns and sex(w) not in (None, sex(lemma)))
     ][:MAX_ALTERNATIVES]
 
 
@@ -186,17 +186,6 @@ NEAR_SYNONYMS: tuple[frozenset[str], ...] = (
     frozenset({"picture", "photo", "photograph", "image"}),
     frozenset({"plate", "dish", "platter"}),
 )
-# A person noun's sex and age: a replacement must contradict what the old word says ("man" -> "woman",
-# "child" -> "man"); "child" -> "boy" or "player" -> "woman" may still be true.
-PERSON_FEATURES: dict[str, tuple[str | None, str | None]] = {
-    **dict.fromkeys(("man", "guy", "gentleman"), ("male", "adult")),
-    **dict.fromkeys(("woman", "lady"), ("female", "adult")),
-    "adult": (None, "adult"),
-    "boy": ("male", "young"),
-    "girl": ("female", "young"),
-    **dict.fromkeys(("child", "kid", "baby", "toddler", "teenager", "youngster", "infant"), (None, "young")),
-}
-
 GENDERED_PRONOUNS = frozenset("he him his himself she her hers herself".split())
 
 
@@ -211,25 +200,11 @@ def may_still_be_true(noun: str, other: str) -> bool:
         return False
     if _setting_kind(sense) is not None and _setting_kind(sense) == _setting_kind(other_sense):
         return True
-    if sense.lexname() == "noun.person" and not _tells_apart(noun, other):
+    if sense.lexname() == "noun.person" and not tells_apart(noun, other):
         return True
     return bool(_parts_and_wholes(sense) & _with_hypernyms(other_sense)) or bool(
         _parts_and_wholes(other_sense) & _with_hypernyms(sense)
     )
-
-
-def _sex(person: str) -> str | None:
-    return PERSON_FEATURES.get(person, (None, None))[0]
-
-
-def _tells_apart(person: str, other: str) -> bool:
-    """Does `other` say something `person` rules out (a sex or an age)? Two roles ("skier", "snowboarder") are
-    told apart by what they do."""
-    sex, age = PERSON_FEATURES.get(person, (None, None))
-    other_sex, other_age = PERSON_FEATURES.get(other, (None, None))
-    if not (sex or age or other_sex or other_age):
-        return True
-    return bool((sex and other_sex and sex != other_sex) or (age and other_age and age != other_age))
 
 
 def _with_hypernyms(sense) -> set:

@@ -41,13 +41,13 @@ def _effective(words: Analysis, i: int) -> tuple[str, int]:
 def subject(words: Analysis, verb: int) -> int | None:
     for j, w in enumerate(words):
         if w.head == verb and j != verb and w.dep in SUBJECT_DEPS:
-            return _resolve(words, j)
+            return resolve_relative(words, j)
     if words[verb].dep in ("acl", "relcl"):
         return words[verb].head  # "a dog chasing a cat": the noun the clause modifies does the chasing
     return None
 
 
-def _resolve(words: Analysis, i: int) -> int:
+def resolve_relative(words: Analysis, i: int) -> int:
     """A relative pronoun stands for the noun its clause modifies ("a man who holds ...")."""
     w = words[i]
     if w.text in _RELATIVE and words[w.head].dep == "relcl":

@@ -27,7 +27,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from neggen.text.pos import Analysis, Pos
-from neggen.validate.bindings import conj_root, participant, preposition, symmetric_sides
+from neggen.validate.bindings import conj_root, participant, preposition, resolve_relative, symmetric_sides
 from neggen.validate.lexical import has_wordnet, wordnet_relation, wordnet_synsets
 from neggen.validate.rules import COLOURS
 from neggen.validate.spans import singular
@@ -57,8 +57,23 @@ _DRINK_SYNSETS = ("beverage.n.01", "soup.n.01", "juice.n.01")
 _ANIMAL_SYNSETS = ("animal.n.01",)
 # Animals bigger than a person: one carried by, sitting on or held by a person makes no photo.
 _LARGE_ANIMAL_SYNSETS = ("ungulate.n.01", "proboscidean.n.01", "bear.n.01", "giraffe.n.01", "cetacean.n.01")
-# Groups of people a caption treats as people ("with *people*", "a *crowd* watching").
-_PEOPLE = frozenset("people crowd crowds family spectators".split())
+# Words a caption uses for people that WordNet files elsewhere: groups ("with *people*", "a *crowd* watching")
+# and "male", "female" (animals first to WordNet).
+_PEOPLE = frozenset("people crowd crowds family spectators male males female females".split())
+# A person noun's sex and age. A replacement must contradict what the old word says ("man" -> "woman", "child" ->
+# "man"); "child" -> "boy" or "player" -> "woman" may still be true. An exchange of two people nothing tells
+# apart ("boys" <-> "kids", "surfers" <-> "man") may describe the same scene.
+PERSON_FEATURES: dict[str, tuple[str | None, str | None]] = {
+    **dict.fromkeys(("man", "guy", "gentleman"), ("male", "adult")),
+    **dict.fromkeys(("woman", "lady"), ("female", "adult")),
+    "adult": (None, "adult"),
+    "boy": ("male", "young"),
+    "girl": ("female", "young"),
+    **dict.fromkeys(("child", "kid", "teenager", "youngster"), (None, "young")),
+    **dict.fromkeys(("baby", "toddler", "infant"), (None, "baby")),  # "a girl holds a baby" is not "a boy"
+}
+# Verbs by which one holds another up: a child does not carry an adult ("a child holding a man").
+_CARRYING = frozenset({"hold", "carry", "lift", "cradle"})
 # Words for a part, a portion, an amount or the picture, whatever WordNet files them under: "a *slice* of pizza"
 # <-> "a pizza of slice" exchanges no things.
 _NO_THINGS = frozenset(
@@ -140,6 +155,19 @@ def _seldom_a_person(lemma: str, senses: list) -> bool:
         return False
     uses = sum(x.count() for s in senses if s.lexname() == "noun.person" for x in s.lemmas() if x.name() == lemma)
     return uses == 0 or lemma in SELDOM_PEOPLE
+
+
+def sex(person: str) -> str | None:
+    return PERSON_FEATURES.get(person, (None, None))[0]
+
+
+def tells_apart(person: str, other: str) -> bool:
+    """Does `other` say something `person` rules out (a sex or an age)? Two roles ("skier", "snowboarder") are
+    told apart by what they do."""
+    features, other_features = PERSON_FEATURES.get(person, (None, None)), PERSON_FEATURES.get(other, (None, None))
+    if not any(features + other_features):
+        return True
+    return any(a and b and a != b for a, b in zip(features, other_features, strict=True))
 
 
 @lru_cache(maxsize=1)
@@ -253,7 +281,11 @@ def _subjects(words: Analysis, verb: int) -> set[int]:
     seen: set[int] = set()
     while verb not in seen:
         seen.add(verb)
-        found = {k for k, w in enumerate(words) if w.head == verb and k != verb and w.dep in ("nsubj", "nsubjpass")}
+        found = {
+            resolve_relative(words, k)  # "a truck *that* has boxes": the truck
+            for k, w in enumerate(words)
+            if w.head == verb and k != verb and w.dep in ("nsubj", "nsubjpass")
+        }
         if found:
             return found
         w = words[verb]
@@ -285,13 +317,24 @@ def _with(words: Analysis, i: int, j: int) -> bool:
     return gov == i or (words[gov].pos == Pos.VERB and i in _subjects(words, gov))
 
 
+# Words that may stand between two members of one list ("a fridge, a trash can and an oven"; the tokens carry no
+# commas). Nouns side by side are a compound or a list: neither exchanges.
+_LIST_POS = frozenset({Pos.DET, Pos.NUM, Pos.ADJ, Pos.NOUN})
+_LIST_JOINS = frozenset({"and", "or", "&"})
+
+
 def same_list(words: Analysis, i: int, j: int) -> bool:
     """Are nouns i and j members of one list ("a steak, a pineapple, and a banana"), which the parser may tie
-    with an apposition rather than as conjuncts? Exchanging them lists the same things."""
+    with an apposition rather than as conjuncts, or not tie at all ("a dishwasher, oven and microwave": nothing
+    but determiners, numbers, adjectives, nouns and "and" between them)? Exchanging them lists the same
+    things."""
     ri, rj = conj_root(words, i), conj_root(words, j)
     if ri == rj:
         return True
-    return any(words[x].dep == "appos" and conj_root(words, words[x].head) == y for x, y in ((ri, rj), (rj, ri)))
+    if any(words[x].dep == "appos" and conj_root(words, words[x].head) == y for x, y in ((ri, rj), (rj, ri))):
+        return True
+    lo, hi = sorted((i, j))
+    return all(w.pos in _LIST_POS or w.text in _LIST_JOINS for w in words[lo + 1 : hi])
 
 
 def _holds(words: Analysis, holder: int, held: int) -> bool:
@@ -316,8 +359,6 @@ def _with_at(words: Analysis, i: int, j: int) -> bool:
     """Is one of nouns i and j with the place the other is at ("a television sitting on a stand *with* video
     devices", "a banana is on a plate with cookies")? Exchanged, both are still there together, unless a phrase
     of one's own stays behind ("a bed *with stacked pillows* is in a bedroom with a chair")."""
-    if any(w.dep == "prep" and w.head in (i, j) for w in words):
-        return False
     for a, b in ((i, j), (j, i)):
         w = words[conj_root(words, b)]
         if w.dep != "pobj" or words[w.head].text != "with":
@@ -325,7 +366,10 @@ def _with_at(words: Analysis, i: int, j: int) -> bool:
         place = words[w.head].head
         if words[place].pos != Pos.NOUN or words[place].dep != "pobj" or words[words[place].head].dep != "prep":
             continue
-        _, gov = preposition(words, words[place].head)
+        at = words[place].head  # the preposition that puts a at the place ("at a desk")
+        if any(w.dep == "prep" and w.head in (i, j) and k not in (at, words[at].head) for k, w in enumerate(words)):
+            continue
+        _, gov = preposition(words, at)
         if conj_root(words, a) == gov or conj_root(words, a) in _subjects(words, gov):
             return True
     return False
@@ -345,6 +389,27 @@ def _across_likeness(words: Analysis, i: int, j: int) -> bool:
         words[k].text in _LIKENESS or (words[k].text in _LOOK and k + 1 < len(words) and words[k + 1].text == "like")
         for k in range(lo + 1, hi)
     )
+
+
+def _wearer(words: Analysis, i: int) -> int | None:
+    """The person who wears noun i: the subject of "wear" it is the object of, or the person it is "in" or
+    "with" ("a man *in* sunglasses", "a man in a suit *with* a blue tie")."""
+    w = words[conj_root(words, i)]
+    if w.dep == "dobj" and words[w.head].lemma == "wear":
+        return next(iter(_subjects(words, w.head)), None)
+    if w.dep != "pobj" or words[w.head].text not in ("in", "with"):
+        return None
+    gov = words[w.head].head
+    return gov if words[gov].pos == Pos.NOUN and noun_kind(words[gov].text) == PERSON else None
+
+
+def _carries(words: Analysis, i: int, j: int) -> bool:
+    """Does one of nouns i and j hold, carry or lift the other ("a man holding a child")?"""
+    for agent, patient in ((i, j), (j, i)):
+        verb = words[patient].head
+        if words[patient].dep == "dobj" and words[verb].lemma in _CARRYING and agent in _subjects(words, verb):
+            return True
+    return False
 
 
 def _acts_on(words: Analysis, i: int, j: int) -> bool:
@@ -378,6 +443,17 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
         return f"{a!r} and {b!r}: one with the place the other is at, the same scene either way"
     if _across_likeness(words, i, j):
         return f"{a!r} and {b!r}: one likened to the other, which the exchange turns round"
+    if kinds == {PERSON}:
+        la, lb = singular(a.lower()), singular(b.lower())
+        if not tells_apart(la, lb):
+            return f"{a!r} and {b!r}: nothing tells the two apart, so the exchange may be the same scene"
+        young = [PERSON_FEATURES.get(w, (None, None))[1] in ("young", "baby") for w in (la, lb)]
+        if young[0] != young[1] and _carries(words, i, j):
+            return f"{a!r} and {b!r}: a child and an adult, one holding the other"
+    wearer = _wearer(words, i)
+    if wearer is not None and wearer == _wearer(words, j):
+        return f"{a!r} and {b!r}: two things one person wears, worn either way"
+
     if kinds == _SIZES and (_held(words, i) or _held(words, j)):
         return f"{a!r} and {b!r}: a large and a small thing, one holding the other"
     if kinds == {SMALL_ANIMAL, LARGE_ANIMAL} and (_held(words, i, _POSITIONS) or _held(words, j, _POSITIONS)):
