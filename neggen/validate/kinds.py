@@ -6,11 +6,13 @@ object ("an umbrella holding a bag"), food and its dish ("a plate sits on a pizz
 in ("a street parked on a bus", "a station pulling into a train"), a drink and food ("a plate of coffee"), a
 whole and its part ("a wheel with a car"). Nor is it where one of the two holds, carries or contains the other
 ("a counter sitting on top of a device", "a bottle holding a table", "a tray of food sitting on a plate"), where
-one person or animal acts on the other ("a sheep sheering a child"), or where the exchange keeps the scene (the
-two sides of "near", two people "with" each other, "man" and "guy"). Labelled rows of the quality set
-(tests/data/quality) and of round 5's holdouts (docs/negatives.md) show these as the swaps a careful annotator
-throws away; exchanges of two things of one kind placed beside each other ("a cat looking at a woman", "a
-sausage with an omelet", "an umbrella under a light") are the ones kept.
+one person or animal acts on the other ("a sheep sheering a child"), where one is likened to the other ("a cake
+shaped like a cup"), or where the exchange keeps the scene (the two sides of "near", two people "with" each
+other, "man" and "guy", a list, one thing with the place the other is at, two things one person wears, two
+people no sex or age tells apart). Labelled rows of the quality set (tests/data/quality) and of rounds 5-9's
+holdouts (docs/negatives.md) show these as the swaps a careful annotator throws away; exchanges of two things
+of one kind placed beside each other ("a cat looking at a woman", "a sausage with an omelet", "an umbrella under
+a light") are the ones kept.
 
 Kinds come from WordNet (the first of a noun's first four senses under a visible lexicographer file, a person
 or an animal only as its first sense, never a named entity; then that sense's hypernyms): person, animal,
