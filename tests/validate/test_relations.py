@@ -238,10 +238,15 @@ def every_annotator_says_good(row) -> bool:
 )
 def test_round_7_labels_keep_what_they_kept(tmp_path, holdout, neg_type, good_kept, bad_kept):
     rows = [r for r in map(json.loads, ROUND7.read_text().splitlines()) if r["holdout"] == holdout]
+    kept = kept_by_label(neg_type, part_file(tmp_path, rows), every_annotator_says_good)
+    assert kept[True] >= good_kept and kept[False] <= bad_kept, kept
+
+
+def part_file(tmp_path: Path, rows: list[dict]) -> Path:
+    """Some of a round's labelled rows, as a file `kept_by_label` reads."""
     part = tmp_path / "part.jsonl"
     part.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    kept = kept_by_label(neg_type, part, every_annotator_says_good)
-    assert kept[True] >= good_kept and kept[False] <= bad_kept, kept
+    return part
 
 
 @pytest.mark.parametrize(
@@ -260,7 +265,5 @@ def test_round_7_labels_keep_what_they_kept(tmp_path, holdout, neg_type, good_ke
 def test_round_9_labels_keep_what_they_kept(tmp_path, folds, neg_type, good_kept, bad_kept):
     rows = [json.loads(line) for line in ROUND9.read_text().splitlines()]
     rows = [r for r in rows if any(run[1] in folds for run in r["runs"] if run.startswith("L"))]
-    part = tmp_path / "part.jsonl"
-    part.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    kept = kept_by_label(neg_type, part, lambda row: row["label_a"]["good"] and row["label_b"]["good"])
+    kept = kept_by_label(neg_type, part_file(tmp_path, rows), every_annotator_says_good)
     assert kept[True] >= good_kept and kept[False] <= bad_kept, kept
