@@ -69,12 +69,17 @@ PERSON_FEATURES: dict[str, tuple[str | None, str | None]] = {
     **dict.fromkeys(("man", "guy", "gentleman"), ("male", "adult")),
     **dict.fromkeys(("woman", "lady"), ("female", "adult")),
     "adult": (None, "adult"),
+    "male": ("male", None),
+    "female": ("female", None),
     "boy": ("male", "young"),
     "girl": ("female", "young"),
     **dict.fromkeys(("child", "kid", "teenager", "youngster"), (None, "young")),
     **dict.fromkeys(("baby", "toddler", "infant"), (None, "baby")),  # "a girl holds a baby" is not "a boy"
 }
-# Verbs by which one holds another up: a child does not carry an adult ("a child holding a man").
+# Ages from the youngest; a person of no known age is taken for an adult. The younger does not carry the older
+# ("a child holding a man", "a baby holding a girl") by one of `_CARRYING`.
+_AGES = {"baby": 0, "young": 1, "adult": 2}
+# Verbs by which one holds another up.
 _CARRYING = frozenset({"hold", "carry", "lift", "cradle"})
 # Words for a part, a portion, an amount or the picture, whatever WordNet files them under: "a *slice* of pizza"
 # <-> "a pizza of slice" exchanges no things.
@@ -128,7 +133,8 @@ def _sense(lemma: str):
     """The sense a caption means: the first of the first four noun senses filed under a visible kind, a person
     or an animal only as the word's first sense (a "mug" is no chump, "grass" no informer, "games" no hunted
     animals) and never for the things of `THINGS_FIRST` (a "bat" is a baseball bat), never a named one ("fries"
-    are no Christopher Fry)."""
+    are no Christopher Fry). A noun seldom a person (`_seldom_a_person`) is read without its person senses, so
+    its first other sense counts as its first ("tiger": the animal)."""
     senses = wordnet_synsets(lemma, "n")[:_SENSES]
     if senses and senses[0].name() == "person.n.01":
         return senses[0]
@@ -155,7 +161,10 @@ def _seldom_a_person(lemma: str, senses: list) -> bool:
         return False
     if not any(s.lexname() in _VISIBLE and s.lexname() != "noun.person" for s in senses):
         return False
-    uses = sum(x.count() for s in senses if s.lexname() == "noun.person" for x in s.lemmas() if x.name() == lemma)
+    from neggen.text.wordnet import load
+
+    base = load().morphy(lemma, "n") or lemma  # "mans": the uses of "man"
+    uses = sum(x.count() for s in senses if s.lexname() == "noun.person" for x in s.lemmas() if x.name() == base)
     return uses == 0 or lemma in SELDOM_PEOPLE
 
 
@@ -299,30 +308,31 @@ def _subjects(words: Analysis, verb: int) -> set[int]:
     return set()
 
 
-def _on(words: Analysis, i: int, j: int) -> bool:
-    """Does noun j stand on or in noun i ("a plate of food sitting on a black tray": the plate on the tray)?"""
+def _on(words: Analysis, i: int, j: int, names: frozenset[str] = _ON) -> bool:
+    """Does noun j stand on or in noun i ("a plate of food sitting on a black tray": the plate on the tray), or
+    by another of `names`?"""
     w = words[i]
     if w.dep != "pobj" or words[w.head].dep != "prep":
         return False
     name, gov = preposition(words, w.head)
-    return (words[w.head].text in _ON or name in _ON) and j in (gov, participant(words, gov))
+    return (words[w.head].text in names or name in names) and j in (gov, participant(words, gov))
 
 
 def _with(words: Analysis, i: int, j: int) -> bool:
     """Is noun j with noun i, or with what i does ("a man playing games *with* a woman")? Two people or animals
     are then together either way round."""
-    w = words[j]
+    w = words[conj_root(words, j)]
     if w.dep != "pobj" or words[w.head].text != "with":
         return False
     gov = words[w.head].head
-    i = conj_root(words, i)  # "a man and two girls sitting on a couch with a dog": the girls are with it too
-    return gov == i or (words[gov].pos == Pos.VERB and i in _subjects(words, gov))
+    roots = {i, conj_root(words, i)}  # "a man and two girls sitting on a couch with a dog": the girls are with it
+    return gov in roots or (words[gov].pos == Pos.VERB and bool(roots & _subjects(words, gov)))
 
 
 # Words that may stand between two members of one list ("a fridge, a trash can and an oven"; the tokens carry no
 # commas). Nouns side by side are a compound or a list: neither exchanges.
 _LIST_POS = frozenset({Pos.DET, Pos.NUM, Pos.ADJ, Pos.NOUN})
-_LIST_JOINS = frozenset({"and", "or", "&"})
+_LIST_JOINS = frozenset({"and", "or"})
 
 
 def same_list(words: Analysis, i: int, j: int) -> bool:
@@ -335,6 +345,8 @@ def same_list(words: Analysis, i: int, j: int) -> bool:
         return True
     if any(words[x].dep == "appos" and conj_root(words, words[x].head) == y for x, y in ((ri, rj), (rj, ri))):
         return True
+    # This also takes two clauses ("feeding a giraffe and a zebra is watching"): the parser's subjects are no
+    # guide, since it reads "a brown hat and a uniform shirt is holding" as one.
     lo, hi = sorted((i, j))
     return all(w.pos in _LIST_POS or w.text in _LIST_JOINS for w in words[lo + 1 : hi])
 
@@ -368,8 +380,12 @@ def _with_at(words: Analysis, i: int, j: int) -> bool:
         place = words[w.head].head
         if words[place].pos != Pos.NOUN or words[place].dep != "pobj" or words[words[place].head].dep != "prep":
             continue
-        at = words[place].head  # the preposition that puts a at the place ("at a desk")
-        if any(w.dep == "prep" and w.head in (i, j) and k not in (at, words[at].head) for k, w in enumerate(words)):
+        at = words[place].head  # the preposition that puts a at the place ("at a desk", "in front of a desk")
+        chain, k = set(), at
+        while k not in (i, j) and k not in chain:
+            chain.add(k)
+            k = words[k].head
+        if any(x.dep == "prep" and x.head in (i, j) and n not in chain for n, x in enumerate(words)):
             continue
         _, gov = preposition(words, at)
         if conj_root(words, a) == gov or conj_root(words, a) in _subjects(words, gov):
@@ -381,45 +397,47 @@ def _with_at(words: Analysis, i: int, j: int) -> bool:
 # like a cup" -> "a cup shaped like a cake", "a waffle shaped cone with a banana").
 _LIKENESS = frozenset({"shape", "shaped", "shapes", "resemble", "resembles", "resembling"})
 _LOOK = frozenset({"look", "looks", "looking", "made"})
+# What may stand between a likeness word and the thing it names: "shaped *like a* cup", "in the shape *of an*".
+_LIKENESS_LINKS = frozenset({"like", "as", "of", "a", "an", "the"})
 
 
 def _across_likeness(words: Analysis, i: int, j: int) -> bool:
     """Does a word that likens one thing to another ("shaped", "in the shape of", "looks like") stand between
-    nouns i and j?"""
+    nouns i and j, right after the first ("a *waffle* shaped cone") or naming the second ("shaped like a *cup*")?
+    "A dog that looks like it is smiling is chasing a cat" likens neither."""
     lo, hi = sorted((i, j))
-    return any(
-        words[k].text in _LIKENESS or (words[k].text in _LOOK and k + 1 < len(words) and words[k + 1].text == "like")
-        for k in range(lo + 1, hi)
-    )
+    for k in range(lo + 1, hi):
+        if not (words[k].text in _LIKENESS or (words[k].text in _LOOK and words[k + 1].text == "like")):
+            continue
+        if k == lo + 1 or all(
+            w.text in _LIKENESS_LINKS or w.pos == Pos.ADJ or w.dep == "compound" for w in words[k + 1 : hi]
+        ):
+            return True
+    return False
 
 
 def _wearer(words: Analysis, i: int) -> int | None:
     """The person who wears noun i: the subject of "wear" it is the object of, or the person it is "in" or
-    "with" ("a man *in* sunglasses", "a man in a suit *with* a blue tie")."""
+    "with" ("a man *in* sunglasses", "a man in a suit *with* a blue tie") where it is a small thing."""
     w = words[conj_root(words, i)]
     if w.dep == "dobj" and words[w.head].lemma == "wear":
         return next(iter(_subjects(words, w.head)), None)
     if w.dep != "pobj" or words[w.head].text not in ("in", "with"):
         return None
     gov = words[w.head].head
+    if noun_kind(w.text) != SMALL:  # "a man with two dogs and a cat" wears neither
+        return None
     return gov if words[gov].pos == Pos.NOUN and noun_kind(words[gov].text) == PERSON else None
 
 
-def _carries(words: Analysis, i: int, j: int) -> bool:
-    """Does one of nouns i and j hold, carry or lift the other ("a man holding a child")?"""
-    for agent, patient in ((i, j), (j, i)):
-        verb = words[patient].head
-        if words[patient].dep == "dobj" and words[verb].lemma in _CARRYING and agent in _subjects(words, verb):
-            return True
-    return False
-
-
-def _acts_on(words: Analysis, i: int, j: int) -> bool:
+def _acts_on(words: Analysis, i: int, j: int, verbs: frozenset[str] | None = None) -> bool:
     """Does one of nouns i and j do something to the other as a verb's subject and direct object ("a child
-    feeding a dog", "a boy sitting down holding a cat")?"""
+    feeding a dog", "a boy sitting down holding a cat"), by one of `verbs` (lemmas) if given?"""
     for agent, patient in ((i, j), (j, i)):
         verb = words[patient].head
-        if words[patient].dep == "dobj" and words[verb].pos == Pos.VERB and agent in _subjects(words, verb):
+        if words[patient].dep != "dobj" or words[verb].pos != Pos.VERB or agent not in _subjects(words, verb):
+            continue
+        if verbs is None or words[verb].lemma in verbs:
             return True
     return False
 
@@ -429,8 +447,9 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
     scene: `kind_clash`; a large and a small thing where one holds the other ("a counter on a device"), or a
     large and a small animal where one is on, over or under the other ("a dog stands over a horse"); a person
     and an animal where one does something to the other ("a dog feeding a child"); one with the place the other
-    is at (`_with_at`); one likened to the other ("a cake shaped like a cup"). None where the exchange may make
-    a scene."""
+    is at (`_with_at`); one likened to the other ("a cake shaped like a cup"); two people nothing tells apart
+    (`tells_apart`), or of two ages where one holds the other; two things one person wears. None where the
+    exchange may make a scene."""
     a, b = _name(words, i), _name(words, j)
     clash = kind_clash(a, b)
     if clash is not None:
@@ -447,18 +466,19 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
         return f"{a!r} and {b!r}: one likened to the other, which the exchange turns round"
     if kinds == {PERSON}:
         la, lb = singular(a.lower()), singular(b.lower())
-        if not tells_apart(la, lb):
+        groups = {a.lower(), b.lower(), la, lb} & _PEOPLE  # "a crowd" is told apart from "a man" by its number
+        if not groups and not tells_apart(la, lb):
             return f"{a!r} and {b!r}: nothing tells the two apart, so the exchange may be the same scene"
-        young = [PERSON_FEATURES.get(w, (None, None))[1] in ("young", "baby") for w in (la, lb)]
-        if young[0] != young[1] and _carries(words, i, j):
-            return f"{a!r} and {b!r}: a child and an adult, one holding the other"
+        ages = {_AGES.get(PERSON_FEATURES.get(w, (None, None))[1], len(_AGES)) for w in (la, lb)}
+        if len(ages) == 2 and _acts_on(words, i, j, _CARRYING):
+            return f"{a!r} and {b!r}: two ages, one holding the other"
     wearer = _wearer(words, i)
     if wearer is not None and wearer == _wearer(words, j):
         return f"{a!r} and {b!r}: two things one person wears, worn either way"
 
     if kinds == _SIZES and (_held(words, i) or _held(words, j)):
         return f"{a!r} and {b!r}: a large and a small thing, one holding the other"
-    if kinds == {SMALL_ANIMAL, LARGE_ANIMAL} and (_held(words, i, _POSITIONS) or _held(words, j, _POSITIONS)):
+    if kinds == {SMALL_ANIMAL, LARGE_ANIMAL} and (_on(words, i, j, _POSITIONS) or _on(words, j, i, _POSITIONS)):
         return f"{a!r} and {b!r}: a large and a small animal, one on, over or under the other"
     if kinds <= _SIZES and len(kinds) == 1 and (_on(words, i, j) or _on(words, j, i)):
         return f"{a!r} and {b!r}: one thing on or in another, whose sizes may not allow the reverse"
