@@ -61,7 +61,8 @@ _ANIMAL_SYNSETS = ("animal.n.01",)
 _LARGE_ANIMAL_SYNSETS = ("ungulate.n.01", "proboscidean.n.01", "bear.n.01", "giraffe.n.01", "cetacean.n.01")
 # Words a caption uses for people that WordNet files elsewhere: groups ("with *people*", "a *crowd* watching")
 # and "male", "female" (animals first to WordNet).
-_PEOPLE = frozenset("people crowd crowds family spectators male males female females".split())
+_GROUPS = frozenset("people crowd crowds family spectators".split())
+_PEOPLE = _GROUPS | {"male", "males", "female", "females"}
 # A person noun's sex and age. A replacement must contradict what the old word says ("man" -> "woman", "child" ->
 # "man"); "child" -> "boy" or "player" -> "woman" may still be true. An exchange of two people nothing tells
 # apart ("boys" <-> "kids", "surfers" <-> "man") may describe the same scene.
@@ -466,7 +467,7 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
         return f"{a!r} and {b!r}: one likened to the other, which the exchange turns round"
     if kinds == {PERSON}:
         la, lb = singular(a.lower()), singular(b.lower())
-        groups = {a.lower(), b.lower(), la, lb} & _PEOPLE  # "a crowd" is told apart from "a man" by its number
+        groups = {a.lower(), b.lower(), la, lb} & _GROUPS  # "a crowd" is told apart from "a man" by its number
         if not groups and not tells_apart(la, lb):
             return f"{a!r} and {b!r}: nothing tells the two apart, so the exchange may be the same scene"
         ages = {_AGES.get(PERSON_FEATURES.get(w, (None, None))[1], len(_AGES)) for w in (la, lb)}

@@ -269,6 +269,7 @@ def test_the_object_of_a_verb_at_a_place_is_not_with_what_is_there():
         # Sexes tell "female" from "man"; a crowd is told from a man by its number.
         ("A female is hugging a man.", "female", "man", False),
         ("A male talking to a woman on a bench.", "male", "woman", False),
+        ("A female talking to a woman on a bench.", "female", "woman", True),  # nothing tells them apart
         ("A man performing in front of a crowd.", "man", "crowd", False),
         # A likeness that names neither noun.
         ("A dog that looks like it is smiling is chasing a cat.", "dog", "cat", False),
