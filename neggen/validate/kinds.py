@@ -426,7 +426,7 @@ def _wearer(words: Analysis, i: int) -> int | None:
     if w.dep != "pobj" or words[w.head].text not in ("in", "with"):
         return None
     gov = words[w.head].head
-    if noun_kind(w.text) != SMALL:  # "a man with two dogs and a cat" wears neither
+    if noun_kind(words[i].text) != SMALL:  # "a man with two dogs and a cat" wears neither
         return None
     return gov if words[gov].pos == Pos.NOUN and noun_kind(words[gov].text) == PERSON else None
 
@@ -470,13 +470,12 @@ def exchange_clash(words: Analysis, i: int, j: int) -> str | None:
         groups = {a.lower(), b.lower(), la, lb} & _GROUPS  # "a crowd" is told apart from "a man" by its number
         if not groups and not tells_apart(la, lb):
             return f"{a!r} and {b!r}: nothing tells the two apart, so the exchange may be the same scene"
-        ages = {_AGES.get(PERSON_FEATURES.get(w, (None, None))[1], len(_AGES)) for w in (la, lb)}
+        ages = {_AGES.get(PERSON_FEATURES.get(w, (None, None))[1], _AGES["adult"]) for w in (la, lb)}
         if len(ages) == 2 and _acts_on(words, i, j, _CARRYING):
             return f"{a!r} and {b!r}: two ages, one holding the other"
     wearer = _wearer(words, i)
     if wearer is not None and wearer == _wearer(words, j):
         return f"{a!r} and {b!r}: two things one person wears, worn either way"
-
     if kinds == _SIZES and (_held(words, i) or _held(words, j)):
         return f"{a!r} and {b!r}: a large and a small thing, one holding the other"
     if kinds == {SMALL_ANIMAL, LARGE_ANIMAL} and (_on(words, i, j, _POSITIONS) or _on(words, j, i, _POSITIONS)):

@@ -275,6 +275,9 @@ def test_the_object_of_a_verb_at_a_place_is_not_with_what_is_there():
         ("A dog that looks like it is smiling is chasing a cat.", "dog", "cat", False),
         # Animals "with" a person are not worn.
         ("A man with two dogs and a cat.", "dogs", "cat", False),
+        ("A man with a hat, a chair and a lamp.", "chair", "lamp", False),  # the chair is not worn, the hat is
+        # No known age is an adult's: "a female holding a man" is two adults.
+        ("A man holding a female.", "man", "female", False),
         # Two ages, the younger holding the older after the exchange.
         ("A girl holding a baby.", "girl", "baby", True),
         # Neither animal is on the other.
