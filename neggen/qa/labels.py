@@ -108,7 +108,7 @@ def read_labelled_rows(path: Path) -> list[LabelledRow]:
             else:
                 rows.append(LabelledRow.model_validate(record))
         except (json.JSONDecodeError, ValidationError) as exc:
-            first = str(exc).splitlines()[0] if isinstance(exc, json.JSONDecodeError) else _first_error(exc)
+            first = str(exc).splitlines()[0] if isinstance(exc, json.JSONDecodeError) else first_error(exc)
             raise ValueError(f"{path}:{number}: not a labelled row ({first})") from None
     return rows
 
@@ -152,7 +152,8 @@ def append_label(run_dir: Path, record: LabelledRow | Retraction) -> None:
         os.close(fd)
 
 
-def _first_error(exc: ValidationError) -> str:
+def first_error(exc: ValidationError) -> str:
+    """A validation error in one line: where (a dotted path) and what."""
     error = exc.errors()[0]
     where = ".".join(str(p) for p in error["loc"])
     return f"{where}: {error['msg']}" if where else error["msg"]
