@@ -280,11 +280,15 @@ def _name(words: Analysis, i: int) -> str:
 
 
 def _held(words: Analysis, i: int, names: frozenset[str] = _SUPPORTS) -> bool:
-    """Is noun i the object of a preposition by which something holds, carries or contains it?"""
+    """Is noun i the object of a preposition by which something holds, carries or contains it? "in front of"
+    is one preposition, which holds nothing for all its "of"."""
     w = words[i]
     if w.dep != "pobj" or words[w.head].dep != "prep":
         return False
-    return words[w.head].text in names or preposition(words, w.head)[0] in names
+    name = preposition(words, w.head)[0]
+    if name.split(" ")[1:2] == ["front"]:
+        return False
+    return words[w.head].text in names or name in names
 
 
 def _subjects(words: Analysis, verb: int) -> set[int]:

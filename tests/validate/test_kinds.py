@@ -292,3 +292,8 @@ def test_second_reading_cases(caption, a, b, refused):
 
 def test_an_inflected_noun_counts_the_uses_of_its_base():
     assert noun_kind("mans") == kinds.PERSON  # "a mans hand": WordNet's uses are of "man"
+
+
+def test_in_front_of_holds_nothing_for_all_its_of():
+    assert clash("A lamp in front of a chair.", "lamp", "chair") is None
+    assert clash("A lamp on a chair.", "lamp", "chair") is not None  # one on the other: sizes may not allow it
