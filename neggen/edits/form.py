@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 from neggen.config import OutputForm, ReplaceChoices
 from neggen.edits.reorders import breaks_agreement, noun_phrases, phrase_pairs
 from neggen.edits.replacements import attribute_alternatives, noun_alternatives
-from neggen.text.pos import Analysis, PosTagger
+from neggen.text.pos import Analysis, Pos, PosTagger
 from neggen.text.words import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
-from neggen.validate.dimensions import same_dimension
+from neggen.validate.dimensions import COLOUR, MATERIAL, NUMBER, dimensions, same_dimension
 from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
 from neggen.validate.lexical import mass_noun
 from neggen.validate.links import exchanged
@@ -126,7 +126,11 @@ def candidate_spans(
             and not exchange_keeps_scene(analysis, where[a], where[b])
             and not (neg_type == NegType.swap_nouns and _noun_swap_clash(analysis, where[a], where[b]))
             and (neg_type != NegType.swap_nouns or _relation_changes(analysis, where[a], where[b], relations))
-            and (neg_type != NegType.swap_adjectives or same_dimension(a, b))
+            and (
+                neg_type != NegType.swap_adjectives
+                or same_dimension(a, b)
+                and not _listed(analysis, where[a], where[b])
+            )
         ][:MAX_SWAP_PAIRS]
     if neg_type == NegType.replace_nouns:
         # A plural the lemmatizer does not know ("pans": a verb to it) would take a singular in its place.
@@ -274,8 +278,25 @@ def same_kind_alternatives(
 def _same_kind(analysis: Analysis, i: int, j: int) -> bool:
     """Swap words of one part of speech: an adjective with an adjective, a noun modifier with a noun modifier.
     The checks accept "giraffe <-> other" as two attributes, but "A other grazing ... with giraffe wildlife"
-    is not a caption anyone would write. Nor is stuff moved where a plural is marked ("Two waters")."""
-    return analysis[i].pos == analysis[j].pos and not stuff_into_plural(analysis, i, j)
+    is not a caption anyone would write. A colour or a material is one kind however the parser tags it: "an
+    *orange* cat behind a *silver* vehicle" (an adjective and a noun modifier). Nor is stuff moved where a plural
+    is marked ("Two waters")."""
+    named = dimensions(analysis[i].text) & dimensions(analysis[j].text) & {COLOUR, MATERIAL}
+    return (analysis[i].pos == analysis[j].pos or bool(named)) and not stuff_into_plural(analysis, i, j)
+
+
+# Words that join the attributes of a list ("black, grey and white").
+_LIST_JOINS = frozenset({",", "and", "or", "&"})
+
+
+def _listed(analysis: Analysis, i: int, j: int) -> bool:
+    """Are attributes i and j listed side by side, with nothing but commas, "and", "or" and other attributes
+    between ("A black, grey and white duck", "Red and Green Peppers")? They describe one thing however the parser
+    ties them, and exchanged they say the same. Two numbers count two things ("Three adult and two child skiers")."""
+    if NUMBER in dimensions(analysis[i].text) & dimensions(analysis[j].text):
+        return False
+    low, high = sorted((i, j))
+    return all(w.text in _LIST_JOINS or w.pos == Pos.ADJ or dimensions(w.text) for w in analysis[low + 1 : high])
 
 
 def _nameable(caption: str) -> set[str]:
