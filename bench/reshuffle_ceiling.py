@@ -20,6 +20,7 @@ sys.path.insert(0, str(REPO))
 
 from neggen.qa.ceiling import ceiling, read_ceiling  # noqa: E402
 from neggen.qa.frames import scan  # noqa: E402
+from neggen.text.words import comparison_key  # noqa: E402
 
 SAMPLE = REPO / "tests" / "data" / "quality" / "reshuffle_ceiling.jsonl"
 # The kinds of exchange each neggen type makes: swap_nouns and reshuffle exchange things, swap_adjectives
@@ -29,10 +30,6 @@ TYPE_KINDS = {
     "reshuffle": frozenset({"things"}),
     "swap_adjectives": frozenset({"attributes", "counts"}),
 }
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().rstrip(". ").split())
 
 
 def main() -> None:
@@ -54,7 +51,11 @@ def main() -> None:
     print(f"\n{args.run}: {'type':<17}{'kept':>6}{'yield':>8}{'a good proposal':>17}{'good of its kinds':>19}")
     for neg_type, kinds in TYPE_KINDS.items():
         mine = [(c, n) for t, c, n in kept.iter_rows() if t == neg_type and c in captions]
-        matched = {c for c, n in mine if any(p.good and _norm(p.negative) == _norm(n) for p in captions[c].proposals)}
+        matched = {
+            c
+            for c, n in mine
+            if any(p.good and comparison_key(p.negative) == comparison_key(n) for p in captions[c].proposals)
+        }
         possible = ceiling(rows, kinds).with_good
         print(
             f"{'':<{len(str(args.run)) + 2}}{neg_type:<17}{len(mine):>6}{len({c for c, _ in mine}) / len(rows):>8.1%}"

@@ -6,7 +6,7 @@ exchange is nonsense or keeps the meaning has none. To measure how often that is
 best reshuffle of every caption of a random sample, or none; two others labelled every proposal blind with the
 rubric (`neggen.qa.labels`), mixed with neggen's and SugarCrepe's rows. A caption counts when both labellers call
 one of its proposals good. The share bounds what any generator can keep, however good its model
-(tests/data/quality/reshuffle_ceiling.jsonl; docs/negatives.md, "Reshuffle's ceiling").
+(tests/data/quality/reshuffle_ceiling.jsonl; docs/negatives.md, "Round 10").
 """
 
 from __future__ import annotations
