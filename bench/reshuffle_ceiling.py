@@ -24,7 +24,7 @@ from neggen.text.words import comparison_key  # noqa: E402
 
 SAMPLE = REPO / "tests" / "data" / "quality" / "reshuffle_ceiling.jsonl"
 # The kinds of exchange each neggen type makes: swap_nouns and reshuffle exchange things, swap_adjectives
-# attributes (counts are attributes to the rubric; neggen does not exchange them).
+# attributes and counts (two numbers; not a number with an article, "a woman and two children").
 TYPE_KINDS = {
     "swap_nouns": frozenset({"things"}),
     "reshuffle": frozenset({"things"}),
@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--run", type=Path, help="a neggen run over the sample's captions")
     args = parser.parse_args()
     rows = read_ceiling(args.sample)
+    if not rows:
+        raise SystemExit(f"{args.sample}: no captions")
     every = ceiling(rows)
     low, high = every.interval
     found = f"{every.with_good} ({every.share:.1%}, 95% {low:.1%}-{high:.1%})"
@@ -54,7 +56,10 @@ def main() -> None:
         matched = {
             c
             for c, n in mine
-            if any(p.good and comparison_key(p.negative) == comparison_key(n) for p in captions[c].proposals)
+            if any(
+                p.good and p.kind in kinds and comparison_key(p.negative) == comparison_key(n)
+                for p in captions[c].proposals
+            )
         }
         possible = ceiling(rows, kinds).with_good
         print(

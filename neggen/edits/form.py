@@ -26,9 +26,9 @@ from neggen.text.pos import Analysis, Pos, PosTagger
 from neggen.text.words import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
-from neggen.validate.dimensions import COLOUR, MATERIAL, NUMBER, dimensions, same_dimension
+from neggen.validate.dimensions import COLOUR, MATERIAL, MATERIALS, NUMBER, dimensions, same_dimension
 from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
-from neggen.validate.lexical import mass_noun
+from neggen.validate.lexical import mass_noun, wordnet_synsets
 from neggen.validate.links import exchanged
 from neggen.validate.rules import editable_words, stuff_into_plural
 from neggen.validate.spans import plural
@@ -281,22 +281,44 @@ def _same_kind(analysis: Analysis, i: int, j: int) -> bool:
     is not a caption anyone would write. A colour or a material is one kind however the parser tags it: "an
     *orange* cat behind a *silver* vehicle" (an adjective and a noun modifier). Nor is stuff moved where a plural
     is marked ("Two waters")."""
-    named = dimensions(analysis[i].text) & dimensions(analysis[j].text) & {COLOUR, MATERIAL}
-    return (analysis[i].pos == analysis[j].pos or bool(named)) and not stuff_into_plural(analysis, i, j)
+    same_pos = analysis[i].pos == analysis[j].pos
+    named = same_pos or _colour_or_material(analysis, i) and _colour_or_material(analysis, j)
+    return named and not stuff_into_plural(analysis, i, j)
 
 
-# Words that join the attributes of a list ("black, grey and white").
-_LIST_JOINS = frozenset({",", "and", "or", "&"})
+# What WordNet reads first a colour word as, when a noun modifier means that and not the colour: "*orange*
+# juice" (food), "a *navy* officer" (a group), "*violet* petals" (a plant), "*turquoise* beads" (a stone).
+_NOT_THE_COLOUR = frozenset({"noun.food", "noun.group", "noun.plant", "noun.substance"})
+
+
+def _colour_or_material(analysis: Analysis, k: int) -> bool:
+    """Is word k a colour or a material where it stands? An adjective is; so is a material, and a colour noun
+    modifier unless WordNet reads the word first as what `_NOT_THE_COLOUR` names."""
+    word = analysis[k].text.lower()
+    found = dimensions(word) & {COLOUR, MATERIAL}
+    if not found or analysis[k].pos == Pos.ADJ or word in MATERIALS:  # "silver": a colour and a material
+        return bool(found)
+    senses = wordnet_synsets(word, "n")
+    return not senses or senses[0].lexname() not in _NOT_THE_COLOUR
+
+
+# "and", "or": the tokens that join a list of attributes (commas are not tokens).
+_LIST_JOINS = frozenset({"and", "or"})
 
 
 def _listed(analysis: Analysis, i: int, j: int) -> bool:
-    """Are attributes i and j listed side by side, with nothing but commas, "and", "or" and other attributes
-    between ("A black, grey and white duck", "Red and Green Peppers")? They describe one thing however the parser
-    ties them, and exchanged they say the same. Two numbers count two things ("Three adult and two child skiers")."""
+    """Are attributes i and j listed side by side, with nothing but "and", "or" and other attributes (adjectives,
+    colours) between ("A black, grey and white duck", "Red and Green Peppers")? They describe one thing however the
+    parser ties them, and exchanged they say the same. A number between starts another counted thing ("Two white
+    and one black dog"), a noun another thing ("White sand and blue water"); two numbers count two things
+    ("Three adult and two child skiers")."""
     if NUMBER in dimensions(analysis[i].text) & dimensions(analysis[j].text):
         return False
     low, high = sorted((i, j))
-    return all(w.text in _LIST_JOINS or w.pos == Pos.ADJ or dimensions(w.text) for w in analysis[low + 1 : high])
+    return all(
+        w.text in _LIST_JOINS or COLOUR in dimensions(w.text) or w.pos == Pos.ADJ and not dimensions(w.text) & {NUMBER}
+        for w in analysis[low + 1 : high]
+    )
 
 
 def _nameable(caption: str) -> set[str]:

@@ -286,7 +286,7 @@ def _held(words: Analysis, i: int, names: frozenset[str] = _SUPPORTS) -> bool:
     if w.dep != "pobj" or words[w.head].dep != "prep":
         return False
     name = preposition(words, w.head)[0]
-    if name.split(" ")[1:2] == ["front"]:
+    if name == "in front of":  # "on the front of a bus" still holds: it is the supporting "on"
         return False
     return words[w.head].text in names or name in names
 

@@ -497,12 +497,12 @@ def test_exchanges_change_a_relation_the_parse_reads_and_keep_their_articles(cap
     # holdout K: 64 and 13, then 64 and 10. Round 10's rows of holdout L's folds 3-4 (every swap_adjectives row
     # of runs before and after the rules for colours however tagged and attributes listed together, and every
     # one the final run refused as implausible; judged here without the plausibility filter): 133 and 93, then
-    # 141 and 86.
+    # 141 and 86, then with colour words read in context ("orange juice" is no colour) 140 and 85.
     [
         ("round7.jsonl", "J", 63, 8),
         ("round7.jsonl", "I", 7, 6),
         ("round8.jsonl", "K", 64, 10),
-        ("round10.jsonl", "L", 141, 86),
+        ("round10.jsonl", "L", 140, 85),
     ],
 )
 def test_the_constraint_offers_the_good_attribute_swaps_and_few_bad(name, holdout, good_kept, bad_kept):
@@ -516,7 +516,7 @@ def test_the_constraint_offers_the_good_attribute_swaps_and_few_bad(name, holdou
         spans = candidate_spans(NegType.swap_adjectives, row["caption"], DEFAULT_TAGGER)
         constraint = constraint_for(NegType.swap_adjectives, spans)
         if verdict.accepted and constraint is not None and re.fullmatch(constraint, row["edit"]):
-            kept[row["label_a"]["good"] and (row["label_b"] is None or row["label_b"]["good"])] += 1
+            kept[row["label_a"]["good"] and row["label_b"]["good"]] += 1
     assert kept[True] >= good_kept and kept[False] <= bad_kept, kept
 
 
@@ -534,8 +534,13 @@ def test_attributes_swap_only_within_one_dimension():
         ("A black, grey and white duck on grass area by water.", []),
         ("Red and Green Peppers on Veggie Tray with carrots and beans", []),
         ("A building with red brick wall and grey and gold clock tower.", [("red", "grey"), ("red", "gold")]),
-        # Two numbers count two things.
+        # Two numbers count two things; a number or a noun between starts another thing.
         ("Three adult and two child skiers posing on a slope.", [("three", "two")]),
+        ("Two white and one black dog playing in the park.", [("two", "one"), ("white", "black")]),
+        ("White sand and blue water on a beach.", [("white", "blue")]),
+        # A colour word that is something else before a noun is no colour there.
+        ("A glass of orange juice next to a silver spoon.", []),
+        ("A navy officer standing beside a white car.", []),
     ],
 )
 def test_attributes_listed_together_are_not_exchanged(caption, pairs):

@@ -297,3 +297,4 @@ def test_an_inflected_noun_counts_the_uses_of_its_base():
 def test_in_front_of_holds_nothing_for_all_its_of():
     assert clash("A lamp in front of a chair.", "lamp", "chair") is None
     assert clash("A lamp on a chair.", "lamp", "chair") is not None  # one on the other: sizes may not allow it
+    assert clash("A clock on the front of a bus.", "clock", "bus") is not None  # the supporting "on"
