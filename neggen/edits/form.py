@@ -27,7 +27,7 @@ from neggen.text.words import WORD_PATTERN
 from neggen.types import NegType
 from neggen.validate.bindings import exchange_keeps_scene
 from neggen.validate.dimensions import COLOUR, MATERIAL, MATERIALS, NUMBER, dimensions, same_dimension
-from neggen.validate.kinds import ANIMATE_KINDS, exchange_clash, noun_kind, same_list
+from neggen.validate.kinds import ANIMATE_KINDS, LIST_JOINS, exchange_clash, noun_kind, same_list
 from neggen.validate.lexical import mass_noun, wordnet_synsets
 from neggen.validate.links import exchanged
 from neggen.validate.rules import editable_words, stuff_into_plural
@@ -282,8 +282,8 @@ def _same_kind(analysis: Analysis, i: int, j: int) -> bool:
     *orange* cat behind a *silver* vehicle" (an adjective and a noun modifier). Nor is stuff moved where a plural
     is marked ("Two waters")."""
     same_pos = analysis[i].pos == analysis[j].pos
-    named = same_pos or _colour_or_material(analysis, i) and _colour_or_material(analysis, j)
-    return named and not stuff_into_plural(analysis, i, j)
+    alike = same_pos or _colour_or_material(analysis, i) and _colour_or_material(analysis, j)
+    return alike and not stuff_into_plural(analysis, i, j)
 
 
 # What WordNet reads first a colour word as, when a noun modifier means that and not the colour: "*orange*
@@ -302,10 +302,6 @@ def _colour_or_material(analysis: Analysis, k: int) -> bool:
     return not senses or senses[0].lexname() not in _NOT_THE_COLOUR
 
 
-# "and", "or": the tokens that join a list of attributes (commas are not tokens).
-_LIST_JOINS = frozenset({"and", "or"})
-
-
 def _listed(analysis: Analysis, i: int, j: int) -> bool:
     """Are attributes i and j listed side by side, with nothing but "and", "or" and other attributes (adjectives,
     colours) between ("A black, grey and white duck", "Red and Green Peppers")? They describe one thing however the
@@ -316,7 +312,7 @@ def _listed(analysis: Analysis, i: int, j: int) -> bool:
         return False
     low, high = sorted((i, j))
     return all(
-        w.text in _LIST_JOINS or COLOUR in dimensions(w.text) or w.pos == Pos.ADJ and not dimensions(w.text) & {NUMBER}
+        w.text in LIST_JOINS or COLOUR in dimensions(w.text) or w.pos == Pos.ADJ and not dimensions(w.text) & {NUMBER}
         for w in analysis[low + 1 : high]
     )
 

@@ -337,7 +337,7 @@ def _with(words: Analysis, i: int, j: int) -> bool:
 # Words that may stand between two members of one list ("a fridge, a trash can and an oven"; the tokens carry no
 # commas). Nouns side by side are a compound or a list: neither exchanges.
 _LIST_POS = frozenset({Pos.DET, Pos.NUM, Pos.ADJ, Pos.NOUN})
-_LIST_JOINS = frozenset({"and", "or"})
+LIST_JOINS = frozenset({"and", "or"})
 
 
 def same_list(words: Analysis, i: int, j: int) -> bool:
@@ -353,7 +353,7 @@ def same_list(words: Analysis, i: int, j: int) -> bool:
     # This also takes two clauses ("feeding a giraffe and a zebra is watching"): the parser's subjects are no
     # guide, since it reads "a brown hat and a uniform shirt is holding" as one.
     lo, hi = sorted((i, j))
-    return all(w.pos in _LIST_POS or w.text in _LIST_JOINS for w in words[lo + 1 : hi])
+    return all(w.pos in _LIST_POS or w.text in LIST_JOINS for w in words[lo + 1 : hi])
 
 
 def _holds(words: Analysis, holder: int, held: int) -> bool:
