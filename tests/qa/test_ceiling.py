@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -84,3 +86,20 @@ def test_a_malformed_line_is_one_error_naming_the_file_and_line(tmp_path, line, 
     with pytest.raises(ValueError, match=rf"sample.jsonl:2: not a ceiling caption \(.*{says}") as caught:
         read_ceiling(path)
     assert "\n" not in str(caught.value)
+
+
+def test_the_bench_counts_a_runs_rows_that_equal_a_good_proposal_of_the_types_kinds(tmp_path):
+    """Through the command: swap_nouns' calf-and-cows row equals a good exchange of things; the same text as a
+    swap_adjectives row is no attribute exchange and does not count."""
+    from tests.qa.runs import row, write_run
+
+    cow = "A cow stands near a row of painted calves in a barn."
+    calf = "A calf stands near a row of painted cows in a barn."
+    run = write_run(tmp_path / "run", [row(cow, calf, "swap_nouns", 0), row(cow, calf, "swap_adjectives", 1)])
+    bench = REPO / "bench" / "reshuffle_ceiling.py"
+    out = subprocess.run([sys.executable, str(bench), "--run", str(run)], capture_output=True, text=True, check=True)
+    types = ("swap_nouns", "reshuffle", "swap_adjectives")
+    counts = {w[-5]: w[-4:] for w in map(str.split, out.stdout.splitlines()) if len(w) >= 5 and w[-5] in types}
+    assert counts["swap_nouns"] == ["1", "0.5%", "1", "12"]
+    assert counts["swap_adjectives"] == ["1", "0.5%", "0", "11"]
+    assert "a good reshuffle of any kind in 23 (11.5%" in out.stdout
